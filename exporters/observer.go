@@ -1,0 +1,26 @@
+package exporters
+
+// Event is a progress event of the engine. Type is one of "inventory",
+// "scan", "plan", "start", "folder", "copied", "dup", "skip", "error".
+type Event struct {
+	Type     string `json:"type"`
+	Folder   string `json:"folder,omitempty"`
+	Target   string `json:"target,omitempty"`
+	Ref      string `json:"ref,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	Bytes    int64  `json:"bytes,omitempty"`
+	Messages int64  `json:"messages,omitempty"`
+	Plan     *Plan  `json:"-"`
+}
+
+// Observer receives engine events in the engine's goroutine; it must not block long.
+type Observer interface{ Event(Event) }
+
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(Event)
+
+func (f ObserverFunc) Event(ev Event) { f(ev) }
+
+type nopObserver struct{}
+
+func (nopObserver) Event(Event) {}

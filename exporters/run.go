@@ -1,0 +1,602 @@
+package exporters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/mailferry/mailferry/dedupe"
+	"github.com/mailferry/mailferry/importers"
+)
+
+// Scope says which target messages a source message is compared with.
+type Scope string
+
+const (
+	ScopeFolder Scope = "folder" // the mapped target folder (default)
+	ScopeGlobal Scope = "global" // every folder of the target
+	ScopeOff    Scope = "off"    // no dedupe: every message is copied
+)
+
+// Options configure Plan and Copy. The zero value uses the defaults.
+type Options struct {
+	Mapper Mapper
+	Dedupe Scope // "" means ScopeFolder
+	// QuotaHeadroom is the share of a quota limit a copy may fill (0.9 by
+	// default): a plan that would leave usage above it is refused.
+	QuotaHeadroom float64
+	IgnoreQuota   bool
+	// MaxSize skips messages larger than this (0: the target's own limit).
+	MaxSize int64
+	// KeepDeleted copies messages the source client marked deleted but had
+	// not yet expunged or compacted.
+	KeepDeleted bool
+	// Walk filters the source by date.
+	Walk importers.WalkOptions
+	DryRun bool
+	// Observer receives progress events; nil discards them.
+	Observer Observer
+}
+
+func (o *Options) headroom() float64 {
+	if o.QuotaHeadroom <= 0 || o.QuotaHeadroom > 1 {
+		return 0.9
+	}
+	return o.QuotaHeadroom
+}
+
+func (o *Options) scope() Scope {
+	if o.Dedupe == "" {
+		return ScopeFolder
+	}
+	return o.Dedupe
+}
+
+// FolderPlan is what Copy will do (or did) in one folder.
+type FolderPlan struct {
+	Source   importers.Folder `json:"-"`
+	SourceP  string           `json:"source"`
+	Target   string           `json:"target"`
+	Use      imap.MailboxAttr `json:"special_use,omitempty"`
+	Exists   bool             `json:"exists"`
+	Messages int64            `json:"messages"`
+	// New is how many messages are (to be) copied, NewBytes their wire size.
+	New        int64 `json:"new"`
+	NewBytes   int64 `json:"new_bytes"`
+	Duplicates int64 `json:"duplicates"`
+	TooBig     int64 `json:"too_big"`
+	TooBigB    int64 `json:"too_big_bytes"`
+	Deleted    int64 `json:"deleted_skipped"`
+	Filtered   int64 `json:"filtered"`
+	Errors     int64 `json:"errors"`
+	// Copied and Failed are filled by Copy.
+	Copied int64 `json:"copied"`
+	Failed int64 `json:"failed"`
+
+	target Target
+	mapped Mapped
+}
+
+// Problem is one message that was not copied, with the reason.
+type Problem struct {
+	Ref    string `json:"ref"`
+	Folder string `json:"folder"`
+	Kind   string `json:"kind"` // "error", "too-big", "rejected"
+	Size   int64  `json:"size,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// QuotaCheck is the preflight result for one quota root.
+type QuotaCheck struct {
+	Root      string  `json:"root"`
+	Known     bool    `json:"known"`
+	Used      int64   `json:"used"`
+	Limit     int64   `json:"limit"`
+	Need      int64   `json:"need"`
+	Available int64   `json:"available"` // Limit*Headroom - Used
+	Headroom  float64 `json:"headroom"`
+	UsedMsgs  int64   `json:"used_messages"`
+	LimitMsgs int64   `json:"limit_messages"`
+	NeedMsgs  int64   `json:"need_messages"`
+	Fits      bool    `json:"fits"`
+	// Largest lists the target folders that need the most bytes.
+	Largest []string `json:"largest,omitempty"`
+}
+
+// Plan is the result of planning a copy; Copy fills in the outcome.
+type Plan struct {
+	Folders  []*FolderPlan `json:"folders"`
+	Quota    []QuotaCheck  `json:"quota"`
+	QuotaErr string        `json:"quota_unknown,omitempty"`
+	Problems []Problem     `json:"problems,omitempty"`
+	DryRun   bool          `json:"dry_run,omitempty"`
+	Elapsed  time.Duration `json:"elapsed_ns"`
+}
+
+// Totals sums the folders.
+func (p *Plan) Totals() FolderPlan {
+	var t FolderPlan
+	for _, f := range p.Folders {
+		t.Messages += f.Messages
+		t.New += f.New
+		t.NewBytes += f.NewBytes
+		t.Duplicates += f.Duplicates
+		t.TooBig += f.TooBig
+		t.TooBigB += f.TooBigB
+		t.Deleted += f.Deleted
+		t.Filtered += f.Filtered
+		t.Errors += f.Errors
+		t.Copied += f.Copied
+		t.Failed += f.Failed
+	}
+	return t
+}
+
+// Fits reports whether every known quota root has room.
+func (p *Plan) Fits() bool {
+	for _, q := range p.Quota {
+		if q.Known && !q.Fits {
+			return false
+		}
+	}
+	return true
+}
+
+// Incomplete reports whether some source messages were not copied (errors,
+// too big, rejected).
+func (p *Plan) Incomplete() bool {
+	t := p.Totals()
+	return t.Errors > 0 || t.TooBig > 0 || t.Failed > 0
+}
+
+// Engine plans and runs copies.
+type Engine struct {
+	Src  importers.Source
+	Sink Sink
+	Opts Options
+
+	caps Caps
+	obs  Observer
+}
+
+func (e *Engine) init() {
+	e.caps = e.Sink.Caps()
+	e.obs = e.Opts.Observer
+	if e.obs == nil {
+		e.obs = nopObserver{}
+	}
+}
+
+// inspected is what the engine learns of a message before it decides.
+type inspected struct {
+	key  dedupe.Key
+	wire int64 // bytes to send
+}
+
+// inspect keys a message and computes its wire size in one read.
+func (e *Engine) inspect(m *importers.Message) (inspected, error) {
+	var in inspected
+	needCount := e.caps.CRLF && !m.CRLF
+	if m.Header != nil && !needCount {
+		if k, ok := dedupe.FromHeader(m.Header); ok {
+			return inspected{key: k, wire: m.Body.Len()}, nil
+		}
+	}
+	rc, err := m.Body.Open()
+	if err != nil {
+		return in, err
+	}
+	defer rc.Close()
+	cnt := &importers.CRLFCounter{R: rc}
+	k, _, err := dedupe.Of(cnt)
+	if err != nil {
+		return in, err
+	}
+	in.key = k
+	if !needCount {
+		in.wire = m.Body.Len()
+		return in, nil
+	}
+	if _, err := io.Copy(io.Discard, cnt); err != nil {
+		return in, err
+	}
+	if cnt.N != m.Body.Len() {
+		return in, fmt.Errorf("body is %d bytes, source said %d", cnt.N, m.Body.Len())
+	}
+	in.wire = cnt.Len()
+	return in, nil
+}
+
+func (e *Engine) maxSize() int64 {
+	max := e.caps.MaxSize
+	if e.Opts.MaxSize > 0 && (max == 0 || e.Opts.MaxSize < max) {
+		max = e.Opts.MaxSize
+	}
+	return max
+}
+
+// sets holds the dedupe sets by target name (or one global set).
+type sets struct {
+	scope  Scope
+	global *dedupe.Set
+	by     map[string]*dedupe.Set
+}
+
+func (s *sets) get(target string) *dedupe.Set {
+	switch s.scope {
+	case ScopeGlobal:
+		return s.global
+	case ScopeOff:
+		return nil
+	}
+	if s.by[target] == nil {
+		s.by[target] = dedupe.NewSet()
+	}
+	return s.by[target]
+}
+
+func (s *sets) clone() *sets {
+	c := &sets{scope: s.scope, by: map[string]*dedupe.Set{}}
+	if s.global != nil {
+		c.global = s.global.Clone()
+	}
+	for k, v := range s.by {
+		c.by[k] = v.Clone()
+	}
+	return c
+}
+
+// existing keys the target's current contents.
+func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
+	s := &sets{scope: e.Opts.scope(), by: map[string]*dedupe.Set{}}
+	switch s.scope {
+	case ScopeOff:
+		return s, nil
+	case ScopeGlobal:
+		s.global = dedupe.NewSet()
+		fis, err := e.Sink.Folders(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, fi := range fis {
+			if fi.NoSelect {
+				continue
+			}
+			t, err := e.Sink.Resolve(ctx, fi.Folder, "")
+			if err != nil {
+				return nil, err
+			}
+			if err := t.Keys(ctx, func(k dedupe.Key) error { s.global.Add(k); return nil }); err != nil {
+				return nil, fmt.Errorf("reading target folder %s: %w", t.Name(), err)
+			}
+		}
+		return s, nil
+	}
+	done := map[string]bool{}
+	for _, fp := range plan.Folders {
+		if done[fp.Target] || !fp.target.Exists() {
+			continue
+		}
+		done[fp.Target] = true
+		set := s.get(fp.Target)
+		e.obs.Event(Event{Type: "inventory", Folder: fp.Target})
+		if err := fp.target.Keys(ctx, func(k dedupe.Key) error { set.Add(k); return nil }); err != nil {
+			return nil, fmt.Errorf("reading target folder %s: %w", fp.Target, err)
+		}
+	}
+	return s, nil
+}
+
+// Plan lists the source, maps folders, keys the target and the source,
+// and checks quota. It writes nothing.
+func (e *Engine) Plan(ctx context.Context) (*Plan, *sets, error) {
+	e.init()
+	start := time.Now()
+	plan := &Plan{DryRun: e.Opts.DryRun}
+	fis, err := e.Src.Folders(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing source folders: %w", err)
+	}
+	for _, fi := range fis {
+		if fi.NoSelect || !e.Opts.Mapper.Selected(fi.Folder) {
+			continue
+		}
+		mp := e.Opts.Mapper.Map(fi)
+		t, err := e.Sink.Resolve(ctx, mp.Folder, mp.Use)
+		if err != nil {
+			return nil, nil, fmt.Errorf("mapping folder %s: %w", fi.Folder, err)
+		}
+		plan.Folders = append(plan.Folders, &FolderPlan{
+			Source: fi.Folder, SourceP: fi.Folder.String(), Target: t.Name(), Use: mp.Use,
+			Exists: t.Exists(), target: t, mapped: mp,
+		})
+	}
+	ex, err := e.existing(ctx, plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	work := ex.clone()
+	hdrOnly := e.Opts.Walk
+	hdrOnly.HeadersOnly = true
+	for _, fp := range plan.Folders {
+		set := work.get(fp.Target)
+		e.obs.Event(Event{Type: "scan", Folder: fp.SourceP})
+		err := e.Src.Walk(ctx, fp.Source, &hdrOnly, func(m *importers.Message, rerr error) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			fp.Messages++
+			d := e.decide(m, rerr, set)
+			e.account(plan, fp, m, d, false)
+			return nil
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
+			fp.Errors++
+			plan.Problems = append(plan.Problems, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
+		}
+	}
+	e.quota(ctx, plan)
+	plan.Elapsed = time.Since(start)
+	return plan, ex, nil
+}
+
+type decision struct {
+	kind string // "new", "dup", "too-big", "deleted", "error"
+	in   inspected
+	err  error
+}
+
+func (e *Engine) decide(m *importers.Message, rerr error, set *dedupe.Set) decision {
+	if rerr != nil {
+		return decision{kind: "error", err: rerr}
+	}
+	if !e.Opts.KeepDeleted && m.HasFlag(imap.FlagDeleted) {
+		return decision{kind: "deleted"}
+	}
+	in, err := e.inspect(m)
+	if err != nil {
+		return decision{kind: "error", err: &importers.MessageError{Ref: m.Ref, Folder: m.Folder, Err: err}}
+	}
+	if max := e.maxSize(); max > 0 && in.wire > max {
+		return decision{kind: "too-big", in: in}
+	}
+	if set != nil && !set.Add(in.key) {
+		return decision{kind: "dup", in: in}
+	}
+	return decision{kind: "new", in: in}
+}
+
+// account counts a decision in the plan; copying marks the copy pass,
+// whose counts replace the plan's.
+func (e *Engine) account(plan *Plan, fp *FolderPlan, m *importers.Message, d decision, copying bool) {
+	switch d.kind {
+	case "new":
+		fp.New++
+		fp.NewBytes += d.in.wire
+	case "dup":
+		fp.Duplicates++
+	case "deleted":
+		fp.Deleted++
+	case "too-big":
+		fp.TooBig++
+		fp.TooBigB += d.in.wire
+		plan.Problems = append(plan.Problems, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "too-big", Size: d.in.wire,
+			Reason: fmt.Sprintf("%d bytes is over the limit of %d", d.in.wire, e.maxSize())})
+		e.obs.Event(Event{Type: "skip", Folder: fp.SourceP, Ref: m.Ref, Reason: "too-big", Bytes: d.in.wire})
+	case "error":
+		fp.Errors++
+		plan.Problems = append(plan.Problems, Problem{Ref: refOf(m, d.err), Folder: fp.SourceP, Kind: "error", Reason: d.err.Error()})
+		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: refOf(m, d.err), Reason: d.err.Error()})
+	}
+}
+
+func refOf(m *importers.Message, err error) string {
+	if m != nil && m.Ref != "" {
+		return m.Ref
+	}
+	var me *importers.MessageError
+	if errors.As(err, &me) {
+		return me.Ref
+	}
+	return ""
+}
+
+// quota fills plan.Quota from the sink.
+func (e *Engine) quota(ctx context.Context, plan *Plan) {
+	var targets []Target
+	need := map[string]int64{}
+	needMsgs := map[string]int64{}
+	seen := map[string]bool{}
+	for _, fp := range plan.Folders {
+		need[fp.Target] += fp.NewBytes
+		needMsgs[fp.Target] += fp.New
+		if !seen[fp.Target] {
+			seen[fp.Target] = true
+			targets = append(targets, fp.target)
+		}
+	}
+	roots, err := e.Sink.Quota(ctx, targets)
+	if err != nil {
+		plan.QuotaErr = err.Error()
+		return
+	}
+	h := e.Opts.headroom()
+	for _, r := range roots {
+		c := QuotaCheck{Root: r.Name, Known: true, Used: r.Used, Limit: r.Limit, Headroom: h,
+			UsedMsgs: r.UsedMessages, LimitMsgs: r.LimitMessages}
+		type tn struct {
+			name string
+			n    int64
+		}
+		var largest []tn
+		for _, t := range r.Targets {
+			c.Need += need[t]
+			c.NeedMsgs += needMsgs[t]
+			if need[t] > 0 {
+				largest = append(largest, tn{t, need[t]})
+			}
+		}
+		sort.Slice(largest, func(i, j int) bool { return largest[i].n > largest[j].n })
+		for i, l := range largest {
+			if i == 5 {
+				break
+			}
+			c.Largest = append(c.Largest, fmt.Sprintf("%s (%s)", l.name, HumanBytes(l.n)))
+		}
+		c.Fits = true
+		if r.Limit >= 0 {
+			c.Available = int64(float64(r.Limit)*h) - r.Used
+			if c.Need > 0 && c.Need > c.Available {
+				c.Fits = false
+			}
+		} else {
+			c.Available = -1
+		}
+		if r.LimitMessages >= 0 && c.NeedMsgs > 0 && float64(r.UsedMessages+c.NeedMsgs) > float64(r.LimitMessages)*h {
+			c.Fits = false
+		}
+		plan.Quota = append(plan.Quota, c)
+	}
+}
+
+// Copy plans, checks quota, and copies. It returns the plan with the
+// outcome filled in. A quota refusal returns a *QuotaError and writes
+// nothing. Per-message problems do not make Copy fail: see Plan.Incomplete.
+func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
+	plan, ex, err := e.Plan(ctx)
+	if err != nil {
+		return plan, err
+	}
+	e.obs.Event(Event{Type: "plan", Plan: plan})
+	if !plan.Fits() && !e.Opts.IgnoreQuota {
+		var bad []QuotaCheck
+		for _, q := range plan.Quota {
+			if q.Known && !q.Fits {
+				bad = append(bad, q)
+			}
+		}
+		return plan, &QuotaError{Plan: plan, Checks: bad}
+	}
+	if e.Opts.DryRun {
+		return plan, nil
+	}
+	start := time.Now()
+	// The copy pass recomputes its decisions from the same existing keys,
+	// so a source that changed in between is handled, not trusted.
+	tot := plan.Totals()
+	e.obs.Event(Event{Type: "start", Messages: tot.New, Bytes: tot.NewBytes})
+	plan.Problems = nil
+	work := ex.clone()
+	for _, fp := range plan.Folders {
+		fp.New, fp.NewBytes, fp.Duplicates, fp.TooBig, fp.TooBigB, fp.Deleted, fp.Errors, fp.Messages = 0, 0, 0, 0, 0, 0, 0, 0
+	}
+	for _, fp := range plan.Folders {
+		if err := e.copyFolder(ctx, plan, fp, work.get(fp.Target)); err != nil {
+			plan.Elapsed = time.Since(start)
+			return plan, err
+		}
+	}
+	plan.Elapsed = time.Since(start)
+	return plan, nil
+}
+
+func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set *dedupe.Set) error {
+	e.obs.Event(Event{Type: "folder", Folder: fp.SourceP, Target: fp.Target})
+	created := fp.target.Exists()
+	wopts := e.Opts.Walk
+	err := e.Src.Walk(ctx, fp.Source, &wopts, func(m *importers.Message, rerr error) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		fp.Messages++
+		d := e.decide(m, rerr, set)
+		if d.kind != "new" {
+			e.account(plan, fp, m, d, true)
+			if d.kind == "dup" {
+				e.obs.Event(Event{Type: "dup", Folder: fp.SourceP, Ref: m.Ref})
+			}
+			return nil
+		}
+		if !created {
+			if err := fp.target.Create(ctx); err != nil {
+				return fmt.Errorf("creating target folder %s: %w", fp.Target, err)
+			}
+			created = true
+			fp.Exists = true
+		}
+		err := e.appendOne(ctx, fp, m, d.in.wire)
+		switch {
+		case err == nil:
+			fp.New++
+			fp.NewBytes += d.in.wire
+			fp.Copied++
+			e.obs.Event(Event{Type: "copied", Folder: fp.SourceP, Ref: m.Ref, Bytes: d.in.wire})
+			return nil
+		case errors.Is(err, ErrOverQuota):
+			return &QuotaError{Plan: plan, MidRun: true}
+		default:
+			var rej *RejectedError
+			var me *importers.MessageError
+			if errors.As(err, &rej) || errors.As(err, &me) {
+				fp.Failed++
+				plan.Problems = append(plan.Problems, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "rejected", Size: d.in.wire, Reason: err.Error()})
+				e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: m.Ref, Reason: err.Error()})
+				return nil
+			}
+			return fmt.Errorf("writing %s to %s: %w", m.Ref, fp.Target, err)
+		}
+	})
+	if err != nil {
+		var qe *QuotaError
+		if ctx.Err() != nil || errors.As(err, &qe) {
+			return err
+		}
+		if isWalkFatal(err) {
+			return err
+		}
+		fp.Errors++
+		plan.Problems = append(plan.Problems, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
+	}
+	return nil
+}
+
+// isWalkFatal tells a failure of the target (stop the run) from a source
+// folder that could not be read (count it, go on).
+func isWalkFatal(err error) bool {
+	var we *writeError
+	return errors.As(err, &we)
+}
+
+type writeError struct{ err error }
+
+func (w *writeError) Error() string { return w.err.Error() }
+func (w *writeError) Unwrap() error { return w.err }
+
+func (e *Engine) appendOne(ctx context.Context, fp *FolderPlan, m *importers.Message, wire int64) error {
+	rc, err := m.Body.Open()
+	if err != nil {
+		return &importers.MessageError{Ref: m.Ref, Folder: m.Folder, Err: err}
+	}
+	defer rc.Close()
+	var r io.Reader = rc
+	if e.caps.CRLF && !m.CRLF {
+		r = importers.CRLFReader(rc)
+	}
+	err = fp.target.Append(ctx, m, wire, r)
+	if err == nil || errors.Is(err, ErrOverQuota) {
+		return err
+	}
+	var rej *RejectedError
+	var me *importers.MessageError
+	if errors.As(err, &rej) || errors.As(err, &me) {
+		return err
+	}
+	return &writeError{err}
+}

@@ -1,0 +1,40 @@
+package importers
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrChanged is returned when a source file changed between listing and reading.
+var ErrChanged = errors.New("file changed since it was listed")
+
+// ErrUsage marks an error in what the user asked (a bad store spec, a path
+// that does not exist); the CLI exits 2 on it.
+var ErrUsage = errors.New("usage error")
+
+// UsageError returns an error that wraps ErrUsage with a readable message.
+func UsageError(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string        { return e.msg }
+func (e *usageError) Is(target error) bool { return target == ErrUsage }
+
+// MessageError is the error of one message: it names where the message is
+// (file, folder, offset or name) so the user can find it.
+type MessageError struct {
+	Ref    string // source location, e.g. "mbox:/home/u/Inbox@1234"
+	Folder Folder
+	Err    error
+}
+
+func (e *MessageError) Error() string {
+	if len(e.Folder) > 0 {
+		return fmt.Sprintf("%s (folder %q): %v", e.Ref, e.Folder.String(), e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Ref, e.Err)
+}
+
+func (e *MessageError) Unwrap() error { return e.Err }
