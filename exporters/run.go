@@ -36,7 +36,7 @@ type Options struct {
 	// not yet expunged or compacted.
 	KeepDeleted bool
 	// Walk filters the source by date.
-	Walk importers.WalkOptions
+	Walk   importers.WalkOptions
 	DryRun bool
 	// Observer receives progress events; nil discards them.
 	Observer Observer
