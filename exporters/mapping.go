@@ -74,6 +74,9 @@ func (mp *Mapper) Map(fi importers.FolderInfo) Mapped {
 			return mp.finish(splitPath(p), "")
 		}
 	}
+	if len(mp.Into) > 0 {
+		return mp.finish(src, "")
+	}
 	use := fi.Use
 	out := append(importers.Folder(nil), src...)
 	if len(src) == 1 {

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/importers"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// copyOptions are the flags of plan and copy.
+type copyOptions struct {
+	dryRun      bool
+	into        string
+	folderMap   []string
+	include     []string
+	exclude     []string
+	dedupe      string
+	headroom    float64
+	ignoreQuota bool
+	maxSize     int64
+	keepDeleted bool
+	allAccounts bool
+	since       string
+	before      string
+}
+
+func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
+	if isCopy {
+		f.BoolVarP(&o.dryRun, "dry-run", "n", false, "do everything but write: list, dedupe, quota check and report")
+	}
+	f.StringVar(&o.into, "into", "", "put every folder below this target folder (e.g. Imported); keeps the source tree as it is")
+	f.StringArrayVar(&o.folderMap, "folder-map", nil, "rename a source folder (and its subfolders): OLD=NEW, paths with '/' (repeatable)")
+	f.StringArrayVar(&o.include, "include", nil, "copy only source folders matching this regexp (on the path joined with '/'; repeatable)")
+	f.StringArrayVar(&o.exclude, "exclude", nil, "skip source folders matching this regexp (repeatable)")
+	f.StringVar(&o.dedupe, "dedupe", "folder", "compare with target messages in the same folder (folder), in any folder (global), or not at all (off)")
+	f.Float64Var(&o.headroom, "quota-headroom", 0.9, "refuse when the target would be fuller than this share of its quota")
+	f.BoolVar(&o.ignoreQuota, "ignore-quota", false, "copy even when the plan does not fit the quota")
+	f.Int64Var(&o.maxSize, "max-size", 0, "skip (and list) messages larger than this many bytes (default: the server's APPENDLIMIT)")
+	f.BoolVar(&o.keepDeleted, "keep-deleted", false, "also copy messages marked deleted but not yet compacted/expunged (Thunderbird, Maildir T)")
+	f.BoolVar(&o.allAccounts, "all-accounts", false, "thunderbird: read every account of the profile, not only Local Folders")
+	f.StringVar(&o.since, "since", "", "only messages with an internal date on or after this day (YYYY-MM-DD)")
+	f.StringVar(&o.before, "before", "", "only messages with an internal date before this day (YYYY-MM-DD)")
+}
+
+func (o *copyOptions) engineOptions() (exporters.Options, error) {
+	var eo exporters.Options
+	eo.DryRun = o.dryRun
+	eo.IgnoreQuota = o.ignoreQuota
+	eo.MaxSize = o.maxSize
+	eo.KeepDeleted = o.keepDeleted
+	if o.headroom <= 0 || o.headroom > 1 {
+		return eo, importers.UsageError("--quota-headroom %v: want a number in (0, 1]", o.headroom)
+	}
+	eo.QuotaHeadroom = o.headroom
+	switch exporters.Scope(o.dedupe) {
+	case exporters.ScopeFolder, exporters.ScopeGlobal, exporters.ScopeOff:
+		eo.Dedupe = exporters.Scope(o.dedupe)
+	default:
+		return eo, importers.UsageError("--dedupe %q: want folder, global or off", o.dedupe)
+	}
+	if o.into != "" {
+		eo.Mapper.Into = exporters.ParseFolder(o.into)
+	}
+	for _, s := range o.folderMap {
+		r, err := exporters.ParseFolderRule(s)
+		if err != nil {
+			return eo, err
+		}
+		eo.Mapper.Rules = append(eo.Mapper.Rules, r)
+	}
+	for _, s := range o.include {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return eo, importers.UsageError("--include %q: %v", s, err)
+		}
+		eo.Mapper.Include = append(eo.Mapper.Include, re)
+	}
+	for _, s := range o.exclude {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return eo, importers.UsageError("--exclude %q: %v", s, err)
+		}
+		eo.Mapper.Exclude = append(eo.Mapper.Exclude, re)
+	}
+	for _, d := range []struct {
+		s    string
+		t    *time.Time
+		name string
+	}{{o.since, &eo.Walk.Since, "--since"}, {o.before, &eo.Walk.Before, "--before"}} {
+		if d.s == "" {
+			continue
+		}
+		t, err := time.ParseInLocation("2006-01-02", d.s, time.Local)
+		if err != nil {
+			return eo, importers.UsageError("%s %q: want YYYY-MM-DD", d.name, d.s)
+		}
+		*d.t = t
+	}
+	return eo, nil
+}
+
+func newPlanCommand(g *globalOptions, isCopy bool) *cobra.Command {
+	o := &copyOptions{}
+	cmd := &cobra.Command{
+		Use:   "plan SRC DST",
+		Short: "Show what copy would do: per folder new, duplicate and too-big counts, folder mapping, quota fit; writes nothing",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCopy(cmd.Context(), g, o, args[0], args[1], isCopy)
+		},
+	}
+	if isCopy {
+		cmd.Use = "copy SRC DST"
+		cmd.Short = "Copy every message of SRC that DST does not have yet, with flags, dates and folders"
+	}
+	o.addFlags(cmd.Flags(), isCopy)
+	return cmd
+}
+
+// runCopy is plan and copy; integration tests call it directly.
+func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dstSpec string, isCopy bool) error {
+	eo, err := o.engineOptions()
+	if err != nil {
+		return err
+	}
+	sopts, err := g.storeOptions("source")
+	if err != nil {
+		return err
+	}
+	sopts.KeepDeleted = o.keepDeleted
+	sopts.AllAccounts = o.allAccounts
+	topts, err := g.storeOptions("target")
+	if err != nil {
+		return err
+	}
+	src, err := importers.Open(ctx, srcSpec, sopts)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	sink, err := exporters.Open(ctx, dstSpec, topts)
+	if err != nil {
+		return err
+	}
+	defer sink.Close()
+	out := g.newReporter(isCopy && !o.dryRun)
+	eo.Observer = out
+	eng := &exporters.Engine{Src: src, Sink: sink, Opts: eo}
+	var plan *exporters.Plan
+	if isCopy {
+		plan, err = eng.Copy(ctx)
+	} else {
+		plan, _, err = eng.Plan(ctx)
+	}
+	out.finish()
+	var qe *exporters.QuotaError
+	if plan != nil && (err == nil || errors.As(err, &qe) || ctx.Err() != nil) {
+		out.summary(plan, isCopy && !o.dryRun)
+	}
+	if err != nil {
+		return err
+	}
+	if !isCopy && !plan.Fits() && !o.ignoreQuota {
+		return &exporters.QuotaError{Plan: plan, Checks: failing(plan)}
+	}
+	if plan.Incomplete() {
+		return errIncomplete
+	}
+	return nil
+}
+
+func failing(p *exporters.Plan) []exporters.QuotaCheck {
+	var out []exporters.QuotaCheck
+	for _, q := range p.Quota {
+		if q.Known && !q.Fits {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+func init() { _ = fmt.Sprint }

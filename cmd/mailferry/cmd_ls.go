@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/importers"
+	"github.com/spf13/cobra"
+)
+
+func newLsCommand(g *globalOptions) *cobra.Command {
+	var keepDeleted, allAccounts bool
+	cmd := &cobra.Command{
+		Use:   "ls SRC",
+		Short: "List the folders of a store with message counts and bytes",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runLs(cmd.Context(), g, args[0], keepDeleted, allAccounts)
+		},
+	}
+	cmd.Flags().BoolVar(&allAccounts, "all-accounts", false, "thunderbird: every account of the profile")
+	_ = keepDeleted
+	return cmd
+}
+
+func runLs(ctx context.Context, g *globalOptions, spec string, keepDeleted, allAccounts bool) error {
+	opts, err := g.storeOptions("source")
+	if err != nil {
+		return err
+	}
+	opts.AllAccounts = allAccounts
+	src, err := importers.Open(ctx, spec, opts)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	fis, err := src.Folders(ctx)
+	if err != nil {
+		return err
+	}
+	if g.json {
+		for _, fi := range fis {
+			g.emit(map[string]any{"type": "folder", "folder": fi.Folder.String(), "path": []string(fi.Folder),
+				"special_use": fi.Use, "messages": fi.Messages, "bytes": fi.Bytes, "noselect": fi.NoSelect})
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "FOLDER\t\tMESSAGES\tBYTES\t")
+	var n, b int64
+	for _, fi := range fis {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", fi.Folder, fi.Use, count(fi.Messages), size(fi.Bytes))
+		if fi.Messages > 0 {
+			n += fi.Messages
+		}
+		if fi.Bytes > 0 {
+			b += fi.Bytes
+		}
+	}
+	fmt.Fprintf(tw, "TOTAL (%d folders)\t\t%d\t%s\t\n", len(fis), n, exporters.HumanBytes(b))
+	return tw.Flush()
+}
+
+func count(n int64) string {
+	if n < 0 {
+		return "?"
+	}
+	return fmt.Sprint(n)
+}
+
+func size(n int64) string {
+	if n < 0 {
+		return "?"
+	}
+	return exporters.HumanBytes(n)
+}

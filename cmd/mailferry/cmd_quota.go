@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/mailferry/mailferry/exporters"
+	"github.com/spf13/cobra"
+)
+
+func newQuotaCommand(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "quota DST",
+		Short: "Show usage and limit per quota root (IMAP QUOTA; free disk for local targets)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runQuota(cmd.Context(), g, args[0])
+		},
+	}
+}
+
+func runQuota(ctx context.Context, g *globalOptions, spec string) error {
+	opts, err := g.storeOptions("target")
+	if err != nil {
+		return err
+	}
+	sink, err := exporters.Open(ctx, spec, opts)
+	if err != nil {
+		return err
+	}
+	defer sink.Close()
+	roots, err := sink.Quota(ctx, nil)
+	if errors.Is(err, exporters.ErrQuotaUnknown) {
+		if g.json {
+			g.emit(map[string]any{"type": "quota", "known": false})
+		} else {
+			fmt.Fprintln(g.stdout, "quota: unknown (the target does not report one); mailferry cannot protect this box from filling up")
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, r := range roots {
+		if g.json {
+			g.emit(map[string]any{"type": "quota", "known": true, "root": r.Name, "used": r.Used, "limit": r.Limit,
+				"used_messages": r.UsedMessages, "limit_messages": r.LimitMessages})
+			continue
+		}
+		lim := "no limit"
+		pct := ""
+		if r.Limit >= 0 {
+			lim = exporters.HumanBytes(r.Limit)
+			if r.Limit > 0 {
+				pct = fmt.Sprintf(" (%.1f%%)", 100*float64(r.Used)/float64(r.Limit))
+			}
+		}
+		fmt.Fprintf(g.stdout, "%s: %s used of %s%s", r.Name, exporters.HumanBytes(r.Used), lim, pct)
+		if r.LimitMessages >= 0 {
+			fmt.Fprintf(g.stdout, "; %d of %d messages", r.UsedMessages, r.LimitMessages)
+		}
+		fmt.Fprintln(g.stdout)
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+// Command mailferry moves e-mail between the stores a POP user keeps on
+// disk (Thunderbird, mbox, Maildir, Outlook exports) and IMAP servers, in
+// both directions, without losing or duplicating a message.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/importers"
+)
+
+// Exit codes (listed in the root command's help and the README).
+const (
+	exitOK         = 0
+	exitError      = 1
+	exitUsage      = 2
+	exitIncomplete = 3
+	exitQuota      = 4
+	exitCancelled  = 130
+)
+
+// errIncomplete is returned by a command that finished but did not copy
+// every message; the summary lists them.
+var errIncomplete = errors.New("finished, but some messages were not copied (see the list above)")
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	g := &globalOptions{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin}
+	root := newRootCommand(g)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(ctx, err)
+	if err != nil && code != exitIncomplete {
+		g.printError(err, code)
+	} else if err != nil {
+		g.printError(err, code)
+	}
+	return code
+}
+
+func exitCode(ctx context.Context, err error) int {
+	var qe *exporters.QuotaError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &qe):
+		return exitQuota
+	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+		return exitCancelled
+	case errors.Is(err, errIncomplete):
+		return exitIncomplete
+	case errors.Is(err, importers.ErrUsage), isCobraUsage(err):
+		return exitUsage
+	}
+	return exitError
+}
+
+func (g *globalOptions) printError(err error, code int) {
+	if g.json {
+		g.emit(map[string]any{"type": "exit", "code": code, "error": err.Error()})
+		return
+	}
+	fmt.Fprintf(g.stderr, "mailferry: %v\n", err)
+}

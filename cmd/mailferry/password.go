@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/mailferry/mailferry/importers"
+	"golang.org/x/term"
+)
+
+// passwordFunc returns the password source for stores: per-role file or
+// environment variable, then the shared ones, then a terminal prompt.
+// Passwords never come from argv.
+func (g *globalOptions) passwordFunc() func(role, user string) (string, error) {
+	var mu sync.Mutex
+	cache := map[string]string{}
+	return func(role, user string) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p, ok := cache[role+"\x00"+user]; ok {
+			return p, nil
+		}
+		p, err := g.lookupPassword(role, user)
+		if err == nil {
+			cache[role+"\x00"+user] = p
+		}
+		return p, err
+	}
+}
+
+func (g *globalOptions) lookupPassword(role, user string) (string, error) {
+	file, env := g.srcPasswordFile, "MAILFERRY_SOURCE_PASSWORD"
+	if role == "target" {
+		file, env = g.dstPasswordFile, "MAILFERRY_TARGET_PASSWORD"
+	}
+	if file != "" {
+		return readPasswordFile(file)
+	}
+	if p := os.Getenv(env); p != "" {
+		return p, nil
+	}
+	if g.passwordFile != "" {
+		return readPasswordFile(g.passwordFile)
+	}
+	if p := os.Getenv("MAILFERRY_PASSWORD"); p != "" {
+		return p, nil
+	}
+	if g.stdin != nil && term.IsTerminal(int(g.stdin.Fd())) {
+		fmt.Fprintf(g.stderr, "Password for %s (%s): ", user, role)
+		b, err := term.ReadPassword(int(g.stdin.Fd()))
+		fmt.Fprintln(g.stderr)
+		if err != nil {
+			return "", err
+		}
+		return string(b), nil
+	}
+	return "", importers.UsageError("no password for %s (%s): set MAILFERRY_PASSWORD, %s, or --password-file", user, role, env)
+}
+
+func readPasswordFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", importers.UsageError("password file: %v", err)
+	}
+	// One line; a trailing newline is not part of the password.
+	s := strings.TrimRight(string(b), "\r\n")
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	return s, nil
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/mailferry/mailferry/importers"
+	"github.com/spf13/cobra"
+)
+
+type globalOptions struct {
+	json            bool
+	quiet           bool
+	verbose         bool
+	passwordFile    string
+	srcPasswordFile string
+	dstPasswordFile string
+	tlsCA           string
+	tlsInsecure     bool
+	insecurePlain   bool
+
+	stdout, stderr io.Writer
+	stdin          *os.File
+	outMu          sync.Mutex
+}
+
+func (g *globalOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.BoolVar(&g.json, "json", false, "print NDJSON events and the summary on stdout")
+	f.BoolVarP(&g.quiet, "quiet", "q", false, "no progress bars")
+	f.BoolVarP(&g.verbose, "verbose", "v", false, "log each message")
+	f.StringVar(&g.passwordFile, "password-file", "", "read the IMAP password from this file (default: $MAILFERRY_PASSWORD, else a prompt)")
+	f.StringVar(&g.srcPasswordFile, "source-password-file", "", "password file for the source only (default: $MAILFERRY_SOURCE_PASSWORD)")
+	f.StringVar(&g.dstPasswordFile, "target-password-file", "", "password file for the target only (default: $MAILFERRY_TARGET_PASSWORD)")
+	f.StringVar(&g.tlsCA, "tls-ca", "", "PEM file of CA certificates to trust (self-signed servers)")
+	f.BoolVar(&g.tlsInsecure, "tls-insecure-skip-verify", false, "do not verify TLS certificates (DANGEROUS: anyone on the path can read your password)")
+	f.BoolVar(&g.insecurePlain, "insecure-plain", false, "allow login without TLS to a host that is not loopback (DANGEROUS)")
+}
+
+func isCobraUsage(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "invalid argument", "flag needs an argument", "requires exactly"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func newRootCommand(g *globalOptions) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mailferry",
+		Short: "Move e-mail between local stores and IMAP servers without losing or duplicating a message",
+		Long: `mailferry moves e-mail between the stores a POP user keeps on disk and IMAP
+servers, in both directions, de-duplicating by Message-ID and checking the
+target's quota before it writes.
+
+STORES
+  thunderbird:PATH    Thunderbird profile or its "Mail/Local Folders" (thunderbird: alone finds the default profile)
+  mbox:PATH           an mbox file or a directory of them
+  maildir:PATH        a Maildir or Maildir++ tree
+  eml:PATH            a folder tree of .eml files
+  msg:PATH            a folder tree of Outlook .msg files
+  pst:FILE            an Outlook .pst/.ost file
+  imap://user@host[:port]   IMAP with STARTTLS (required except on loopback)
+  imaps://user@host[:port]  IMAP over TLS
+
+PASSWORDS
+  Never on the command line: $MAILFERRY_PASSWORD (or $MAILFERRY_SOURCE_PASSWORD /
+  $MAILFERRY_TARGET_PASSWORD), --password-file, or a prompt on a terminal.
+
+EXIT STATUS
+  0  done
+  1  error
+  2  usage error (bad store spec, missing path, unknown flag)
+  3  finished, but some messages were not copied (they are listed)
+  4  refused by quota: nothing was written (or the target filled up mid-run)
+  130 interrupted`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	g.addFlags(root)
+	root.SetOut(g.stdout)
+	root.SetErr(g.stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return importers.UsageError("%v (see %s --help)", err, c.CommandPath())
+	})
+	root.AddCommand(newLsCommand(g), newPlanCommand(g, false), newPlanCommand(g, true), newQuotaCommand(g), newDemoCommand(g))
+	return root
+}
+
+// storeOptions builds the options a store is opened with.
+func (g *globalOptions) storeOptions(role string) (*importers.Options, error) {
+	o := &importers.Options{Role: role, InsecurePlain: g.insecurePlain}
+	level := slog.LevelWarn
+	if g.verbose {
+		level = slog.LevelInfo
+	}
+	o.Logger = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if g.tlsCA != "" {
+		pem, err := os.ReadFile(g.tlsCA)
+		if err != nil {
+			return nil, importers.UsageError("--tls-ca: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, importers.UsageError("--tls-ca %s: no PEM certificate found", g.tlsCA)
+		}
+		tc.RootCAs = pool
+	}
+	if g.tlsInsecure {
+		tc.InsecureSkipVerify = true
+		fmt.Fprintln(g.stderr, "mailferry: WARNING: --tls-insecure-skip-verify: TLS certificates are NOT checked; your password can be stolen by anyone on the network path")
+	}
+	o.TLS = tc
+	o.Password = g.passwordFunc()
+	return o, nil
+}
+
+// emit writes one NDJSON line.
+func (g *globalOptions) emit(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	g.outMu.Lock()
+	defer g.outMu.Unlock()
+	g.stdout.Write(append(b, '\n'))
+}

@@ -1,0 +1,2 @@
+// Package all registers every exporter.
+package all
