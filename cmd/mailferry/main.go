@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -34,16 +35,19 @@ func main() {
 }
 
 func run(args []string) int {
+	return runWith(args, os.Stdout, os.Stderr)
+}
+
+// runWith runs the command line with the given output streams; tests call it.
+func runWith(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	g := &globalOptions{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin}
+	g := &globalOptions{stdout: stdout, stderr: stderr, stdin: os.Stdin}
 	root := newRootCommand(g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	code := exitCode(ctx, err)
-	if err != nil && code != exitIncomplete {
-		g.printError(err, code)
-	} else if err != nil {
+	if err != nil {
 		g.printError(err, code)
 	}
 	return code
