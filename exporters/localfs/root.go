@@ -1,0 +1,632 @@
+package localfs
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/importers"
+)
+
+// ErrUnsafe marks a path the exporters refuse to write through: a
+// symbolic link or another non-directory where a directory should be, or a
+// name that is not a single plain component.
+var ErrUnsafe = errors.New("unsafe path")
+
+// Root is a target directory. All paths given to its methods are lists of
+// single components below the root; each is checked, and every existing
+// component is Lstat'ed, before it is used. A Root is safe for use by one
+// goroutine at a time (the Sink contract).
+type Root struct {
+	path string
+
+	mu sync.Mutex
+	r  *os.Root
+	ci int8 // case-insensitivity: 0 unknown, 1 yes, -1 no
+}
+
+// New returns the Root for path without creating anything.
+func New(path string) (*Root, error) {
+	if path == "" {
+		return nil, importers.UsageError("want SCHEME:PATH with a directory")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Root{path: abs}, nil
+}
+
+// Path is the root's absolute path.
+func (r *Root) Path() string { return r.path }
+
+// Join returns the absolute path of rel, for messages and reports.
+func (r *Root) Join(rel ...string) string {
+	return filepath.Join(append([]string{r.path}, rel...)...)
+}
+
+// Close releases the root's directory handle.
+func (r *Root) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.r == nil {
+		return nil
+	}
+	err := r.r.Close()
+	r.r = nil
+	return err
+}
+
+// handle returns the os.Root when the directory exists, nil when it does
+// not. The root path itself may be reached through symbolic links: the
+// user chose it.
+func (r *Root) handle() (*os.Root, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.r != nil {
+		return r.r, nil
+	}
+	fi, err := os.Stat(r.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s: not a directory", r.path)
+	}
+	rr, err := os.OpenRoot(r.path)
+	if err != nil {
+		return nil, err
+	}
+	r.r = rr
+	return rr, nil
+}
+
+// Exists reports whether the root directory exists.
+func (r *Root) Exists() bool {
+	rr, err := r.handle()
+	return err == nil && rr != nil
+}
+
+// Ensure creates the root directory (0700, with missing parents) if it
+// does not exist.
+func (r *Root) Ensure() (*os.Root, error) {
+	rr, err := r.handle()
+	if err != nil || rr != nil {
+		return rr, err
+	}
+	if err := os.MkdirAll(r.path, 0o700); err != nil {
+		return nil, DiskFull(err)
+	}
+	return r.handle()
+}
+
+// CheckComponent reports whether c can be used as one path component.
+func CheckComponent(c string) error {
+	switch {
+	case c == "", c == ".", c == "..":
+		return fmt.Errorf("%w: component %q", ErrUnsafe, c)
+	case strings.ContainsAny(c, "/\x00"):
+		return fmt.Errorf("%w: component %q contains a separator or NUL", ErrUnsafe, c)
+	case runtime.GOOS == "windows" && strings.ContainsAny(c, `\:`):
+		return fmt.Errorf("%w: component %q contains a separator", ErrUnsafe, c)
+	case len(c) > 255:
+		return fmt.Errorf("%w: component of %d bytes is too long", ErrUnsafe, len(c))
+	}
+	return nil
+}
+
+func relPath(rel []string) (string, error) {
+	if len(rel) == 0 {
+		return ".", nil
+	}
+	for _, c := range rel {
+		if err := CheckComponent(c); err != nil {
+			return "", err
+		}
+	}
+	return strings.Join(rel, "/"), nil
+}
+
+// checkDirs Lstats every component of dir: each must be a directory, not a
+// symbolic link. It returns false at the first one that does not exist.
+func (r *Root) checkDirs(rr *os.Root, dir []string) (bool, error) {
+	for i := range dir {
+		p, err := relPath(dir[:i+1])
+		if err != nil {
+			return false, err
+		}
+		fi, err := rr.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if err := mustBeDir(r.Join(dir[:i+1]...), fi); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func mustBeDir(path string, fi fs.FileInfo) error {
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("%w: %s is a symbolic link; refusing to write through it", ErrUnsafe, path)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%w: %s is not a directory", ErrUnsafe, path)
+	}
+	return nil
+}
+
+// DirExists reports whether the directory rel exists (as a real directory,
+// with no symbolic link on the way).
+func (r *Root) DirExists(rel ...string) (bool, error) {
+	rr, err := r.handle()
+	if err != nil || rr == nil {
+		return false, err
+	}
+	return r.checkDirs(rr, rel)
+}
+
+// MkdirAll creates the root and the directories of rel (0700). An
+// existing symbolic link or file on the way is an error.
+func (r *Root) MkdirAll(rel ...string) error {
+	rr, err := r.Ensure()
+	if err != nil {
+		return err
+	}
+	for i := range rel {
+		p, err := relPath(rel[:i+1])
+		if err != nil {
+			return err
+		}
+		fi, err := rr.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			if err := rr.Mkdir(p, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+				return DiskFull(err)
+			}
+			fi, err = rr.Lstat(p)
+		}
+		if err != nil {
+			return err
+		}
+		if err := mustBeDir(r.Join(rel[:i+1]...), fi); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Lstat returns the FileInfo of rel without following a final symbolic
+// link; the directories on the way are checked.
+func (r *Root) Lstat(rel ...string) (fs.FileInfo, error) {
+	rr, err := r.handle()
+	if err != nil {
+		return nil, err
+	}
+	if rr == nil {
+		return nil, &fs.PathError{Op: "lstat", Path: r.Join(rel...), Err: fs.ErrNotExist}
+	}
+	if len(rel) > 0 {
+		ok, err := r.checkDirs(rr, rel[:len(rel)-1])
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, &fs.PathError{Op: "lstat", Path: r.Join(rel...), Err: fs.ErrNotExist}
+		}
+	}
+	p, err := relPath(rel)
+	if err != nil {
+		return nil, err
+	}
+	return rr.Lstat(p)
+}
+
+// ReadDir lists the directory rel; a missing directory gives fs.ErrNotExist.
+func (r *Root) ReadDir(rel ...string) ([]fs.DirEntry, error) {
+	rr, err := r.handle()
+	if err != nil {
+		return nil, err
+	}
+	if rr == nil {
+		return nil, &fs.PathError{Op: "readdir", Path: r.Join(rel...), Err: fs.ErrNotExist}
+	}
+	ok, err := r.checkDirs(rr, rel)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &fs.PathError{Op: "readdir", Path: r.Join(rel...), Err: fs.ErrNotExist}
+	}
+	p, _ := relPath(rel)
+	f, err := rr.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.ReadDir(-1)
+}
+
+// Create creates the new file rel (0600) with O_EXCL|O_NOFOLLOW: an
+// existing file or symbolic link is an error. Its directory must exist.
+func (r *Root) Create(rel ...string) (*os.File, error) {
+	return r.open(rel, os.O_RDWR|os.O_CREATE|os.O_EXCL)
+}
+
+// Open opens the existing regular file rel for reading. A symbolic link is
+// not followed.
+func (r *Root) Open(rel ...string) (*os.File, error) {
+	return r.open(rel, os.O_RDONLY)
+}
+
+// OpenRW opens rel for reading and writing, creating it (0600) when it does
+// not exist. A symbolic link is not followed.
+func (r *Root) OpenRW(rel ...string) (*os.File, error) {
+	f, err := r.open(rel, os.O_RDWR|os.O_CREATE|os.O_EXCL)
+	if errors.Is(err, fs.ErrExist) {
+		return r.open(rel, os.O_RDWR)
+	}
+	return f, err
+}
+
+func (r *Root) open(rel []string, flag int) (*os.File, error) {
+	if len(rel) == 0 {
+		return nil, fmt.Errorf("%w: no file name", ErrUnsafe)
+	}
+	rr, err := r.handle()
+	if err != nil {
+		return nil, err
+	}
+	if rr == nil {
+		return nil, &fs.PathError{Op: "open", Path: r.Join(rel...), Err: fs.ErrNotExist}
+	}
+	ok, err := r.checkDirs(rr, rel[:len(rel)-1])
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &fs.PathError{Op: "open", Path: r.Join(rel...), Err: fs.ErrNotExist}
+	}
+	p, err := relPath(rel)
+	if err != nil {
+		return nil, err
+	}
+	var before fs.FileInfo
+	excl := flag&(os.O_CREATE|os.O_EXCL) == os.O_CREATE|os.O_EXCL
+	if !excl {
+		// os.Root follows a final symbolic link unless O_CREATE|O_EXCL:
+		// look first, and check after opening that it is the same file.
+		before, err = rr.Lstat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !before.Mode().IsRegular() {
+			return nil, fmt.Errorf("%w: %s is not a regular file", ErrUnsafe, r.Join(rel...))
+		}
+	}
+	f, err := rr.OpenFile(p, flag|oNoFollow, 0o600)
+	if err != nil {
+		return nil, DiskFull(err)
+	}
+	if before != nil {
+		after, err := f.Stat()
+		if err != nil || !os.SameFile(before, after) {
+			f.Close()
+			return nil, fmt.Errorf("%w: %s changed while being opened", ErrUnsafe, r.Join(rel...))
+		}
+	}
+	return f, nil
+}
+
+// Remove removes the file rel.
+func (r *Root) Remove(rel ...string) error {
+	rr, err := r.handle()
+	if err != nil || rr == nil {
+		return err
+	}
+	p, err := relPath(rel)
+	if err != nil {
+		return err
+	}
+	return rr.Remove(p)
+}
+
+// Rename renames the file from to to, replacing to.
+func (r *Root) Rename(from, to []string) error {
+	rr, err := r.handle()
+	if err != nil {
+		return err
+	}
+	if rr == nil {
+		return fs.ErrNotExist
+	}
+	fp, err := relPath(from)
+	if err != nil {
+		return err
+	}
+	tp, err := relPath(to)
+	if err != nil {
+		return err
+	}
+	if ok, err := r.checkDirs(rr, to[:len(to)-1]); err != nil || !ok {
+		if err == nil {
+			err = fs.ErrNotExist
+		}
+		return err
+	}
+	return rr.Rename(fp, tp)
+}
+
+// LinkNoReplace gives the file from the name to, failing with an error
+// that matches fs.ErrExist when to exists, then removes from. It uses a
+// hard link (atomic, never replaces); on file systems without hard links
+// it checks and renames.
+func (r *Root) LinkNoReplace(from, to []string) error {
+	rr, err := r.handle()
+	if err != nil {
+		return err
+	}
+	if rr == nil {
+		return fs.ErrNotExist
+	}
+	fp, err := relPath(from)
+	if err != nil {
+		return err
+	}
+	tp, err := relPath(to)
+	if err != nil {
+		return err
+	}
+	if ok, err := r.checkDirs(rr, to[:len(to)-1]); err != nil || !ok {
+		if err == nil {
+			err = fs.ErrNotExist
+		}
+		return err
+	}
+	err = rr.Link(fp, tp)
+	switch {
+	case err == nil:
+		return rr.Remove(fp)
+	case errors.Is(err, fs.ErrExist):
+		return err
+	}
+	// No hard links here (FAT, some SMB servers): check, then rename.
+	if _, lerr := rr.Lstat(tp); lerr == nil {
+		return &fs.PathError{Op: "link", Path: r.Join(to...), Err: fs.ErrExist}
+	}
+	return rr.Rename(fp, tp)
+}
+
+// SyncDir fsyncs the directory rel so that renames and new names in it
+// are durable. File systems that cannot sync a directory are not an error.
+func (r *Root) SyncDir(rel ...string) error {
+	rr, err := r.handle()
+	if err != nil || rr == nil {
+		return err
+	}
+	p, err := relPath(rel)
+	if err != nil {
+		return err
+	}
+	f, err := rr.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil && !syncUnsupported(err) {
+		return err
+	}
+	return nil
+}
+
+// CaseInsensitive reports whether names in the target are compared
+// without regard to case (and Unicode normalization). It looks, without
+// writing anything, whether an existing entry of dir is found under its
+// case-swapped name. known is false when that could not be told (no
+// directory yet, or no entry with letters); callers then assume it is.
+func (r *Root) CaseInsensitive(dir []string, names []string) (ci, known bool) {
+	r.mu.Lock()
+	c := r.ci
+	r.mu.Unlock()
+	if c != 0 {
+		return c > 0, true
+	}
+	rr, err := r.handle()
+	if err != nil || rr == nil {
+		return true, false
+	}
+	for _, n := range names {
+		sw := swapCase(n)
+		if sw == n {
+			continue
+		}
+		a, err := r.Lstat(append(append([]string(nil), dir...), n)...)
+		if err != nil {
+			continue
+		}
+		b, err := r.Lstat(append(append([]string(nil), dir...), sw)...)
+		c = -1
+		if err == nil && os.SameFile(a, b) {
+			c = 1
+		}
+		r.mu.Lock()
+		r.ci = c
+		r.mu.Unlock()
+		return c > 0, true
+	}
+	return true, false
+}
+
+func swapCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		if u := strings.ToUpper(string(r)); u != string(r) && len([]rune(u)) == 1 {
+			return []rune(u)[0]
+		}
+		if l := strings.ToLower(string(r)); l != string(r) && len([]rune(l)) == 1 {
+			return []rune(l)[0]
+		}
+		return r
+	}, s)
+}
+
+// WriteNew writes the new file rel (O_EXCL|O_NOFOLLOW, 0600) with exactly
+// size bytes from body, sets its modification (and access) time to mtime
+// unless it is zero, fsyncs and closes it. On any error, including a body
+// shorter or longer than size or a canceled ctx, the file is removed and
+// nothing is left. A full disk or quota gives an error matching
+// exporters.ErrOverQuota.
+func (r *Root) WriteNew(ctx context.Context, rel []string, size int64, body io.Reader, mtime time.Time) (err error) {
+	f, err := r.Create(rel...)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			r.Remove(rel...)
+		}
+	}()
+	if err := CopyExact(ctx, f, body, size); err != nil {
+		return err
+	}
+	if !mtime.IsZero() {
+		if err := SetTimes(f, mtime); err != nil {
+			return err
+		}
+	}
+	if err := f.Sync(); err != nil {
+		return DiskFull(err)
+	}
+	return DiskFull(f.Close())
+}
+
+// CopyExact copies exactly size bytes from r to w, checking ctx between
+// chunks. A reader that ends early or has more bytes is an error.
+func CopyExact(ctx context.Context, w io.Writer, r io.Reader, size int64) error {
+	n, err := io.CopyBuffer(w, io.LimitReader(&ctxReader{ctx: ctx, r: r}, size), make([]byte, 64<<10))
+	if err != nil {
+		return DiskFull(err)
+	}
+	if n != size {
+		return fmt.Errorf("message body ended after %d of %d bytes", n, size)
+	}
+	var one [1]byte
+	m, err := io.ReadFull(r, one[:])
+	if m > 0 {
+		return fmt.Errorf("message body is longer than the %d bytes announced", size)
+	}
+	if err != nil && err != io.EOF {
+		return err
+	}
+	return nil
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// DiskFull wraps a "no space left" or "quota exceeded" error so that it
+// matches exporters.ErrOverQuota (the engine then stops the run cleanly);
+// other errors are returned as they are.
+func DiskFull(err error) error {
+	if err != nil && isNoSpace(err) {
+		return fmt.Errorf("%w: %w", exporters.ErrOverQuota, err)
+	}
+	return err
+}
+
+var uniqueCounter atomic.Uint64
+
+// Unique returns a name part that is unique across processes, hosts
+// sharing a directory, restarts and crashes: seconds, microseconds, pid, a
+// per-process counter and 32 random bits ("1700000000.M123456P789Q3R9f3c2a1b").
+func Unique() string {
+	now := time.Now()
+	var rb [4]byte
+	rand.Read(rb[:])
+	return fmt.Sprintf("%d.M%dP%dQ%dR%x", now.Unix(), now.Nanosecond()/1000, os.Getpid(), uniqueCounter.Add(1), rb)
+}
+
+// Quota returns the file system of the root (or of its nearest existing
+// parent, before it is created) as one quota root covering targets:
+// Used = total − available, Limit = total. With countFiles (one file per
+// message: Maildir, EML) the file system's inodes are the message limit.
+func (r *Root) Quota(targets []string, countFiles bool) ([]exporters.QuotaRoot, error) {
+	p := r.path
+	for {
+		if _, err := os.Stat(p); err == nil {
+			break
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return nil, exporters.ErrQuotaUnknown
+		}
+		p = parent
+	}
+	st, err := statDisk(p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", exporters.ErrQuotaUnknown, err)
+	}
+	q := exporters.QuotaRoot{
+		Name:          "disk " + st.mount,
+		Targets:       targets,
+		Used:          st.total - st.avail,
+		Limit:         st.total,
+		UsedMessages:  0,
+		LimitMessages: -1,
+	}
+	if countFiles && st.files > 0 {
+		q.UsedMessages = st.files - st.filesFree
+		q.LimitMessages = st.files
+	}
+	return []exporters.QuotaRoot{q}, nil
+}
+
+type diskStat struct {
+	mount            string
+	total, avail     int64
+	files, filesFree int64
+}
+
+// mountPoint walks up from p while the device stays the same.
+func mountPoint(p string, dev func(string) (uint64, bool)) string {
+	d, ok := dev(p)
+	if !ok {
+		return p
+	}
+	for {
+		parent := filepath.Dir(p)
+		if parent == p {
+			return p
+		}
+		pd, ok := dev(parent)
+		if !ok || pd != d {
+			return p
+		}
+		p = parent
+	}
+}

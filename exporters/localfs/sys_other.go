@@ -1,0 +1,23 @@
+//go:build !unix
+
+package localfs
+
+import (
+	"errors"
+	"os"
+	"time"
+)
+
+const oNoFollow = 0
+
+// SetTimes sets the access and modification times of f to t.
+func SetTimes(f *os.File, t time.Time) error { return os.Chtimes(f.Name(), t, t) }
+
+func isNoSpace(err error) bool { return false }
+
+func syncUnsupported(err error) bool { return errors.Is(err, os.ErrInvalid) }
+
+// TryLock is a no-op where flock does not exist.
+func TryLock(f *os.File) (bool, error) { return true, nil }
+
+func devOf(p string) (uint64, bool) { return 0, false }
