@@ -55,7 +55,7 @@ func SplitInfo(name string) (unique, letters string, sep byte) {
 // ParseFlags returns the IMAP flags of a Maildir file name. Lower-case
 // letters are Dovecot keywords looked up in kw (nil: ignored); unknown
 // upper-case letters (Courier and others add some) are ignored. The result
-// is sorted by letter and has no duplicates.
+// is sorted by letter and has no duplicate flags.
 func ParseFlags(name string, kw *Keywords) []imap.Flag {
 	_, letters, _ := SplitInfo(name)
 	if letters == "" {
@@ -63,6 +63,14 @@ func ParseFlags(name string, kw *Keywords) []imap.Flag {
 	}
 	var seen [128]bool
 	var out []imap.Flag
+	have := func(f imap.Flag) bool {
+		for _, g := range out {
+			if strings.EqualFold(string(g), string(f)) {
+				return true
+			}
+		}
+		return false
+	}
 	ls := []byte(letters)
 	sort.Slice(ls, func(i, j int) bool { return ls[i] < ls[j] })
 	for _, c := range ls {
@@ -70,14 +78,14 @@ func ParseFlags(name string, kw *Keywords) []imap.Flag {
 			continue
 		}
 		seen[c] = true
-		if f, ok := systemFlags[c]; ok {
-			out = append(out, f)
-			continue
+		f, ok := systemFlags[c]
+		if !ok && c >= 'a' && c <= 'z' && kw != nil {
+			f, ok = kw.Flag(c)
 		}
-		if c >= 'a' && c <= 'z' && kw != nil {
-			if f, ok := kw.Flag(c); ok {
-				out = append(out, f)
-			}
+		// $Forwarded may be both P and a keyword (the exporter writes
+		// both, see FormatFlags).
+		if ok && !have(f) {
+			out = append(out, f)
 		}
 	}
 	return out
@@ -87,6 +95,11 @@ func ParseFlags(name string, kw *Keywords) []imap.Flag {
 // the Maildir specification wants. Keywords get a letter from kw; when kw
 // is nil or has no letter for one (see Keywords.Add), it is returned in
 // missing. \Recent and unknown system flags are dropped.
+//
+// QUIRK: $Forwarded is written as P (the Maildir "passed" flag, which
+// mutt, notmuch and Courier read) and, when kw is not nil, also as a
+// keyword: Dovecot ignores P and only shows $Forwarded from
+// dovecot-keywords.
 func FormatFlags(flags []imap.Flag, kw *Keywords) (letters string, missing []imap.Flag) {
 	var set [128]bool
 	for _, f := range flags {
@@ -97,6 +110,9 @@ func FormatFlags(flags []imap.Flag, kw *Keywords) (letters string, missing []ima
 				found = true
 				break
 			}
+		}
+		if found && c2flag(f) == imap.FlagForwarded && kw != nil {
+			found = false // also as a keyword
 		}
 		if found || strings.HasPrefix(string(f), `\`) || f == "" {
 			continue
@@ -116,6 +132,13 @@ func FormatFlags(flags []imap.Flag, kw *Keywords) (letters string, missing []ima
 		}
 	}
 	return string(b), missing
+}
+
+func c2flag(f imap.Flag) imap.Flag {
+	if strings.EqualFold(string(f), string(imap.FlagForwarded)) {
+		return imap.FlagForwarded
+	}
+	return f
 }
 
 // KeywordsFile is Dovecot's per-folder keyword table: "N name" lines, the

@@ -12,6 +12,12 @@ import (
 // listescape plugin convention, with its default escape character).
 const EscapeChar = '\\'
 
+// SuffixMarker starts the hash suffix ("\~" and 8 hex digits) that the
+// exporter appends to an element that is too long for a directory name, or
+// that would collide with another folder's name on a case-insensitive file
+// system. DecodeElement drops it (Dovecot shows it as part of the name).
+const SuffixMarker = `\~`
+
 // emptyElement is how an empty folder element (which IMAP servers do not
 // allow, but a source may still produce) is written. EncodeElement never
 // produces a lone escape character otherwise.
@@ -65,11 +71,13 @@ func EncodeElement(elem string, windows bool) string {
 	return EncodeMUTF7(b.String())
 }
 
-// DecodeElement reverses EncodeElement. It accepts what other software
+// DecodeElement reverses EncodeElement, dropping a trailing hash suffix
+// (see SuffixMarker). It accepts what other software
 // writes too: a name with 8-bit bytes is taken as UTF-8 (Dovecot's UTF-8
 // option), a name that is not valid modified UTF-7 is taken as it is, and a
 // "\" not followed by two hex digits stands for itself.
 func DecodeElement(s string) string {
+	s = stripSuffix(s)
 	if s == emptyElement {
 		return ""
 	}
@@ -92,6 +100,19 @@ func DecodeElement(s string) string {
 		b.WriteByte(name[i])
 	}
 	return b.String()
+}
+
+func stripSuffix(s string) string {
+	n := len(SuffixMarker) + 8
+	if len(s) < n || s[len(s)-n:len(s)-8] != SuffixMarker {
+		return s
+	}
+	for _, c := range []byte(s[len(s)-8:]) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return s
+		}
+	}
+	return s[:len(s)-n]
 }
 
 func isASCII(s string) bool {

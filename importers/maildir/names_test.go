@@ -82,10 +82,13 @@ func TestElementRoundTrip(t *testing.T) {
 	}
 	// What other software writes.
 	foreign := []struct{ in, want string }{
-		{"日本語", "日本語"},       // Dovecot with the UTF-8 option
-		{"&bogus", "&bogus"}, // not modified UTF-7: literal
-		{`a\zz`, `a\zz`},     // not an escape
-		{`a\2E`, "a."},       // upper-case hex
+		{"日本語", "日本語"},           // Dovecot with the UTF-8 option
+		{"&bogus", "&bogus"},     // not modified UTF-7: literal
+		{`a\zz`, `a\zz`},         // not an escape
+		{`a\2E`, "a."},           // upper-case hex
+		{`Foo\~0123abcd`, "Foo"}, // exporter's disambiguating suffix
+		{`\\~0123abcd`, ""},
+		{`Foo\~0123abcX`, `Foo\~0123abcX`},
 	}
 	for _, tc := range foreign {
 		if got := DecodeElement(tc.in); got != tc.want {
@@ -169,8 +172,11 @@ func imapFlags(fs []imap.Flag) string {
 func TestFormatFlags(t *testing.T) {
 	kw := &Keywords{}
 	letters, missing := FormatFlags([]imap.Flag{imap.FlagSeen, `\answered`, `\Recent`, "$Forwarded", "$Junk", `\Unknown`}, kw)
-	if letters != "PRS" || len(missing) != 1 || missing[0] != "$Junk" {
+	if letters != "PRS" || imapFlags(missing) != "$Forwarded $Junk" {
 		t.Errorf("FormatFlags = %q %v", letters, missing)
+	}
+	if letters, missing := FormatFlags([]imap.Flag{"$forwarded"}, nil); letters != "P" || len(missing) != 0 {
+		t.Errorf("FormatFlags without keywords = %q %v", letters, missing)
 	}
 	if c, added, ok := kw.Add("$Junk"); c != 'a' || !added || !ok {
 		t.Errorf("Add = %c %v %v", c, added, ok)
@@ -182,7 +188,14 @@ func TestFormatFlags(t *testing.T) {
 	if string(kw.Bytes()) != "0 $Junk\n" {
 		t.Errorf("Bytes = %q", kw.Bytes())
 	}
-	for i := 1; i < 26; i++ {
+	kw.Add(imap.FlagForwarded)
+	if letters, _ := FormatFlags([]imap.Flag{imap.FlagForwarded}, kw); letters != "Pb" {
+		t.Errorf("$Forwarded with keywords = %q, want Pb", letters)
+	}
+	if got := ParseFlags("1.M1P1.h:2,Pb", kw); imapFlags(got) != "$Forwarded" {
+		t.Errorf("ParseFlags(Pb) = %v", got)
+	}
+	for i := 2; i < 26; i++ {
 		if _, _, ok := kw.Add(imap.Flag("k" + string(rune('A'+i)))); !ok {
 			t.Fatalf("Add %d failed", i)
 		}

@@ -173,7 +173,7 @@ func folderKey(f importers.Folder) string {
 	if f.IsInbox() {
 		return "INBOX"
 	}
-	return strings.Join(f, "\x00")
+	return fmt.Sprintf("%q", []string(f))
 }
 
 // folderLess orders the inbox first, then element by element, parents
