@@ -1,0 +1,136 @@
+package pst
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/textproto"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mailferry/mailferry/importers"
+)
+
+var (
+	sampleOnce sync.Once
+	sampleDir  string
+	sampleErr  error
+)
+
+// samplePath returns the path of a PST shipped in go-pst's data/ folder,
+// found through the module cache (the module is in go.mod).
+func samplePath(t testing.TB, name string) string {
+	t.Helper()
+	sampleOnce.Do(func() {
+		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/mooijtech/go-pst/v6").Output()
+		if err != nil {
+			sampleErr = err
+			return
+		}
+		sampleDir = filepath.Join(strings.TrimSpace(string(out)), "data")
+	})
+	if sampleErr != nil {
+		t.Fatalf("locating go-pst's sample files (go list -m github.com/mooijtech/go-pst/v6): %v", sampleErr)
+	}
+	p := filepath.Join(sampleDir, name)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("sample %s: %v", name, err)
+	}
+	return p
+}
+
+// logBuffer collects log records for assertions.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func testOptions(t testing.TB) (*importers.Options, *logBuffer) {
+	lb := &logBuffer{}
+	return &importers.Options{
+		Logger:   slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		SpoolDir: t.TempDir(),
+	}, lb
+}
+
+func openTest(t testing.TB, path string) (*Source, *logBuffer) {
+	t.Helper()
+	opts, lb := testOptions(t)
+	s, err := Open(path, opts)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", path, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, lb
+}
+
+// got is one message as walked.
+type got struct {
+	folder string
+	ref    string
+	nid    uint32
+	raw    []byte
+	err    error
+}
+
+// walkAll walks every folder and returns the messages and errors.
+func walkAll(t testing.TB, s *Source) []got {
+	t.Helper()
+	ctx := context.Background()
+	fis, err := s.Folders(ctx)
+	if err != nil {
+		t.Fatalf("Folders: %v", err)
+	}
+	var out []got
+	for _, fi := range fis {
+		err := s.Walk(ctx, fi.Folder, nil, func(m *importers.Message, rerr error) error {
+			g := got{folder: fi.Folder.String(), ref: m.Ref, err: rerr}
+			if rerr == nil {
+				rc, err := m.Body.Open()
+				if err != nil {
+					t.Fatalf("%s: Open: %v", m.Ref, err)
+				}
+				g.raw, err = io.ReadAll(rc)
+				rc.Close()
+				if err != nil {
+					t.Fatalf("%s: read: %v", m.Ref, err)
+				}
+				if int64(len(g.raw)) != m.Body.Len() {
+					t.Errorf("%s: Len %d, read %d", m.Ref, m.Body.Len(), len(g.raw))
+				}
+			}
+			out = append(out, g)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("Walk(%s): %v", fi.Folder, err)
+		}
+	}
+	return out
+}
+
+// headerField returns the first field name of a message header (the
+// header ends at the first empty line), unfolded, or "".
+func headerField(raw []byte, name string) string {
+	r := textproto.NewReader(bufio.NewReader(bytes.NewReader(raw)))
+	h, _ := r.ReadMIMEHeader()
+	return strings.TrimSpace(h.Get(name))
+}
