@@ -480,7 +480,7 @@ var extTypes = map[string]string{
 	".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 	".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 	".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-	".mp3": "audio/mpeg", ".wav": "audio/wav", ".mp4": "video/mp4",
+	".mp3":  "audio/mpeg", ".wav": "audio/wav", ".mp4": "video/mp4",
 }
 
 // mayBe8bit reports whether the built message may contain bytes above
