@@ -17,6 +17,14 @@ import (
 // does.
 const maxEmbedDepth = outlook.MaxEmbedDepth
 
+// maxParts bounds the attachments of an item, counting those of its
+// embedded messages: a damaged file can make embedded messages share
+// subnodes, so that a small file describes an exponential tree.
+const maxParts = 100000
+
+// budget counts the parts an item may still have.
+type budget struct{ left int }
+
 // props reads properties with a sticky error: the first failure is kept
 // and later reads return zero values, so filling an Item stays readable
 // and a damaged property still fails the item.
@@ -90,16 +98,20 @@ func codepageOf(p *pc, def int) int {
 }
 
 // readItem reads the message node n. depth counts embedding levels.
-func (s *store) readItem(n *node, depth int) (*outlook.Item, error) {
+func (s *store) readItem(n *node, depth int, b *budget) (*outlook.Item, error) {
 	p, err := n.pc()
 	if err != nil {
 		return nil, err
 	}
-	return s.itemFromPC(n, p, depth)
+	return s.itemFromPC(n, p, depth, b)
 }
 
-// itemFromPC is readItem for a node whose property context is read.
-func (s *store) itemFromPC(n *node, p *pc, depth int) (*outlook.Item, error) {
+// itemFromPC is readItem for a node whose property context is read. b is
+// nil for a top-level item.
+func (s *store) itemFromPC(n *node, p *pc, depth int, b *budget) (*outlook.Item, error) {
+	if b == nil {
+		b = &budget{left: maxParts}
+	}
 	r := &props{p: p, cp: codepageOf(p, s.cp)}
 	it := &outlook.Item{
 		MessageClass:     r.str(pidMessageClass),
@@ -148,7 +160,7 @@ func (s *store) itemFromPC(n *node, p *pc, depth int) (*outlook.Item, error) {
 	if err := s.recipients(n, r.cp, it); err != nil {
 		return nil, fmt.Errorf("recipients: %w", err)
 	}
-	if err := s.attachments(n, r.cp, it, depth); err != nil {
+	if err := s.attachments(n, r.cp, it, depth, b); err != nil {
 		return nil, err
 	}
 	return it, nil
@@ -238,7 +250,7 @@ const (
 )
 
 // attachments reads the attachment table and each attachment.
-func (s *store) attachments(n *node, cp int, it *outlook.Item, depth int) error {
+func (s *store) attachments(n *node, cp int, it *outlook.Item, depth int, b *budget) error {
 	ok, err := n.hasSub(nidAttachmentTable)
 	if err != nil {
 		return fmt.Errorf("attachments: %w", err)
@@ -255,7 +267,10 @@ func (s *store) attachments(n *node, cp int, it *outlook.Item, depth int) error 
 		return fmt.Errorf("attachment table: %w", err)
 	}
 	for i := 0; i < t.len(); i++ {
-		a, err := s.attachment(n, t.ids[i], cp, it, depth)
+		if b.left--; b.left < 0 {
+			return corrupt("more than %d attachments, counting embedded messages", maxParts)
+		}
+		a, err := s.attachment(n, t.ids[i], cp, it, depth, b)
 		if err != nil {
 			return fmt.Errorf("attachment %d of %d (node 0x%x): %w", i+1, t.len(), t.ids[i], err)
 		}
@@ -264,7 +279,7 @@ func (s *store) attachments(n *node, cp int, it *outlook.Item, depth int) error 
 	return nil
 }
 
-func (s *store) attachment(msg *node, nid uint32, cp int, it *outlook.Item, depth int) (outlook.Attachment, error) {
+func (s *store) attachment(msg *node, nid uint32, cp int, it *outlook.Item, depth int, b *budget) (outlook.Attachment, error) {
 	an, err := msg.sub(nid)
 	if err != nil {
 		return outlook.Attachment{}, err
@@ -328,7 +343,7 @@ func (s *store) attachment(msg *node, nid uint32, cp int, it *outlook.Item, dept
 			if depth >= maxEmbedDepth {
 				return a, corrupt("messages embedded more than %d levels deep", maxEmbedDepth)
 			}
-			emb, err := s.readItem(on, depth+1)
+			emb, err := s.readItem(on, depth+1, b)
 			if err != nil {
 				return a, fmt.Errorf("embedded message: %w", err)
 			}

@@ -270,8 +270,10 @@ func (f *pstFile) btSearch(root uint64, ptype byte, key uint64) ([]byte, error) 
 }
 
 // btScan calls fn for every leaf entry of the B-tree rooted at root. Each
-// page is visited at most once, so a corrupt tree cannot loop.
-func (f *pstFile) btScan(root uint64, ptype byte, fn func(e []byte) error) error {
+// page is visited at most once, so a corrupt tree cannot loop. A subtree
+// that cannot be read is passed to bad (with the error) and skipped; an
+// unreadable root page is an error.
+func (f *pstFile) btScan(root uint64, ptype byte, fn func(e []byte), bad func(error)) error {
 	seen := map[uint64]bool{}
 	var walk func(ib uint64, want int) error
 	walk = func(ib uint64, want int) error {
@@ -289,13 +291,11 @@ func (f *pstFile) btScan(root uint64, ptype byte, fn func(e []byte) error) error
 		for i := 0; i < p.cEnt; i++ {
 			e := p.entry(i)
 			if p.level == 0 {
-				if err := fn(e); err != nil {
-					return err
-				}
+				fn(e)
 				continue
 			}
 			if err := walk(f.id(e[2*f.idSize():]), p.level-1); err != nil {
-				return err
+				bad(err)
 			}
 		}
 		return nil
@@ -451,6 +451,11 @@ func (f *pstFile) tree(bid uint64) (*dataTree, error) {
 		}
 		for i := 0; i < n; i++ {
 			c := f.id(b[8+i*s:])
+			// Every block takes at least 64 bytes of the file: more
+			// references than that means blocks are referenced repeatedly.
+			if int64(len(t.bids)) > f.size/64 {
+				return corrupt("data tree 0x%x references more blocks than the file holds", bid)
+			}
 			if level == 1 {
 				if isInternal(c) {
 					return corrupt("XBLOCK 0x%x points to internal block 0x%x", bid, c)

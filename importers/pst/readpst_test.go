@@ -272,7 +272,7 @@ func TestReadpstANSI(t *testing.T) {
 		t.Fatal(err)
 	}
 	cal := s.st.folders[s.st.list[1].e.nid]
-	it, err := s.st.readItem(s.f.nodeOf(s.st.msgs[cal.e.nid][0]), 0)
+	it, err := s.st.readItem(s.f.nodeOf(s.st.msgs[cal.e.nid][0]), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -192,7 +192,7 @@ func (s *Source) countMail(fo *folderNode) (n int) {
 	if len(msgs) == 0 {
 		return 0
 	}
-	classes, err := s.st.contentsClasses(fo.e.nid)
+	classes, err := s.contents(fo.e.nid)
 	if err != nil {
 		classes = nil
 	}
@@ -210,6 +210,16 @@ func (s *Source) countMail(fo *folderNode) (n int) {
 		}
 	}
 	return n
+}
+
+// contents is store.contentsClasses with panics turned into errors.
+func (s *Source) contents(nid uint32) (m map[uint32]string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	return s.st.contentsClasses(nid)
 }
 
 func (s *Source) classOf(e nbtEntry) (c string, err error) {
@@ -317,7 +327,7 @@ func (s *Source) message(e nbtEntry, wo importers.WalkOptions) (m *importers.Mes
 	if !isMail(class) {
 		return nil, class, nil
 	}
-	it, err := s.st.itemFromPC(n, p, 0)
+	it, err := s.st.itemFromPC(n, p, 0, nil)
 	if err != nil {
 		return nil, class, err
 	}

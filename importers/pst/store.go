@@ -58,7 +58,8 @@ func openStore(f *pstFile) (*store, error) {
 		special: map[uint32]imap.MailboxAttr{},
 		outside: map[uint32]int{},
 	}
-	err := f.btScan(f.nbtRoot, ptypeNBT, func(b []byte) error {
+	var bad []error
+	err := f.btScan(f.nbtRoot, ptypeNBT, func(b []byte) {
 		e := f.parseNBT(b)
 		switch nidType(e.nid) {
 		case nidTypeNormalFolder:
@@ -66,23 +67,24 @@ func openStore(f *pstFile) (*store, error) {
 		case nidTypeNormalMessage:
 			s.msgs[e.parent] = append(s.msgs[e.parent], e)
 		}
-		return nil
-	})
+	}, func(err error) { bad = append(bad, err) })
 	if err != nil {
 		return nil, fmt.Errorf("reading the node B-tree: %w", err)
+	}
+	if len(bad) > 0 {
+		s.warnings = append(s.warnings, fmt.Sprintf("node B-tree: %d subtrees unreadable, the folders and items they list are missing (first: %v)", len(bad), bad[0]))
 	}
 	for _, l := range s.msgs {
 		sort.Slice(l, func(i, j int) bool { return l[i].nid < l[j].nid })
 	}
 
 	// The message store: its name and where the special folders are.
-	se, err := f.node(nidMessageStore)
+	sp, err := s.storePC()
 	if err != nil {
-		return nil, fmt.Errorf("message store: %w", err)
-	}
-	sp, err := f.nodeOf(se).pc()
-	if err != nil {
-		return nil, fmt.Errorf("message store properties: %w", err)
+		// Go on without: the name and special uses are lost, the IPM
+		// subtree is found by its name below.
+		s.warnings = append(s.warnings, fmt.Sprintf("message store properties unreadable: %v", err))
+		sp = &pc{props: map[uint16]pcEntry{}}
 	}
 	s.name = s.pcString(sp, pidDisplayName, 0)
 	if v, ok, err := sp.get(pidIPMSubtreeEntryID); err == nil && ok {
@@ -112,7 +114,6 @@ func openStore(f *pstFile) (*store, error) {
 			}
 		}
 	}
-
 	if !f.unicode {
 		s.cp = s.guessCodepage(sp)
 	}
@@ -215,6 +216,14 @@ func (s *store) guessCodepage(sp *pc) int {
 		}
 	}
 	return best
+}
+
+func (s *store) storePC() (*pc, error) {
+	se, err := s.f.node(nidMessageStore)
+	if err != nil {
+		return nil, err
+	}
+	return s.f.nodeOf(se).pc()
 }
 
 // readFolder reads a folder's name and class.
