@@ -516,37 +516,101 @@ func (r *Root) WriteNew(ctx context.Context, rel []string, size int64, body io.R
 	return DiskFull(f.Close())
 }
 
-// CopyExact copies exactly size bytes from r to w, checking ctx between
-// chunks. A reader that ends early or has more bytes is an error.
-func CopyExact(ctx context.Context, w io.Writer, r io.Reader, size int64) error {
-	n, err := io.CopyBuffer(w, io.LimitReader(&ctxReader{ctx: ctx, r: r}, size), make([]byte, 64<<10))
-	if err != nil {
-		return DiskFull(err)
+// BodyError is a problem of the message body being copied (its reader
+// failed, or it had another length than announced), not of the target.
+// Exporters report it as an importers.MessageError: the run goes on.
+type BodyError struct{ Err error }
+
+func (e *BodyError) Error() string { return "reading the message: " + e.Err.Error() }
+func (e *BodyError) Unwrap() error { return e.Err }
+
+// BodyReader wraps a message body: errors it returns are recorded, so
+// that they can be told from write errors. Err returns the context's error
+// once it is canceled, a *BodyError for a failing or mis-sized body, nil
+// otherwise.
+type BodyReader struct {
+	ctx  context.Context
+	r    io.Reader
+	size int64
+	n    int64
+	err  error
+}
+
+// NewBodyReader returns a reader of the first size bytes of r that stops
+// when ctx is canceled.
+func NewBodyReader(ctx context.Context, r io.Reader, size int64) *BodyReader {
+	return &BodyReader{ctx: ctx, r: r, size: size}
+}
+
+func (b *BodyReader) Read(p []byte) (int, error) {
+	if err := b.ctx.Err(); err != nil {
+		return 0, err
 	}
-	if n != size {
-		return fmt.Errorf("message body ended after %d of %d bytes", n, size)
+	if b.n >= b.size {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.size-b.n {
+		p = p[:b.size-b.n]
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if err != nil && err != io.EOF {
+		b.err = err
+	}
+	return n, err
+}
+
+// Check is called after the body was read to its end: it reports a
+// canceled context, a failed read, a body shorter or longer than size.
+func (b *BodyReader) Check() error {
+	if err := b.ctx.Err(); err != nil {
+		return err
+	}
+	if b.err != nil {
+		return &BodyError{b.err}
+	}
+	if b.n != b.size {
+		return &BodyError{fmt.Errorf("body ended after %d of %d bytes", b.n, b.size)}
 	}
 	var one [1]byte
-	m, err := io.ReadFull(r, one[:])
+	m, err := io.ReadFull(b.r, one[:])
 	if m > 0 {
-		return fmt.Errorf("message body is longer than the %d bytes announced", size)
+		return &BodyError{fmt.Errorf("body is longer than the %d bytes announced", b.size)}
 	}
 	if err != nil && err != io.EOF {
-		return err
+		return &BodyError{err}
 	}
 	return nil
 }
 
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
+// CopyExact copies exactly size bytes from r to w, checking ctx between
+// chunks. A reader that fails, ends early or has more bytes gives a
+// *BodyError; a canceled ctx its error; a write error is returned as it
+// is (wrapped by DiskFull).
+func CopyExact(ctx context.Context, w io.Writer, r io.Reader, size int64) error {
+	br := NewBodyReader(ctx, r, size)
+	_, err := io.CopyBuffer(w, br, make([]byte, 64<<10))
+	if cerr := ctx.Err(); cerr != nil {
+		return cerr
+	}
+	if br.err != nil {
+		return &BodyError{br.err}
+	}
+	if err != nil {
+		return DiskFull(err)
+	}
+	return br.Check()
 }
 
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
+// ForMessage turns a *BodyError into an importers.MessageError naming m,
+// so that the engine counts it against this message and goes on; other
+// errors are returned as they are.
+func ForMessage(m *importers.Message, err error) error {
+	var be *BodyError
+	if errors.As(err, &be) {
+		return &importers.MessageError{Ref: m.Ref, Folder: m.Folder, Err: err}
 	}
-	return c.r.Read(p)
+	return err
 }
 
 // DiskFull wraps a "no space left" or "quota exceeded" error so that it
