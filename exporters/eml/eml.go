@@ -1,0 +1,449 @@
+// Package eml writes one .eml file per message into a folder tree (scheme
+// "eml:PATH").
+//
+// # Layout
+//
+// Folder{"A", "B"} is the directory PATH/A/B (0700; INBOX is "INBOX").
+// Elements are escaped by exporters/localfs (percent escapes for unsafe
+// bytes, Windows device names and characters, ".eml" suffix escaped so a
+// folder never looks like a message, hash suffix for over-long or
+// case-colliding names); other Unicode stays UTF-8.
+//
+// A message is the file
+//
+//	<YYYYMMDD-HHMMSS>_<subject>_<key>.eml
+//
+// where the date is the internal date in UTC (else the Date: header, else
+// 00000000-000000), the subject is the decoded Subject (RFC 2047, any
+// charset go-message knows) with path separators, control and
+// Windows-forbidden characters replaced and cut to 80 bytes at a character
+// boundary ("no-subject" when empty), and key is the first 8 hex digits of
+// the message's dedupe key. Two different messages with the same name get
+// "-2", "-3", … before ".eml". The file holds the message bytes unchanged
+// (0600) and its mtime is the internal date.
+//
+// # Atomicity
+//
+// The message is written to a hidden ".mailferry-*.tmp" file in the folder,
+// fsynced, then hard-linked to its name (which never replaces a file; a
+// checked rename where hard links do not exist) and the directory is
+// fsynced. On any error the temporary file is removed: no partial file
+// ever carries a .eml name.
+//
+// # Quota
+//
+// Quota is the free space and inodes of the file system holding PATH:
+// headroom 0.9 keeps 10 % of the disk free.
+package eml
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime"
+	"net/mail"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-message/charset"
+	"github.com/mailferry/mailferry/dedupe"
+	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/exporters/localfs"
+	"github.com/mailferry/mailferry/importers"
+)
+
+func init() {
+	exporters.Register("eml", func(ctx context.Context, spec importers.Spec, opts *importers.Options) (exporters.Sink, error) {
+		return New(spec.Path, opts)
+	})
+}
+
+// Ext is the extension of message files.
+const Ext = ".eml"
+
+// maxSubject is the longest subject part of a file name, in bytes.
+const maxSubject = 80
+
+var dirEncoder = localfs.EscapeEncoder(Ext)
+
+// Sink writes a tree of .eml files. Like every Sink it is used by one
+// goroutine at a time.
+type Sink struct {
+	root  *localfs.Root
+	opts  *importers.Options
+	names map[string]*localfs.Names
+}
+
+var (
+	_ exporters.Sink   = (*Sink)(nil)
+	_ exporters.Target = (*target)(nil)
+)
+
+// New returns a Sink writing into the directory path. Nothing is created
+// before the first write.
+func New(path string, opts *importers.Options) (*Sink, error) {
+	r, err := localfs.New(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(r.Path()); err == nil && !fi.IsDir() {
+		return nil, importers.UsageError("eml %s: not a directory", path)
+	}
+	if opts == nil {
+		opts = &importers.Options{}
+	}
+	return &Sink{root: r, opts: opts, names: map[string]*localfs.Names{}}, nil
+}
+
+// Caps: the files are the messages; no flags; the internal date is the
+// mtime.
+func (s *Sink) Caps() exporters.Caps {
+	return exporters.Caps{CRLF: false, Flags: false, DatePrecision: time.Second, ByteExact: true}
+}
+
+// Close releases the root directory.
+func (s *Sink) Close() error { return s.root.Close() }
+
+func (s *Sink) namesIn(dir []string) *localfs.Names {
+	key := strings.Join(dir, "/")
+	if n := s.names[key]; n != nil {
+		return n
+	}
+	var entries []string
+	ents, _ := s.root.ReadDir(dir...)
+	for _, e := range ents {
+		entries = append(entries, e.Name())
+	}
+	ci, _ := s.root.CaseInsensitive(dir, entries)
+	n := localfs.NewNames(entries, ci)
+	s.names[key] = n
+	return n
+}
+
+func (s *Sink) place(f importers.Folder) ([]string, error) {
+	if len(f) == 0 {
+		return nil, errors.New("empty folder name")
+	}
+	var dirs []string
+	for i, e := range f {
+		if i == 0 && strings.EqualFold(e, "INBOX") {
+			e = "INBOX"
+		}
+		n, ok := s.namesIn(dirs).Pick(dirEncoder, e, localfs.MaxComponent)
+		if !ok {
+			return nil, fmt.Errorf("folder %q: no free directory name", f.String())
+		}
+		dirs = append(dirs, n)
+	}
+	return dirs, nil
+}
+
+// Resolve maps a logical folder to its directory; use is ignored. It
+// creates nothing.
+func (s *Sink) Resolve(ctx context.Context, f importers.Folder, use imap.MailboxAttr) (exporters.Target, error) {
+	t := &target{s: s, f: append(importers.Folder(nil), f...)}
+	t.dirs, t.err = s.place(f)
+	if t.err == nil {
+		t.exists, t.err = s.root.DirExists(t.dirs...)
+	}
+	return t, nil
+}
+
+// Folders lists the directories of the tree with their .eml files.
+func (s *Sink) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
+	if !s.root.Exists() {
+		return nil, nil
+	}
+	var out []importers.FolderInfo
+	err := s.list(nil, nil, &out, 0)
+	return out, err
+}
+
+func (s *Sink) list(dir []string, parent importers.Folder, out *[]importers.FolderInfo, depth int) error {
+	if depth > 64 {
+		return nil
+	}
+	ents, err := s.root.ReadDir(dir...)
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		sub := append(append(importers.Folder(nil), parent...), localfs.Unescape(e.Name()))
+		d := append(append([]string(nil), dir...), e.Name())
+		fi := importers.FolderInfo{Folder: sub}
+		files, err := s.root.ReadDir(d...)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			if isMessage(f) {
+				fi.Messages++
+				if info, err := f.Info(); err == nil && fi.Bytes >= 0 {
+					fi.Bytes += info.Size()
+				} else {
+					fi.Bytes = -1
+				}
+			}
+		}
+		*out = append(*out, fi)
+		if err := s.list(d, sub, out, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isMessage(e fs.DirEntry) bool {
+	return e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") && strings.HasSuffix(strings.ToLower(e.Name()), Ext)
+}
+
+// Quota reports the file system holding the tree.
+func (s *Sink) Quota(ctx context.Context, targets []exporters.Target) ([]exporters.QuotaRoot, error) {
+	var names []string
+	for _, t := range targets {
+		names = append(names, t.Name())
+	}
+	return s.root.Quota(names, true)
+}
+
+type target struct {
+	s      *Sink
+	f      importers.Folder
+	dirs   []string
+	exists bool
+	err    error
+}
+
+// Name is the folder's directory.
+func (t *target) Name() string {
+	if t.err != nil {
+		return t.s.root.Path() + " (folder " + t.f.String() + ")"
+	}
+	return t.s.root.Join(t.dirs...)
+}
+
+func (t *target) Exists() bool { return t.exists }
+
+func (t *target) Create(ctx context.Context) error {
+	if t.err != nil {
+		return t.err
+	}
+	if err := t.s.root.MkdirAll(t.dirs...); err != nil {
+		return fmt.Errorf("eml folder %q: %w", t.f.String(), err)
+	}
+	for i := len(t.dirs) - 1; i >= 0; i-- {
+		if err := t.s.root.SyncDir(t.dirs[:i]...); err != nil {
+			return err
+		}
+	}
+	t.exists = true
+	return nil
+}
+
+func (t *target) rel(name string) []string {
+	return append(append([]string(nil), t.dirs...), name)
+}
+
+// Keys keys every .eml file of the folder (its header only, when it has a
+// Message-ID). A file that cannot be read is skipped with a warning.
+func (t *target) Keys(ctx context.Context, fn func(dedupe.Key) error) error {
+	if t.err != nil || !t.exists {
+		return nil
+	}
+	ents, err := t.s.root.ReadDir(t.dirs...)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !isMessage(e) {
+			continue
+		}
+		k, err := t.keyOf(t.rel(e.Name()))
+		if err != nil {
+			t.s.opts.Log().Warn("eml: cannot read target message, not used for de-duplication", "path", t.s.root.Join(t.rel(e.Name())...), "err", err)
+			continue
+		}
+		if err := fn(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *target) keyOf(rel []string) (dedupe.Key, error) {
+	f, err := t.s.root.Open(rel...)
+	if err != nil {
+		return dedupe.Key{}, err
+	}
+	defer f.Close()
+	k, _, err := dedupe.Of(f)
+	return k, err
+}
+
+// Append writes the message to a hidden temporary file, names it from its
+// header and key, and links it into place.
+func (t *target) Append(ctx context.Context, m *importers.Message, size int64, r io.Reader) (err error) {
+	if t.err != nil {
+		return t.err
+	}
+	if !t.exists {
+		if err := t.Create(ctx); err != nil {
+			return err
+		}
+	}
+	tmp := t.rel(".mailferry-" + localfs.Unique() + ".tmp")
+	if err := t.s.root.WriteNew(ctx, tmp, size, r, m.InternalDate); err != nil {
+		return localfs.ForMessage(m, fmt.Errorf("eml %s: %w", t.Name(), err))
+	}
+	defer func() {
+		if err != nil {
+			t.s.root.Remove(tmp...)
+		}
+	}()
+	info, err := t.inspect(tmp)
+	if err != nil {
+		return fmt.Errorf("eml %s: %w", t.s.root.Join(tmp...), err)
+	}
+	date := m.InternalDate
+	if date.IsZero() && !info.date.IsZero() {
+		date = info.date
+		if err := t.setTimes(tmp, date); err != nil {
+			return err
+		}
+	}
+	base := FileName(date, info.subject, info.key)
+	for i := 1; ; i++ {
+		name := base
+		if i > 1 {
+			name = strings.TrimSuffix(base, Ext) + "-" + strconv.Itoa(i) + Ext
+		}
+		err := t.s.root.LinkNoReplace(tmp, t.rel(name))
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrExist) || i >= 1000 {
+			return fmt.Errorf("eml %s: %w", t.s.root.Join(t.rel(name)...), localfs.DiskFull(err))
+		}
+	}
+	if err := t.s.root.SyncDir(t.dirs...); err != nil {
+		return fmt.Errorf("eml %s: %w", t.Name(), err)
+	}
+	return nil
+}
+
+func (t *target) setTimes(rel []string, date time.Time) error {
+	f, err := t.s.root.OpenRW(rel...)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := localfs.SetTimes(f, date); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+type headerInfo struct {
+	subject string
+	date    time.Time
+	key     dedupe.Key
+}
+
+// inspect reads the written file's header (Subject, Date) and its dedupe
+// key.
+func (t *target) inspect(rel []string) (headerInfo, error) {
+	var hi headerInfo
+	f, err := t.s.root.Open(rel...)
+	if err != nil {
+		return hi, err
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, _ := br.Peek(64 << 10)
+	if end := headerEnd(head); end >= 0 {
+		head = head[:end]
+	}
+	if msg, err := mail.ReadMessage(io.MultiReader(bytes.NewReader(head), strings.NewReader("\n\n"))); err == nil {
+		hi.subject = msg.Header.Get("Subject")
+		hi.date, _ = msg.Header.Date()
+	}
+	k, _, err := dedupe.Of(br)
+	if err != nil {
+		return hi, err
+	}
+	hi.key = k
+	return hi, nil
+}
+
+func headerEnd(b []byte) int {
+	end := bytes.Index(b, []byte("\n\n"))
+	if e2 := bytes.Index(b, []byte("\r\n\r\n")); e2 >= 0 && (end < 0 || e2 < end) {
+		end = e2
+	}
+	return end
+}
+
+var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
+
+// FileName returns the file name of a message: date (UTC), sanitized
+// subject (RFC 2047 decoded), the first 8 hex digits of its key.
+func FileName(date time.Time, subject string, key dedupe.Key) string {
+	d := "00000000-000000"
+	if !date.IsZero() {
+		d = date.UTC().Format("20060102-150405")
+	}
+	return d + "_" + SanitizeSubject(subject) + "_" + key.String()[:8] + Ext
+}
+
+// SanitizeSubject decodes an encoded Subject and makes it a safe part of a
+// file name: no path separators, control, bidirectional-override or
+// Windows-forbidden characters, white space collapsed, at most 80 bytes
+// cut at a character boundary, no dot or space at either end.
+func SanitizeSubject(s string) string {
+	if d, err := wordDecoder.DecodeHeader(s); err == nil {
+		s = d
+	}
+	s = strings.ToValidUTF8(s, "_")
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsControl(r), unicode.IsSpace(r):
+			return ' '
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0xfeff:
+			return -1
+		case strings.ContainsRune(`<>:"/\|?*%`, r):
+			return '_'
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > maxSubject {
+		cut := maxSubject
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	s = strings.Trim(s, " .")
+	if s == "" {
+		return "no-subject"
+	}
+	return s
+}
