@@ -136,7 +136,7 @@ func TestSanitizeSubject(t *testing.T) {
 		{"\u202eevil\u202c", "evil"},
 		{"\xff\xfebad", "_bad"},
 		{strings.Repeat("あ", 100), strings.Repeat("あ", 26)}, // 78 bytes, cut at a character
-		{"CON", "CON"}, // safe: the date comes first
+		{"CON", "CON"},                                      // safe: the date comes first
 	}
 	for _, tc := range tests {
 		if got := SanitizeSubject(tc.in); got != tc.want {
