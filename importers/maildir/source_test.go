@@ -316,3 +316,31 @@ func TestWalkDateFilter(t *testing.T) {
 	}
 	_ = imap.FlagSeen
 }
+
+// TestFixtureTree reads testdata/maildir/dovecot-tree (see its README).
+func TestFixtureTree(t *testing.T) {
+	root := filepath.Join(importertest.ModuleRoot(t), "testdata", "maildir", "dovecot-tree")
+	src, err := Open(root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range importertest.ReadAll(t, src) {
+		id := ""
+		for _, line := range strings.Split(string(g.Raw), "\n") {
+			if strings.HasPrefix(line, "Message-ID: ") {
+				id = strings.TrimPrefix(line, "Message-ID: ")
+			}
+		}
+		got = append(got, fmt.Sprintf("%s %s [%s]", g.Folder, id, imapFlags(g.Flags)))
+	}
+	want := []string{
+		`INBOX <fixture-1@mail.example.jp> [\Seen]`,
+		`INBOX <fixture-2@mail.example.jp> []`,
+		`Archive <fixture-3@mail.example.jp> [\Answered \Seen]`,
+		`仕事/重要 <fixture-4@mail.example.jp> [\Flagged \Seen $Junk]`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("fixture read as\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
