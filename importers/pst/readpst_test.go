@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/mailferry/mailferry/importers/outlook"
 )
 
 // needReadpst returns the path of readpst, or skips the test. With CI=true
@@ -142,7 +144,7 @@ func compareWithReadpst(t *testing.T, path string) []got {
 	mids := map[string][]string{}
 	explained := map[string][]string{}
 	for _, g := range ours {
-		folder := g.folder
+		folder := readpstFolderName(t, s, g.folder)
 		if len(s.st.msgs[s.st.ipm]) > 0 && folder == s.st.folders[s.st.ipm].name {
 			folder = "" // readpst writes items of the top folder into the store's directory
 		}
@@ -198,6 +200,25 @@ func compareWithReadpst(t *testing.T, path string) []got {
 	}
 	t.Logf("%s: %d mail items compared with readpst", filepath.Base(path), total)
 	return ours
+}
+
+// readpstFolderName is the directory readpst writes folder f of s into.
+// QUIRK: readpst decodes 8-bit folder names of ANSI files as ISO-8859-1
+// whatever the code page, so "受信トレイ" of a cp932 file becomes the
+// Latin-1 reading of its Shift_JIS bytes.
+func readpstFolderName(t testing.TB, s *Source, f string) string {
+	if s.f.unicode || s.st.cp == 0 || s.st.cp == 1252 {
+		return f
+	}
+	b, err := outlook.CodePageEncoding(s.st.cp).NewEncoder().Bytes([]byte(f))
+	if err != nil {
+		t.Fatalf("encoding folder %q in code page %d: %v", f, s.st.cp, err)
+	}
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
 }
 
 // diff returns the elements of the sorted multisets a and b found only in

@@ -116,6 +116,7 @@ func openStore(f *pstFile) (*store, error) {
 	}
 	if !f.unicode {
 		s.cp = s.guessCodepage(sp)
+		s.name = s.pcString(sp, pidDisplayName, s.cp)
 	}
 	// Folder names and the tree.
 	for _, fo := range s.folders {
