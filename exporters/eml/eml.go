@@ -32,7 +32,7 @@
 //
 // # Quota
 //
-// Quota is the free space and inodes of the file system holding PATH:
+// Quota is the free space of the file system holding PATH:
 // headroom 0.9 keeps 10 % of the disk free.
 package eml
 
@@ -215,7 +215,7 @@ func (s *Sink) Quota(ctx context.Context, targets []exporters.Target) ([]exporte
 	for _, t := range targets {
 		names = append(names, t.Name())
 	}
-	return s.root.Quota(names, true)
+	return s.root.Quota(names)
 }
 
 type target struct {

@@ -234,7 +234,7 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("potato") }
 
 func TestQuotaAndCase(t *testing.T) {
 	r, _ := New(filepath.Join(t.TempDir(), "not", "yet"))
-	qs, err := r.Quota([]string{"t"}, true)
+	qs, err := r.Quota([]string{"t"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -637,9 +637,10 @@ func Unique() string {
 
 // Quota returns the file system of the root (or of its nearest existing
 // parent, before it is created) as one quota root covering targets:
-// Used = total − available, Limit = total. With countFiles (one file per
-// message: Maildir, EML) the file system's inodes are the message limit.
-func (r *Root) Quota(targets []string, countFiles bool) ([]exporters.QuotaRoot, error) {
+// Used = total − available (to unprivileged users), Limit = total; no
+// message limit (inodes are not counted: the engine reports a refusal in
+// bytes only).
+func (r *Root) Quota(targets []string) ([]exporters.QuotaRoot, error) {
 	p := r.path
 	for {
 		if _, err := os.Stat(p); err == nil {
@@ -655,25 +656,18 @@ func (r *Root) Quota(targets []string, countFiles bool) ([]exporters.QuotaRoot, 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", exporters.ErrQuotaUnknown, err)
 	}
-	q := exporters.QuotaRoot{
+	return []exporters.QuotaRoot{{
 		Name:          "disk " + st.mount,
 		Targets:       targets,
 		Used:          st.total - st.avail,
 		Limit:         st.total,
-		UsedMessages:  0,
 		LimitMessages: -1,
-	}
-	if countFiles && st.files > 0 {
-		q.UsedMessages = st.files - st.filesFree
-		q.LimitMessages = st.files
-	}
-	return []exporters.QuotaRoot{q}, nil
+	}}, nil
 }
 
 type diskStat struct {
-	mount            string
-	total, avail     int64
-	files, filesFree int64
+	mount        string
+	total, avail int64
 }
 
 // mountPoint walks up from p while the device stays the same.

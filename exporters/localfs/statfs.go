@@ -11,10 +11,8 @@ func statDisk(p string) (diskStat, error) {
 	}
 	bs := int64(st.Bsize)
 	return diskStat{
-		mount:     mountPoint(p, devOf),
-		total:     int64(st.Blocks) * bs,
-		avail:     int64(st.Bavail) * bs,
-		files:     int64(st.Files),
-		filesFree: int64(st.Ffree),
+		mount: mountPoint(p, devOf),
+		total: int64(st.Blocks) * bs,
+		avail: int64(st.Bavail) * bs,
 	}, nil
 }

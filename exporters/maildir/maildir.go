@@ -39,7 +39,7 @@
 // Quota is the free space of the file system holding PATH (statfs): one
 // quota root "disk <mount point>" with Used = total − available and Limit =
 // total, so the engine's headroom of 0.9 means "keep 10 % of the disk
-// free"; inodes are the message limit.
+// free".
 package maildir
 
 import (
@@ -291,7 +291,7 @@ func (s *Sink) Quota(ctx context.Context, targets []exporters.Target) ([]exporte
 	for _, t := range targets {
 		names = append(names, t.Name())
 	}
-	return s.root.Quota(names, true)
+	return s.root.Quota(names)
 }
 
 type target struct {

@@ -255,7 +255,7 @@ func (s *Sink) Quota(ctx context.Context, targets []exporters.Target) ([]exporte
 	for _, t := range targets {
 		names = append(names, t.Name())
 	}
-	return s.root.Quota(names, false)
+	return s.root.Quota(names)
 }
 
 type target struct {
