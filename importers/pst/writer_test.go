@@ -482,11 +482,11 @@ func (w *pstWriter) message(m *wMsg) ([]byte, *subs) {
 		for _, r := range list {
 			name, addr, _ := strings.Cut(r, "|")
 			rows = append(rows, map[uint32][]byte{
-				0x0C150003:              le.AppendUint32(nil, uint32(typ)),
-				w.strTag(pidDisplayName): w.strVal(name),
+				0x0C150003:                le.AppendUint32(nil, uint32(typ)),
+				w.strTag(pidDisplayName):  w.strVal(name),
 				w.strTag(pidEmailAddress): w.strVal(addr),
-				w.strTag(pidAddrType):    w.strVal("SMTP"),
-				0x0FFE0003:              le.AppendUint32(nil, 6),
+				w.strTag(pidAddrType):     w.strVal("SMTP"),
+				0x0FFE0003:                le.AppendUint32(nil, 6),
 			})
 			ids = append(ids, uint32(len(ids)))
 		}
