@@ -118,10 +118,16 @@ func (s *Sink) namesIn(dir []string) *localfs.Names {
 	if n := s.names[key]; n != nil {
 		return n
 	}
+	// Only directories can collide with a folder's name: message files
+	// end in ".eml" (escaped in folder names) and temporary files start
+	// with a dot (escaped too). Not keeping the files keeps memory small
+	// next to big folders.
 	var entries []string
 	ents, _ := s.root.ReadDir(dir...)
 	for _, e := range ents {
-		entries = append(entries, e.Name())
+		if e.IsDir() {
+			entries = append(entries, e.Name())
+		}
 	}
 	ci, _ := s.root.CaseInsensitive(dir, entries)
 	n := localfs.NewNames(entries, ci)

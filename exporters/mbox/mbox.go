@@ -79,7 +79,11 @@ type Sink struct {
 	opts  *importers.Options
 	names map[string]*localfs.Names
 	open  map[string]*mboxFile // by path below the root
+	lru   []string             // keys of open, least recently used first
 }
+
+// maxOpen bounds the mbox files (two descriptors each) kept open.
+const maxOpen = 16
 
 var (
 	_ exporters.Sink   = (*Sink)(nil)
@@ -117,6 +121,7 @@ func (s *Sink) Close() error {
 		}
 	}
 	s.open = map[string]*mboxFile{}
+	s.lru = nil
 	if err := s.root.Close(); err != nil && first == nil {
 		first = err
 	}
@@ -404,16 +409,11 @@ func (t *target) Append(ctx context.Context, m *importers.Message, size int64, r
 			return err
 		}
 	}
-	mf := t.mf()
-	if mf == nil {
-		var err error
-		mf, err = openMbox(t.s, t.rel(), t.jrel())
-		if err != nil {
-			return fmt.Errorf("mbox folder %q: %w", t.f.String(), err)
-		}
-		t.s.open[strings.Join(t.rel(), "/")] = mf
+	mf, err := t.s.use(t.rel(), t.jrel())
+	if err != nil {
+		return fmt.Errorf("mbox folder %q: %w", t.f.String(), err)
 	}
-	err := mf.append(ctx, m, size, r)
+	err = mf.append(ctx, m, size, r)
 	if errors.Is(err, errQuoteRun) {
 		return &exporters.RejectedError{Reason: err.Error()}
 	}
@@ -421,6 +421,34 @@ func (t *target) Append(ctx context.Context, m *importers.Message, size int64, r
 		return localfs.ForMessage(m, fmt.Errorf("mbox %s: %w", t.Name(), err))
 	}
 	return nil
+}
+
+// use returns the open mbox rel, opening it (and closing the least
+// recently used one beyond maxOpen) when needed.
+func (s *Sink) use(rel, jrel []string) (*mboxFile, error) {
+	key := strings.Join(rel, "/")
+	for i, k := range s.lru {
+		if k == key {
+			s.lru = append(append(s.lru[:i:i], s.lru[i+1:]...), key)
+			return s.open[key], nil
+		}
+	}
+	if len(s.lru) >= maxOpen {
+		old := s.lru[0]
+		s.lru = s.lru[1:]
+		mf := s.open[old]
+		delete(s.open, old)
+		if err := mf.close(s.root); err != nil {
+			return nil, err
+		}
+	}
+	mf, err := openMbox(s, rel, jrel)
+	if err != nil {
+		return nil, err
+	}
+	s.open[key] = mf
+	s.lru = append(s.lru, key)
+	return mf, nil
 }
 
 // mboxFile is an mbox open for appending, with its locked journal.

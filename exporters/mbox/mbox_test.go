@@ -222,6 +222,7 @@ func TestCrashRecovery(t *testing.T) {
 		mf.f.Close()
 	}
 	s.open = map[string]*mboxFile{}
+	s.lru = nil
 	f, _ := os.OpenFile(filepath.Join(dir, "Inbox"), os.O_WRONLY|os.O_APPEND, 0)
 	f.WriteString("From - Mon Jan  1 00:00:00 2001\nMessage-ID: <torn@x>\n\nhal")
 	f.Close()
@@ -355,5 +356,32 @@ func TestMaliciousNames(t *testing.T) {
 	}
 	if n != len(folders)-1 {
 		t.Errorf("read back %d messages, want %d", n, len(folders)-1)
+	}
+}
+
+func TestManyFoldersFewDescriptors(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := New(dir, nil)
+	for i := 0; i < 3*maxOpen; i++ {
+		f := importers.Folder{fmt.Sprintf("F%02d", i%(2*maxOpen))}
+		if err := appendMsg(t, s, f, fmt.Sprintf("Message-ID: <%d@x>\n\nx\n", i)); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.open) > maxOpen {
+			t.Fatalf("%d mbox files open", len(s.open))
+		}
+	}
+	if j, _ := filepath.Glob(filepath.Join(dir, ".*journal")); len(j) != maxOpen {
+		t.Errorf("%d journals for %d open files", len(j), maxOpen)
+	}
+	s.Close()
+	got := 0
+	src := &readSource{t: t, dir: dir}
+	fis, _ := src.Folders(context.Background())
+	for _, fi := range fis {
+		src.Walk(context.Background(), fi.Folder, nil, func(*importers.Message, error) error { got++; return nil })
+	}
+	if got != 3*maxOpen {
+		t.Errorf("read back %d messages", got)
 	}
 }
