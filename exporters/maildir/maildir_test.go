@@ -348,3 +348,46 @@ func TestRegistry(t *testing.T) {
 		t.Error("opening a Sink created the directory")
 	}
 }
+
+// TestMaildirToMaildir copies a Maildir written by the Sink, read with
+// importers/maildir, into another one: everything arrives, byte-exact,
+// with flags and dates, and a second run copies nothing.
+func TestMaildirToMaildir(t *testing.T) {
+	c := importertest.Load(t)
+	a := filepath.Join(t.TempDir(), "a")
+	b := filepath.Join(t.TempDir(), "b")
+	ctx := context.Background()
+	if _, err := (&exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: open(t, a)}).Copy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for run := 0; run < 2; run++ {
+		src, err := importers.Open(ctx, "maildir:"+a, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sink, err := exporters.Open(ctx, "maildir:"+b, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := (&exporters.Engine{Src: src, Sink: sink}).Copy(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tot := plan.Totals()
+		want := int64(len(c) - 1) // 07 is a duplicate of 06 in the same folder
+		if run == 1 {
+			want = 0
+		}
+		if tot.Copied != want || plan.Incomplete() {
+			t.Errorf("run %d: copied %d (problems %v), want %d", run, tot.Copied, plan.Problems, want)
+		}
+		sink.Close()
+	}
+	var dedup importertest.Corpus
+	for _, it := range c {
+		if it.File != "07-archive-dup.eml" {
+			dedup = append(dedup, it)
+		}
+	}
+	importertest.Run(t, importertest.Opt{Corpus: dedup, Open: func(t *testing.T, _ importertest.Corpus) importers.Source { return readBack(t, b) }})
+}
