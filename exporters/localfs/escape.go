@@ -137,10 +137,6 @@ func stripSuffix(s, marker string) string {
 	return s[:len(s)-n]
 }
 
-// StripSuffix removes a hash suffix made with marker (for encodings other
-// than Escape, such as Maildir++'s).
-func StripSuffix(s, marker string) string { return stripSuffix(s, marker) }
-
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
