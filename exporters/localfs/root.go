@@ -138,7 +138,12 @@ func relPath(rel []string) (string, error) {
 			return "", err
 		}
 	}
-	return strings.Join(rel, "/"), nil
+	p := strings.Join(rel, "/")
+	// Belt and braces: os.Root refuses to leave the root anyway.
+	if !filepath.IsLocal(filepath.FromSlash(p)) {
+		return "", fmt.Errorf("%w: %q is not inside the target directory", ErrUnsafe, p)
+	}
+	return p, nil
 }
 
 // checkDirs Lstats every component of dir: each must be a directory, not a
