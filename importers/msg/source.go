@@ -1,0 +1,387 @@
+package msg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/importers/outlook"
+	"golang.org/x/text/unicode/norm"
+)
+
+func init() {
+	importers.Register("msg", func(ctx context.Context, spec importers.Spec, opts *importers.Options) (importers.Source, error) {
+		return Open(spec.Path, opts)
+	})
+}
+
+// maxDirDepth bounds the directory scan.
+const maxDirDepth = 64
+
+// Source reads .msg files. It never changes them.
+type Source struct {
+	root     string
+	log      *slog.Logger
+	spoolDir string
+	folders  []*folder
+	warned   map[string]bool // folders whose skipped items were logged
+
+	// build is outlook.Build; tests replace it.
+	build func(io.Writer, *outlook.Item) error
+}
+
+type folder struct {
+	f        importers.Folder
+	noSelect bool
+	dirs     []string // directories holding the folder's files
+	file     string   // the single file, when PATH is a file
+}
+
+var _ importers.Source = (*Source)(nil)
+
+// Open opens PATH, a .msg file or a directory tree of them (see the
+// package documentation for the folder layout). opts may be nil.
+func Open(path string, opts *importers.Options) (*Source, error) {
+	if path == "" {
+		return nil, importers.UsageError("msg: want msg:PATH (a .msg file or a directory of them)")
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, importers.UsageError("msg %s: no such file or directory", path)
+		}
+		return nil, fmt.Errorf("msg %s: %w", path, err)
+	}
+	s := &Source{root: path, log: opts.Log(), warned: map[string]bool{}, build: outlook.Build}
+	if opts != nil {
+		s.spoolDir = opts.SpoolDir
+	}
+	if !fi.IsDir() {
+		s.folders = []*folder{{f: importers.Folder{"INBOX"}, file: path}}
+		return s, nil
+	}
+	if err := s.scan(); err != nil {
+		return nil, err
+	}
+	if len(s.folders) == 0 {
+		return nil, importers.UsageError("msg %s: no .msg files in this directory or below it", path)
+	}
+	return s, nil
+}
+
+func isMsgName(name string) bool {
+	return !strings.HasPrefix(name, ".") && strings.EqualFold(filepath.Ext(name), ".msg")
+}
+
+// folderName turns a directory name into a folder element.
+func folderName(name string) string {
+	if !utf8.ValidString(name) {
+		name = strings.ToValidUTF8(name, "\uFFFD")
+	}
+	return norm.NFC.String(name)
+}
+
+func (s *Source) scan() error {
+	byKey := map[string]*folder{}
+	add := func(f importers.Folder, dir string) {
+		k := folderKey(f)
+		fo := byKey[k]
+		if fo == nil {
+			fo = &folder{f: f}
+			byKey[k] = fo
+		}
+		fo.noSelect = false
+		fo.dirs = append(fo.dirs, dir)
+	}
+	var walk func(dir string, f importers.Folder, depth int) error
+	walk = func(dir string, f importers.Folder, depth int) error {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			if depth == 0 {
+				return fmt.Errorf("msg %s: %w", dir, err)
+			}
+			s.log.Warn("msg: cannot read directory, skipped", "path", dir, "err", err)
+			return nil
+		}
+		has := false
+		for _, e := range ents {
+			name := e.Name()
+			switch {
+			case strings.HasPrefix(name, "."):
+			case e.Type()&fs.ModeSymlink != 0:
+				s.log.Warn("msg: symbolic link not followed", "path", filepath.Join(dir, name))
+			case e.IsDir():
+				if depth+1 > maxDirDepth {
+					s.log.Warn("msg: directory tree too deep, not read further", "path", filepath.Join(dir, name))
+					continue
+				}
+				sub := append(append(importers.Folder(nil), f...), folderName(name))
+				if depth == 0 && strings.EqualFold(sub[0], "INBOX") {
+					sub = importers.Folder{"INBOX"}
+				}
+				if err := walk(filepath.Join(dir, name), sub, depth+1); err != nil {
+					return err
+				}
+			case e.Type().IsRegular() && isMsgName(name):
+				has = true
+			}
+		}
+		if has {
+			if len(f) == 0 {
+				add(importers.Folder{"INBOX"}, dir)
+			} else {
+				add(f, dir)
+			}
+		}
+		return nil
+	}
+	// The root stands for no folder: its files are INBOX, its
+	// subdirectories are top-level folders.
+	if err := walk(s.root, nil, 0); err != nil {
+		return err
+	}
+	for _, fo := range byKey {
+		for i := 1; i < len(fo.f); i++ {
+			p := append(importers.Folder(nil), fo.f[:i]...)
+			if byKey[folderKey(p)] == nil {
+				byKey[folderKey(p)] = &folder{f: p, noSelect: true}
+			}
+		}
+	}
+	for _, fo := range byKey {
+		sort.Strings(fo.dirs)
+		s.folders = append(s.folders, fo)
+	}
+	sort.Slice(s.folders, func(i, j int) bool { return folderLess(s.folders[i].f, s.folders[j].f) })
+	return nil
+}
+
+func folderKey(f importers.Folder) string {
+	if f.IsInbox() {
+		return "INBOX"
+	}
+	return strings.Join(f, "\x00")
+}
+
+// folderLess orders INBOX first, then element by element, parents first.
+func folderLess(a, b importers.Folder) bool {
+	if a.IsInbox() != b.IsInbox() {
+		return a.IsInbox()
+	}
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return len(a) < len(b)
+}
+
+// files lists the .msg files of a folder in name order.
+func (fo *folder) files() ([]string, error) {
+	if fo.file != "" {
+		return []string{fo.file}, nil
+	}
+	var out []string
+	for _, d := range fo.dirs {
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ents {
+			if e.Type().IsRegular() && isMsgName(e.Name()) {
+				out = append(out, filepath.Join(d, e.Name()))
+			}
+		}
+	}
+	return out, nil
+}
+
+// Caps: flags and dates come from MAPI properties; bodies are rebuilt.
+func (s *Source) Caps() importers.Caps {
+	return importers.Caps{Flags: true, DatePrecision: time.Second, ByteExact: false}
+}
+
+// Close releases nothing; files are closed after each message.
+func (s *Source) Close() error { return nil }
+
+// Folders lists the folders. Counting opens every file to read its message
+// class (items that are not mail are not counted); Bytes is -1 because the
+// size is known only once a message is built.
+func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
+	var out []importers.FolderInfo
+	for _, fo := range s.folders {
+		fi := importers.FolderInfo{Folder: fo.f, NoSelect: fo.noSelect, Bytes: -1}
+		if !fo.noSelect {
+			files, err := fo.files()
+			if err != nil {
+				fi.Messages = -1
+			}
+			for _, p := range files {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				class, err := readClass(p)
+				if err != nil || outlook.IsMail(class) {
+					fi.Messages++ // unreadable files are reported by Walk
+				}
+			}
+		}
+		out = append(out, fi)
+	}
+	return out, nil
+}
+
+func (s *Source) find(f importers.Folder) *folder {
+	k := folderKey(f)
+	for _, fo := range s.folders {
+		if folderKey(fo.f) == k {
+			return fo
+		}
+	}
+	return nil
+}
+
+// Walk builds and hands out each mail item of folder f in file name order.
+func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.WalkOptions, fn importers.WalkFunc) error {
+	fo := s.find(f)
+	if fo == nil {
+		return fmt.Errorf("msg %s: no folder %q", s.root, f.String())
+	}
+	if opts == nil {
+		opts = &importers.WalkOptions{}
+	}
+	files, err := fo.files()
+	if err != nil {
+		return fmt.Errorf("msg folder %q: %w", f.String(), err)
+	}
+	skipped := map[string]int{}
+	defer s.logSkipped(fo.f, skipped)
+	for _, p := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m := &importers.Message{Ref: "msg:" + p, Folder: fo.f}
+		class, err := s.message(p, m, opts)
+		switch {
+		case err != nil:
+			m.Body = nil
+			err = &importers.MessageError{Ref: m.Ref, Folder: fo.f, Err: err}
+		case class != "":
+			skipped[class]++
+			continue
+		case m.Body == nil:
+			continue // filtered by date
+		}
+		ferr := fn(m, err)
+		if m.Body != nil {
+			m.Body.Release()
+		}
+		if ferr != nil {
+			return ferr
+		}
+	}
+	return nil
+}
+
+// message reads file p into m. It returns the message class when the item
+// is not mail (m is then left without body); m.Body stays nil when the
+// date filter drops the message.
+func (s *Source) message(p string, m *importers.Message, opts *importers.WalkOptions) (skipClass string, err error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	if !st.Mode().IsRegular() {
+		return "", fmt.Errorf("not a regular file (%s)", st.Mode().Type())
+	}
+	c, err := openCFB(newPageCache(f, st.Size()), st.Size())
+	if err != nil {
+		return "", err
+	}
+	it, err := c.item()
+	if err != nil {
+		return "", err
+	}
+	if !outlook.IsMail(it.MessageClass) {
+		return it.MessageClass, nil
+	}
+	m.Flags = outlook.Flags(it)
+	m.InternalDate = outlook.InternalDate(it)
+	if d := m.InternalDate; !d.IsZero() {
+		if !opts.Since.IsZero() && d.Before(opts.Since) || !opts.Before.IsZero() && !d.Before(opts.Before) {
+			return "", nil
+		}
+	}
+	m.Body, err = s.spool(it)
+	return "", err
+}
+
+// spool builds it into a re-openable body: memory up to 1 MiB, then a
+// temporary file.
+func (s *Source) spool(it *outlook.Item) (importers.Body, error) {
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := s.build(pw, it)
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	body, err := importers.Spool(pr, 0, s.spoolDir)
+	// Unblocks Build if Spool stopped early (disk full).
+	pr.CloseWithError(errors.New("msg: spool stopped"))
+	if berr := <-done; berr != nil {
+		if body != nil {
+			body.Release()
+		}
+		return nil, berr
+	}
+	return body, err
+}
+
+func (s *Source) logSkipped(f importers.Folder, skipped map[string]int) {
+	if len(skipped) == 0 || s.warned[folderKey(f)] {
+		return
+	}
+	s.warned[folderKey(f)] = true
+	classes := make([]string, 0, len(skipped))
+	total := 0
+	for c, n := range skipped {
+		classes = append(classes, fmt.Sprintf("%s=%d", c, n))
+		total += n
+	}
+	sort.Strings(classes)
+	s.log.Warn("msg: items that are not mail skipped", "folder", f.String(), "count", total, "classes", strings.Join(classes, ", "))
+}
+
+// readClass reads the message class of a .msg file.
+func readClass(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	c, err := openCFB(newPageCache(f, st.Size()), st.Size())
+	if err != nil {
+		return "", err
+	}
+	return c.messageClass()
+}
