@@ -182,14 +182,10 @@ func (s *Sink) setup(ctx context.Context) error {
 	}
 	f.Close()
 	s.root.Remove(probe)
-	f, err = s.root.Create(probe + ":2,S")
-	if err != nil {
+	if !colonAllowed(s.root, probe+":2,S") {
 		// QUIRK: SMB/NTFS refuse ':' (EINVAL or ENOENT through CIFS);
 		// Windows tools and Dovecot's maildir_info_separator use ';'.
 		cfg = maildir.Config{InfoSeparator: ";", WindowsNames: true}
-	} else {
-		f.Close()
-		s.root.Remove(probe + ":2,S")
 	}
 	b := fmt.Appendf(nil, "{\"info_separator\": %q, \"windows_names\": %v}\n", cfg.InfoSeparator, cfg.WindowsNames)
 	tmp := maildir.ConfigFile + "." + localfs.Unique() + ".tmp"
@@ -209,6 +205,18 @@ func (s *Sink) setup(ctx context.Context) error {
 	}
 	s.cfg, s.cfgKnown = cfg, true
 	return nil
+}
+
+// colonAllowed creates and removes the file name in the root; tests
+// replace it to play an SMB share.
+var colonAllowed = func(root *localfs.Root, name string) bool {
+	f, err := root.Create(name)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	root.Remove(name)
+	return true
 }
 
 func (s *Sink) rootNames() *localfs.Names {
