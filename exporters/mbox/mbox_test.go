@@ -385,3 +385,28 @@ func TestManyFoldersFewDescriptors(t *testing.T) {
 		t.Errorf("read back %d messages", got)
 	}
 }
+
+func TestPlantedSymlinks(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "root")
+	os.MkdirAll(dir, 0o700)
+	victim := filepath.Join(base, "victim")
+	os.WriteFile(victim, []byte("From x Mon Jan  1 00:00:00 2001\n\nkeep\n"), 0o600)
+	os.Mkdir(filepath.Join(base, "outdir"), 0o700)
+	os.Symlink(victim, filepath.Join(dir, "Inbox"))
+	os.Symlink(filepath.Join(base, "outdir"), filepath.Join(dir, "A.sbd"))
+	os.Symlink(victim, filepath.Join(dir, ".Sent.mailferry-journal"))
+	s, _ := New(dir, nil)
+	defer s.Close()
+	for _, f := range []importers.Folder{{"INBOX"}, {"A", "B"}, {"Sent"}} {
+		if err := appendMsg(t, s, f, "Message-ID: <1@x>\n\none\n"); err == nil {
+			t.Errorf("%q: wrote through a symlink", f)
+		}
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "From x Mon Jan  1 00:00:00 2001\n\nkeep\n" {
+		t.Errorf("victim changed: %q", b)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(base, "outdir")); len(ents) != 0 {
+		t.Errorf("written outside: %v", ents)
+	}
+}
