@@ -186,7 +186,8 @@ func (r *reader) Next() (string, io.Reader, error) {
 
 type msgReader struct {
 	r       *reader
-	out     []byte
+	buf     []byte // owns the bytes of out
+	out     []byte // bytes ready to be read
 	blank   []byte // a held-back blank line
 	atStart bool
 	done    bool
@@ -210,7 +211,8 @@ func (m *msgReader) Read(p []byte) (int, error) {
 
 func (m *msgReader) fill() error {
 	br := m.r.br
-	m.out = m.out[:0]
+	m.buf = m.buf[:0]
+	defer func() { m.out = m.buf }()
 	if m.atStart {
 		gts, from, err := fromPrefix(br)
 		if err != nil {
@@ -234,14 +236,14 @@ func (m *msgReader) fill() error {
 		return err
 	}
 	if m.atStart && err == nil && (len(line) == 1 || len(line) == 2 && line[0] == '\r') {
-		m.out = append(m.out, m.blank...)
+		m.buf = append(m.buf, m.blank...)
 		m.blank = append(m.blank[:0], line...)
 		return nil
 	}
 	if len(line) > 0 {
-		m.out = append(m.out, m.blank...)
+		m.buf = append(m.buf, m.blank...)
 		m.blank = m.blank[:0]
-		m.out = append(m.out, line...)
+		m.buf = append(m.buf, line...)
 	}
 	m.atStart = err == nil
 	if err == io.EOF {
