@@ -1,0 +1,434 @@
+package eml
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mailferry/mailferry/importers"
+	"golang.org/x/text/unicode/norm"
+)
+
+func init() {
+	importers.Register("eml", func(ctx context.Context, spec importers.Spec, opts *importers.Options) (importers.Source, error) {
+		return Open(spec.Path, opts)
+	})
+}
+
+const (
+	// maxDirDepth bounds the directory scan.
+	maxDirDepth = 64
+	// maxHeader bounds how much of a file is read to find its Date:.
+	maxHeader = 1 << 20
+)
+
+// Source reads a tree of .eml files. It never changes them.
+type Source struct {
+	root    string
+	log     *slog.Logger
+	folders []*folder
+}
+
+type folder struct {
+	f        importers.Folder
+	noSelect bool
+	dirs     []string // directories holding the folder's files
+	file     string   // the single file, when PATH is a file
+}
+
+var _ importers.Source = (*Source)(nil)
+
+// Open opens PATH, an .eml file or a directory tree of them (see the
+// package documentation for the folder layout). opts may be nil.
+func Open(path string, opts *importers.Options) (*Source, error) {
+	if path == "" {
+		return nil, importers.UsageError("eml: want eml:PATH (an .eml file or a directory of them)")
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, importers.UsageError("eml %s: no such file or directory", path)
+		}
+		return nil, fmt.Errorf("eml %s: %w", path, err)
+	}
+	s := &Source{root: path, log: opts.Log()}
+	if !fi.IsDir() {
+		s.folders = []*folder{{f: importers.Folder{"INBOX"}, file: path}}
+		return s, nil
+	}
+	if err := s.scan(); err != nil {
+		return nil, err
+	}
+	if len(s.folders) == 0 {
+		return nil, importers.UsageError("eml %s: no .eml files in this directory or below it", path)
+	}
+	return s, nil
+}
+
+func isEMLName(name string) bool {
+	return !strings.HasPrefix(name, ".") && strings.EqualFold(filepath.Ext(name), ".eml")
+}
+
+// folderName turns a directory name into a folder element.
+func folderName(name string) string {
+	if !utf8.ValidString(name) {
+		name = strings.ToValidUTF8(name, "\uFFFD")
+	}
+	return norm.NFC.String(name)
+}
+
+func (s *Source) scan() error {
+	byKey := map[string]*folder{}
+	add := func(f importers.Folder, dir string) {
+		k := folderKey(f)
+		fo := byKey[k]
+		if fo == nil {
+			fo = &folder{f: f}
+			byKey[k] = fo
+		}
+		fo.noSelect = false
+		fo.dirs = append(fo.dirs, dir)
+	}
+	var walk func(dir string, f importers.Folder, depth int) error
+	walk = func(dir string, f importers.Folder, depth int) error {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			if depth == 0 {
+				return fmt.Errorf("eml %s: %w", dir, err)
+			}
+			s.log.Warn("eml: cannot read directory, skipped", "path", dir, "err", err)
+			return nil
+		}
+		has := false
+		for _, e := range ents {
+			name := e.Name()
+			switch {
+			case strings.HasPrefix(name, "."):
+			case e.Type()&fs.ModeSymlink != 0:
+				s.log.Warn("eml: symbolic link not followed", "path", filepath.Join(dir, name))
+			case e.IsDir():
+				if depth+1 > maxDirDepth {
+					s.log.Warn("eml: directory tree too deep, not read further", "path", filepath.Join(dir, name))
+					continue
+				}
+				sub := append(append(importers.Folder(nil), f...), folderName(name))
+				if depth == 0 && strings.EqualFold(sub[0], "INBOX") {
+					sub = importers.Folder{"INBOX"}
+				}
+				if err := walk(filepath.Join(dir, name), sub, depth+1); err != nil {
+					return err
+				}
+			case e.Type().IsRegular() && isEMLName(name):
+				has = true
+			}
+		}
+		if has {
+			if len(f) == 0 {
+				add(importers.Folder{"INBOX"}, dir)
+			} else {
+				add(f, dir)
+			}
+		}
+		return nil
+	}
+	// The root stands for no folder: its files are INBOX, its
+	// subdirectories are top-level folders.
+	if err := walk(s.root, nil, 0); err != nil {
+		return err
+	}
+	for _, fo := range byKey {
+		for i := 1; i < len(fo.f); i++ {
+			p := append(importers.Folder(nil), fo.f[:i]...)
+			if byKey[folderKey(p)] == nil {
+				byKey[folderKey(p)] = &folder{f: p, noSelect: true}
+			}
+		}
+	}
+	for _, fo := range byKey {
+		sort.Strings(fo.dirs)
+		s.folders = append(s.folders, fo)
+	}
+	sort.Slice(s.folders, func(i, j int) bool { return folderLess(s.folders[i].f, s.folders[j].f) })
+	return nil
+}
+
+func folderKey(f importers.Folder) string {
+	if f.IsInbox() {
+		return "INBOX"
+	}
+	return strings.Join(f, "\x00")
+}
+
+// folderLess orders INBOX first, then element by element, parents first.
+func folderLess(a, b importers.Folder) bool {
+	if a.IsInbox() != b.IsInbox() {
+		return a.IsInbox()
+	}
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return len(a) < len(b)
+}
+
+// entry is one message file.
+type entry struct {
+	path string
+	ent  fs.DirEntry // nil for the single file
+}
+
+// files lists a folder's .eml files in name order (directory by
+// directory when an INBOX directory is merged with the root).
+func (fo *folder) files() ([]entry, error) {
+	if fo.file != "" {
+		return []entry{{path: fo.file}}, nil
+	}
+	var out []entry
+	for _, d := range fo.dirs {
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ents {
+			if e.Type().IsRegular() && isEMLName(e.Name()) {
+				out = append(out, entry{path: filepath.Join(d, e.Name()), ent: e})
+			}
+		}
+	}
+	return out, nil
+}
+
+// Caps: no flags; the internal date is the Date: header (or mtime) to the
+// second; bodies are the files.
+func (s *Source) Caps() importers.Caps {
+	return importers.Caps{Flags: false, DatePrecision: time.Second, ByteExact: true}
+}
+
+// Close releases nothing; it exists for the interface.
+func (s *Source) Close() error { return nil }
+
+// Folders lists the folders with the number and total size of their files.
+func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
+	var out []importers.FolderInfo
+	for _, fo := range s.folders {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		fi := importers.FolderInfo{Folder: fo.f, NoSelect: fo.noSelect}
+		if !fo.noSelect {
+			files, err := fo.files()
+			if err != nil {
+				fi.Messages, fi.Bytes = -1, -1
+			}
+			for _, e := range files {
+				fi.Messages++
+				info, err := e.info()
+				if err != nil || fi.Bytes < 0 {
+					fi.Bytes = -1
+					continue
+				}
+				fi.Bytes += info.Size()
+			}
+		}
+		out = append(out, fi)
+	}
+	return out, nil
+}
+
+func (e entry) info() (fs.FileInfo, error) {
+	if e.ent != nil {
+		return e.ent.Info()
+	}
+	return os.Stat(e.path)
+}
+
+func (s *Source) find(f importers.Folder) *folder {
+	k := folderKey(f)
+	for _, fo := range s.folders {
+		if folderKey(fo.f) == k {
+			return fo
+		}
+	}
+	return nil
+}
+
+// Walk calls fn for each .eml file of folder f in file name order.
+func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.WalkOptions, fn importers.WalkFunc) error {
+	fo := s.find(f)
+	if fo == nil {
+		return fmt.Errorf("eml %s: no folder %q", s.root, f.String())
+	}
+	if opts == nil {
+		opts = &importers.WalkOptions{}
+	}
+	files, err := fo.files()
+	if err != nil {
+		return fmt.Errorf("eml folder %q: %w", f.String(), err)
+	}
+	for _, e := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m := &importers.Message{Ref: "eml:" + e.path, Folder: fo.f}
+		rerr := readMessage(e.path, m)
+		if rerr != nil {
+			m.Body = nil
+			rerr = &importers.MessageError{Ref: m.Ref, Folder: fo.f, Err: rerr}
+		} else if d := m.InternalDate; !opts.Since.IsZero() && d.Before(opts.Since) || !opts.Before.IsZero() && !d.Before(opts.Before) {
+			continue
+		}
+		if err := fn(m, rerr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ErrNotMessage is wrapped by the errors of files that are not messages.
+var ErrNotMessage = errors.New("not an e-mail message")
+
+// readMessage checks that p holds a message and fills m's body and date.
+func readMessage(p string, m *importers.Message) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	}
+	if fi.Size() == 0 {
+		return fmt.Errorf("%w: empty file", ErrNotMessage)
+	}
+	h, err := scanHeader(bufio.NewReaderSize(io.LimitReader(f, maxHeader), 32<<10))
+	if err != nil {
+		return err
+	}
+	if h.skip > 0 {
+		m.Body = &importers.RangeBody{Path: p, Offset: h.skip, Size: fi.Size() - h.skip}
+	} else {
+		m.Body = &importers.FileBody{Path: p, Size: fi.Size()}
+	}
+	if d, ok := ParseDate(h.date); ok {
+		m.InternalDate = d
+	} else {
+		m.InternalDate = fi.ModTime()
+	}
+	return nil
+}
+
+// header is what scanHeader learns of a file.
+type header struct {
+	skip int64  // bytes before the header (BOM, mbox "From " line)
+	date string // the first Date: value, unfolded
+}
+
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// scanHeader reads the header block at the start of r: it must start with
+// a field; the first Date: field is kept. Lines that are not fields later
+// on are tolerated (the body is passed on as it is anyway).
+func scanHeader(r *bufio.Reader) (header, error) {
+	var h header
+	if b, _ := r.Peek(3); bytes.Equal(b, utf8BOM) {
+		// QUIRK: Windows tools write a UTF-8 BOM before the header.
+		r.Discard(3)
+		h.skip = 3
+	}
+	if b, _ := r.Peek(5); string(b) == "From " {
+		// QUIRK: some exporters keep the mbox envelope line.
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			return h, fmt.Errorf("%w: only an mbox \"From \" line", ErrNotMessage)
+		}
+		h.skip += int64(len(line))
+	}
+	first := true
+	inDate := false
+	var date []byte
+	for {
+		line, err := r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A very long line: skip the rest of it.
+			for err == bufio.ErrBufferFull {
+				_, err = r.ReadSlice('\n')
+			}
+			inDate = false
+			first = false
+			continue
+		}
+		trimmed := bytes.TrimRight(line, "\r\n")
+		if len(trimmed) == 0 {
+			if first {
+				return h, fmt.Errorf("%w: no header", ErrNotMessage)
+			}
+			break // end of the header (or of the file)
+		}
+		switch {
+		case trimmed[0] == ' ' || trimmed[0] == '\t':
+			if first {
+				return h, fmt.Errorf("%w: starts with a continuation line", ErrNotMessage)
+			}
+			if inDate {
+				date = append(date, trimmed...)
+			}
+		default:
+			name, ok := fieldName(trimmed)
+			if first && !ok {
+				return h, fmt.Errorf("%w: the first line is not a header field: %q", ErrNotMessage, clip(trimmed))
+			}
+			inDate = false
+			if ok && strings.EqualFold(name, "Date") && date == nil {
+				inDate = true
+				date = append([]byte{}, trimmed[bytes.IndexByte(trimmed, ':')+1:]...)
+			}
+		}
+		first = false
+		if err != nil {
+			break
+		}
+	}
+	h.date = string(date)
+	return h, nil
+}
+
+// fieldName returns the name of a "Name: value" line.
+func fieldName(line []byte) (string, bool) {
+	i := bytes.IndexByte(line, ':')
+	if i <= 0 {
+		return "", false
+	}
+	name := bytes.TrimRight(line[:i], " \t")
+	if len(name) == 0 {
+		return "", false
+	}
+	for _, c := range name {
+		if c < 33 || c > 126 {
+			return "", false
+		}
+	}
+	return string(name), true
+}
+
+func clip(b []byte) string {
+	if len(b) > 40 {
+		b = b[:40]
+	}
+	return strings.ToValidUTF8(string(b), "?")
+}
