@@ -20,24 +20,35 @@ import (
 // it all), with "From " lines for mbox to quote.
 type bigBody struct{ n, i int64 }
 
+var bigHeader, bigBlock = func() (string, []byte) {
+	var b []byte
+	for l := 0; l < 1000; l++ {
+		if l%50 == 0 {
+			b = append(b, "From here, quoted in mbox\n"...)
+		}
+		for c := 0; c < 76; c++ {
+			b = append(b, 'a'+byte((l+c)%26))
+		}
+		b = append(b, '\n')
+	}
+	return "Subject: big\n\n", b
+}()
+
 func (g *bigBody) Read(p []byte) (int, error) {
-	const hdr = "Subject: big\n\n"
 	if g.i >= g.n {
 		return 0, io.EOF
 	}
-	k := 0
-	for ; k < len(p) && g.i < g.n; k, g.i = k+1, g.i+1 {
-		switch {
-		case g.i < int64(len(hdr)):
-			p[k] = hdr[g.i]
-		case g.i%77 == 76:
-			p[k] = '\n'
-		case g.i%77 < 5 && g.i%(77*50) < 5:
-			p[k] = "From "[g.i%77]
-		default:
-			p[k] = 'a' + byte(g.i%26)
-		}
+	if int64(len(p)) > g.n-g.i {
+		p = p[:g.n-g.i]
 	}
+	var k int
+	if g.i < int64(len(bigHeader)) {
+		k = copy(p, bigHeader[g.i:])
+	} else {
+		off := (g.i - int64(len(bigHeader))) % int64(len(bigBlock))
+		k = copy(p, bigBlock[off:])
+	}
+	g.i += int64(k)
 	return k, nil
 }
 
