@@ -15,6 +15,7 @@ import (
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/exporters/exportertest"
 	"github.com/mailferry/mailferry/importers"
+	_ "github.com/mailferry/mailferry/importers/eml"
 	"github.com/mailferry/mailferry/importers/importertest"
 )
 
@@ -237,3 +238,22 @@ func TestFailedWriteAndSymlinks(t *testing.T) {
 type failing struct{}
 
 func (failing) Read([]byte) (int, error) { return 0, fmt.Errorf("potato") }
+
+// TestConformanceWithImporter reads the tree back with importers/eml.
+func TestConformanceWithImporter(t *testing.T) {
+	var dir string
+	exportertest.Run(t, exportertest.Opt{
+		New: func(t *testing.T) (exporters.Sink, func(t *testing.T) importers.Source) {
+			dir = filepath.Join(t.TempDir(), "export")
+			s := mustNew(t, dir)
+			return s, func(t *testing.T) importers.Source {
+				src, err := importers.Open(context.Background(), "eml:"+dir, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return src
+			}
+		},
+		Reopen: func(t *testing.T) exporters.Sink { return mustNew(t, dir) },
+	})
+}
