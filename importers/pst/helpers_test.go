@@ -134,3 +134,7 @@ func headerField(raw []byte, name string) string {
 	h, _ := r.ReadMIMEHeader()
 	return strings.TrimSpace(h.Get(name))
 }
+
+func filepathGlob(dir string) ([]string, error) { return filepath.Glob(filepath.Join(dir, "*")) }
+
+func readFile(p string) ([]byte, error) { return os.ReadFile(p) }

@@ -24,6 +24,7 @@ type wStore struct {
 	crypt   byte
 	cp      int // code page of 8-bit strings (ANSI files): 1252 or 932
 	folders []*wFolder
+	top     []*wMsg // items in the top of the personal folders itself (no contents table)
 }
 
 type wFolder struct {
@@ -595,6 +596,10 @@ func writePST(st *wStore) []byte {
 		}
 	}
 	walk(ipm, st.folders)
+	for _, m := range st.top {
+		data, sn := w.message(m)
+		w.nodes = append(w.nodes, wnode{nid: w.nid(0x04), bidData: w.dataTree(data), bidSub: sn.write(), parent: ipm})
+	}
 	w.nodes = append(w.nodes, wnode{nid: nidMessageStore, bidData: w.dataTree(w.pc(sprops, ssn)), bidSub: ssn.write()})
 	return w.layout()
 }
