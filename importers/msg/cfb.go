@@ -139,6 +139,9 @@ func (s *streamReader) Read(p []byte) (n int, err error) {
 	if s.left <= 0 {
 		return 0, io.EOF
 	}
+	if len(p) == 0 {
+		return 0, nil
+	}
 	if s.f.Size > s.c.size {
 		return 0, fmt.Errorf("stream %s claims %d bytes in a %d-byte file", s.f.Name, s.f.Size, s.c.size)
 	}
