@@ -563,3 +563,27 @@ func FuzzParse(f *testing.F) {
 		outlook.Build(io.Discard, it)
 	})
 }
+
+// TestSpoolError checks that a spool that cannot be written reports its
+// own error (not Build's closed pipe).
+func TestSpoolError(t *testing.T) {
+	dir := t.TempDir()
+	m := fxEmbedded()
+	m.atts[1].props = []tprop{u(prAttachLongFilename, "big.bin"), l(prAttachMethod, 1), b(prAttachDataBin, bytes.Repeat([]byte("x"), 2<<20))}
+	if err := os.WriteFile(filepath.Join(dir, "big.msg"), m.bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "no-such-spool-dir")
+	src, err := Open(dir, &importers.Options{SpoolDir: missing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got error
+	src.Walk(context.Background(), importers.Folder{"INBOX"}, nil, func(m *importers.Message, err error) error {
+		got = err
+		return nil
+	})
+	if got == nil || !strings.Contains(got.Error(), "no-such-spool-dir") {
+		t.Errorf("error = %v, want the spool's", got)
+	}
+}

@@ -344,13 +344,17 @@ func (s *Source) spool(it *outlook.Item) (importers.Body, error) {
 	body, err := importers.Spool(pr, 0, s.spoolDir)
 	// Unblocks Build if Spool stopped early (disk full).
 	pr.CloseWithError(errors.New("msg: spool stopped"))
-	if berr := <-done; berr != nil {
-		if body != nil {
-			body.Release()
-		}
+	berr := <-done
+	if err != nil {
+		// Build's own error reaches Spool through the pipe; any other is
+		// the spool's (and Build then only saw the closed pipe).
+		return nil, err
+	}
+	if berr != nil {
+		body.Release()
 		return nil, berr
 	}
-	return body, err
+	return body, nil
 }
 
 func (s *Source) logSkipped(f importers.Folder, skipped map[string]int) {
