@@ -406,6 +406,9 @@ func (n *node) tc() (*tc, error) {
 			return nil, fmt.Errorf("rows: %w", err)
 		}
 		t.perBlk = (maxBlockSize - n.f.trailerSize()) / max(t.rowSize, 1)
+		if t.perBlk < 1 {
+			return nil, corrupt("node 0x%x: rows of %d bytes do not fit in a block", n.nid, t.rowSize)
+		}
 	}
 	// Rows are read in row-index order (the order Outlook shows).
 	sort.Slice(idx, func(a, b int) bool { return idx[a].row < idx[b].row })

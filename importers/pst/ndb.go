@@ -483,10 +483,16 @@ func (f *pstFile) blocks(bid uint64) ([][]byte, error) {
 		return nil, err
 	}
 	out := make([][]byte, 0, len(t.bids))
+	n := 0
 	for _, b := range t.bids {
 		d, err := f.readBlock(b)
 		if err != nil {
 			return nil, err
+		}
+		// A node's data cannot be larger than the file unless blocks are
+		// shared, which only damage does.
+		if n += len(d); int64(n) > f.size {
+			return nil, corrupt("data tree 0x%x holds more bytes than the file", bid)
 		}
 		out = append(out, d)
 	}
