@@ -280,8 +280,17 @@ func (b *builder) bodyTree(it *Item, depth int, path string) *part {
 			}
 		}
 	}
-	if htmlCharset == "" {
+	switch cs := strings.ToLower(htmlCharset); {
+	case cs == "":
 		htmlCharset = "utf-8"
+	case strings.HasPrefix(cs, "utf-16"):
+		// Quoted-printable text would turn the 0x0A/0x0D bytes of UTF-16
+		// into line breaks: write it as UTF-8.
+		cp := 1200
+		if cs == "utf-16be" {
+			cp = 1201
+		}
+		html, htmlCharset = []byte(DecodeCodePage(html, cp)), "utf-8"
 	}
 
 	var related, mixed []*part

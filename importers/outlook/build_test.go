@@ -503,6 +503,16 @@ func TestBuildEdgeCases(t *testing.T) {
 			},
 		},
 		{
+			name:  "UTF-16 HTML is written as UTF-8",
+			it:    Item{HTML: []byte{'<', 0, 'p', 0, '>', 0, 0xe5, 0x65, '\r', 0, '\n', 0}, HTMLCharset: "UTF-16LE"},
+			types: "text/html",
+			check: func(t *testing.T, raw []byte, p *parsed) {
+				if got := string(p.leaves[0].body); got != "<p>日\r\n" || p.leaves[0].params["charset"] != "utf-8" {
+					t.Errorf("html = %q, %v", got, p.leaves[0].params)
+				}
+			},
+		},
+		{
 			name:  "HTML in its own charset",
 			it:    Item{HTML: []byte{'<', 'p', '>', 0x93, 0xfa, '<', '/', 'p', '>'}, HTMLCharset: "Shift_JIS"},
 			types: "text/html",
