@@ -51,10 +51,14 @@ type readpstOut struct {
 //
 // types is readpst's -t list ("e" for mail only, "" for all types).
 func runReadpst(t testing.TB, path, types string) *readpstOut {
+	return runReadpstArgs(t, path, types, "-D")
+}
+
+func runReadpstArgs(t testing.TB, path, types string, extra ...string) *readpstOut {
 	t.Helper()
 	bin := needReadpst(t)
 	dir := t.TempDir()
-	args := []string{"-D", "-e", "-b", "-j", "0", "-q", "-o", dir}
+	args := append([]string{"-e", "-b", "-j", "0", "-q", "-o", dir}, extra...)
 	if types != "" {
 		args = append(args, "-t", types)
 	}
@@ -302,5 +306,29 @@ func TestReadpstANSI(t *testing.T) {
 	}
 	if it.Subject != "Updated: Olympus training for new hires" || it.MessageClass != "IPM.Appointment" || len(it.To) != 4 || len(it.Cc) != 3 {
 		t.Errorf("appointment: class %q subject %q, %d To, %d Cc", it.MessageClass, it.Subject, len(it.To), len(it.Cc))
+	}
+}
+
+// TestReadpstDeletedItems explains the one difference to readpst's
+// default: without -D readpst skips every folder named "Deleted Items"
+// (and its subfolders); we read them (the engine maps the store's Deleted
+// Items to the target's \Trash).
+func TestReadpstDeletedItems(t *testing.T) {
+	path := samplePath(t, "enron.pst")
+	with, without := runReadpst(t, path, "e"), runReadpstArgs(t, path, "e")
+	for f, mids := range with.mids {
+		deleted := false
+		for _, e := range strings.Split(f, "/") {
+			deleted = deleted || strings.EqualFold(e, "Deleted Items")
+		}
+		switch n := len(without.mids[f]); {
+		case deleted && n != 0:
+			t.Errorf("readpst without -D wrote %d items into %q", n, f)
+		case !deleted && n != len(mids):
+			t.Errorf("folder %q: readpst wrote %d items without -D, %d with", f, n, len(mids))
+		}
+	}
+	if n := len(with.mids["bailey-s/Deleted Items"]); n != 441 {
+		t.Errorf("readpst -D: %d items in bailey-s/Deleted Items, want 441 (as we read)", n)
 	}
 }

@@ -3,6 +3,7 @@ package pst
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,5 +94,32 @@ func TestRegistered(t *testing.T) {
 	defer src.Close()
 	if c := src.Caps(); !c.Flags || c.ByteExact || c.DatePrecision != 1e9 {
 		t.Errorf("Caps() = %+v", c)
+	}
+}
+
+// TestNoStdout: reading writes nothing to stdout (the CLI's --json mode
+// writes NDJSON there); go-pst, for one, prints warnings to stdout.
+func TestNoStdout(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stdout
+	os.Stdout = w
+	done := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- b
+	}()
+	func() {
+		defer func() { os.Stdout = old }()
+		for _, p := range []string{samplePath(t, "support.pst"), samplePath(t, "32-bit.pst"), fixturePath("ansi-932.pst")} {
+			s, _ := openTest(t, p)
+			walkAll(t, s)
+		}
+	}()
+	w.Close()
+	if out := <-done; len(out) > 0 {
+		t.Errorf("reading wrote %d bytes to stdout: %q", len(out), out)
 	}
 }

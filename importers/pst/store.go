@@ -259,9 +259,8 @@ func entryIDNID(b []byte) uint32 {
 	return le.Uint32(b[20:])
 }
 
-// mvBinary splits a PT_MV_BINARY value: a count, then (for Unicode files)
-// 8-byte or (ANSI) 4-byte... In the PC layer every multi-valued variable
-// property is stored as ulCount, rgulDataOffsets[ulCount], data.
+// mvBinary splits a PT_MV_BINARY value, stored (MS-PST 2.3.3.4.2) as
+// ulCount, rgulDataOffsets[ulCount], then the values.
 func mvBinary(b []byte) [][]byte {
 	if len(b) < 4 {
 		return nil
@@ -285,7 +284,7 @@ func mvBinary(b []byte) [][]byte {
 	return out
 }
 
-// classOf returns the message classes of a folder's items, by NID, from
+// contentsClasses returns the message classes of a folder's items, by NID, from
 // its contents table. Items missing from the table are not in the map.
 func (s *store) contentsClasses(folder uint32) (map[uint32]string, error) {
 	ctNID := folder&^0x1f | 0x0E
