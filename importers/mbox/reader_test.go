@@ -136,9 +136,9 @@ func TestReader(t *testing.T) {
 			quoted: []int64{0, 0},
 		},
 		{
-			name: "Content-Length to the end of the file, blank line kept",
-			in:   "From a " + d1 + "\nContent-Length: 6\n\nbody\n\n",
-			want: []string{"Content-Length: 6\n\nbody\n\n"},
+			name:  "Content-Length to the end of the file, blank line kept",
+			in:    "From a " + d1 + "\nContent-Length: 6\n\nbody\n\n",
+			want:  []string{"Content-Length: 6\n\nbody\n\n"},
 			byLen: []bool{true},
 		},
 		{
