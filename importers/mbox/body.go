@@ -68,7 +68,11 @@ func bodyReader(ra io.ReaderAt, path string, start, raw, unquote int64) io.Reade
 	if unquote == 0 {
 		return rr
 	}
-	return &unquoteReader{br: bufio.NewReaderSize(rr, 32<<10), atStart: true, want: raw - unquote, path: path}
+	size := int64(32 << 10)
+	if raw+16 < size {
+		size = raw + 16 // small messages need no 32 KiB buffer
+	}
+	return &unquoteReader{br: bufio.NewReaderSize(rr, int(size)), atStart: true, want: raw - unquote, path: path}
 }
 
 func (b *Body) check(f *os.File) error {
