@@ -64,27 +64,33 @@ func ParseHeaderDate(v string) (time.Time, bool) {
 	if v == "" {
 		return time.Time{}, false
 	}
+	// Comments ("(PST)", "(added by postmaster)") are dropped first.
+	s := v
+	if strings.IndexByte(v, '(') >= 0 {
+		var b strings.Builder
+		depth := 0
+		for _, r := range v {
+			switch {
+			case r == '(':
+				depth++
+			case r == ')' && depth > 0:
+				depth--
+			case depth == 0:
+				b.WriteRune(r)
+			}
+		}
+		s = b.String()
+	}
+	// Our own token parser first: net/mail tries layout after layout and
+	// allocates an error for each miss, which shows when scanning
+	// thousands of messages.
+	if d, ok := parseDateTokens(strings.Fields(s), time.UTC, true); ok {
+		return d, true
+	}
 	if d, err := mail.ParseDate(v); err == nil {
 		return d, true
 	}
-	// Drop comments ("(PST)", "(added by postmaster)").
-	var b strings.Builder
-	depth := 0
-	for _, r := range v {
-		switch {
-		case r == '(':
-			depth++
-		case r == ')' && depth > 0:
-			depth--
-		case depth == 0:
-			b.WriteRune(r)
-		}
-	}
-	tok := strings.Fields(b.String())
-	if len(tok) == 0 {
-		return time.Time{}, false
-	}
-	return parseDateTokens(tok, time.UTC, true)
+	return time.Time{}, false
 }
 
 var weekdays = [...]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
@@ -95,11 +101,10 @@ func isWeekday(s string) bool {
 	if len(s) < 3 {
 		return false
 	}
-	p := strings.ToLower(s[:3])
 	for _, w := range weekdays {
-		if p == w {
+		if strings.EqualFold(s[:3], w) {
 			// "Mon" or "Monday", nothing else.
-			return len(s) == 3 || len(s) > 5 && strings.HasSuffix(strings.ToLower(s), "day")
+			return len(s) == 3 || len(s) > 5 && strings.EqualFold(s[len(s)-3:], "day")
 		}
 	}
 	return false
@@ -111,10 +116,10 @@ func monthOf(s string) time.Month {
 	if len(s) < 3 {
 		return 0
 	}
-	p := strings.ToLower(s[:3])
 	for i, m := range months {
-		if p == m {
-			if len(s) == 3 || strings.HasPrefix(strings.ToLower(time.Month(i+1).String()), strings.ToLower(s)) {
+		if strings.EqualFold(s[:3], m) {
+			full := time.Month(i + 1).String()
+			if len(s) == 3 || len(s) <= len(full) && strings.EqualFold(full[:len(s)], s) {
 				return time.Month(i + 1)
 			}
 		}

@@ -488,29 +488,30 @@ type headerCapture struct {
 	last int // field continued by a folded line; -1 none
 }
 
-// add takes one header line (at most keepSize bytes of it).
+// add takes one header line (at most keepSize bytes of it). Only the
+// fields it keeps are copied.
 func (h *headerCapture) add(l []byte) {
-	s := strings.TrimRight(string(l), "\r\n")
-	if s == "" {
+	l = bytes.TrimRight(l, "\r\n")
+	if len(l) == 0 {
 		return
 	}
-	if s[0] == ' ' || s[0] == '\t' {
+	if l[0] == ' ' || l[0] == '\t' {
 		if h.last >= 0 && len(h.vals[h.last]) < keepSize {
-			h.vals[h.last] += " " + strings.TrimSpace(s)
+			h.vals[h.last] += " " + string(bytes.TrimSpace(l))
 		}
 		return
 	}
 	h.last = -1
-	i := strings.IndexByte(s, ':')
+	i := bytes.IndexByte(l, ':')
 	if i <= 0 || i > 40 {
 		return
 	}
-	name := strings.ToLower(strings.TrimRight(s[:i], " \t"))
+	name := bytes.TrimRight(l[:i], " \t")
 	for f, fn := range fieldNames {
-		if name == fn {
+		if len(name) == len(fn) && bytes.EqualFold(name, []byte(fn)) {
 			if !h.seen[f] {
 				h.seen[f] = true
-				h.vals[f] = strings.TrimSpace(s[i+1:])
+				h.vals[f] = string(bytes.TrimSpace(l[i+1:]))
 				h.last = f
 			}
 			return
