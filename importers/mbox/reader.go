@@ -210,6 +210,10 @@ func (r *Reader) start() error {
 		return err
 	}
 	r.next = r.li.clone()
+	// QUIRK: RFC 4155 wants "From <sender> <date>", but some writers put
+	// no date. The first line tells which kind of writer this was: with a
+	// date there, a later "From " line needs one too to end a message.
+	// "From - " is what Thunderbird and Netscape write.
 	sender, _, ok := ParseFromLine(string(r.next.head), r.loc)
 	r.strict = ok
 	r.tb = r.opt.Thunderbird || ok && sender == "-"
@@ -288,6 +292,9 @@ scan:
 			case pending != nil:
 				sep = !r.strict || r.isEnvelope(li)
 			case r.tb:
+				// QUIRK: Thunderbird does not always write the blank line
+				// before "From - " and splits without it (comm-central
+				// MboxMsgInputStream.cpp, IsReallyReallyFromLine).
 				sep = r.isEnvelope(li) && r.headersFollow()
 			}
 			if sep {
@@ -330,6 +337,12 @@ scan:
 			pending = nil
 		}
 	}
+	// QUIRK: one '>' comes off every ^>+From  line (mboxrd), which is
+	// exactly reversible for mboxrd writers; in an mboxo file (older
+	// Thunderbird, Postfix) a line that was ">From " comes back as "From ":
+	// the two formats cannot be told apart. A message holding an unquoted
+	// "From " line was stored by a writer that does not quote at all
+	// (mboxcl2, a plain cat), so its ">From " lines are left alone.
 	if bare == 0 {
 		e.Unquote = quoted
 	}

@@ -114,6 +114,8 @@ func (l *lister) dir(dir string, parent importers.Folder, depth int, apple bool)
 	}
 	nodes := map[string]*node{}
 	get := func(name string) *node {
+		// QUIRK: macOS HFS+ returns names in NFD; IMAP wants NFC mailbox
+		// names (RFC 6855 section 3, RFC 5198), so "Café" stays one folder.
 		name = norm.NFC.String(name)
 		n := nodes[name]
 		if n == nil {

@@ -186,6 +186,11 @@ func TestOpenPaths(t *testing.T) {
 			t.Errorf("Open(%s, all=%v) folders %q, want %q", tt.path, tt.all, got, tt.want)
 		}
 	}
+	// The directory holding profiles.ini: its default profile.
+	src, err := Open(filepath.Dir(profile), nil)
+	if err != nil || len(src.Files()) == 0 || !strings.HasPrefix(src.Files()[0].Path, profile) {
+		t.Errorf("Open(%s) = %v; want the files of %s", filepath.Dir(profile), err, profile)
+	}
 	for _, p := range []string{filepath.Join(profile, "nope"), filepath.Join(profile, "prefs.js")} {
 		if _, err := Open(p, nil); !errors.Is(err, importers.ErrUsage) {
 			t.Errorf("Open(%s) = %v, want a usage error", p, err)

@@ -34,7 +34,8 @@ type account struct {
 // Open opens thunderbird:PATH. PATH is a profile directory (it has
 // prefs.js or Mail/), a profile's Mail directory (it has "Local Folders"),
 // or an account directory itself ("Mail/Local Folders", "Mail/pop.example.com");
-// empty PATH means the default profile (DefaultProfile).
+// a directory with profiles.ini (~/.thunderbird) means its default profile,
+// and empty PATH the default profile of the current user (DefaultProfile).
 //
 // From a profile, the folders of Local Folders (the directory prefs.js
 // names for it if it exists, else Mail/Local Folders) are read as
@@ -71,6 +72,15 @@ func Open(path string, opts *importers.Options) (*mbox.Source, error) {
 	}
 	if !fi.IsDir() {
 		return nil, importers.UsageError("thunderbird %s: not a directory (want a profile or a Local Folders directory; use mbox: for a single file)", path)
+	}
+	if isFile(filepath.Join(path, "profiles.ini")) {
+		// The directory that holds the profiles (~/.thunderbird).
+		p, err := profileFromINI(path)
+		if err != nil {
+			return nil, importers.UsageError("thunderbird %s: %v; give the profile directory", path, err)
+		}
+		log.Info("thunderbird: reading the default profile", "path", p)
+		path = p
 	}
 	accts, err := accounts(path, opts.AllAccounts, log)
 	if err != nil {
