@@ -1,0 +1,276 @@
+package imap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/mailferry/mailferry/dedupe"
+	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/importers"
+	imapimp "github.com/mailferry/mailferry/importers/imap"
+)
+
+// Target is one mailbox of a Sink.
+type Target struct {
+	s      *Sink
+	name   string
+	folder importers.Folder
+	exists bool
+}
+
+var _ exporters.Target = (*Target)(nil)
+
+// Name is the server's mailbox name ("INBOX.Archive").
+func (t *Target) Name() string { return t.name }
+
+// Exists implements exporters.Target.
+func (t *Target) Exists() bool { return t.exists }
+
+// Create makes the mailbox with CREATE (the server makes the parents) and
+// subscribes to it, so that mail clients show it. An existing mailbox is
+// not an error.
+func (t *Target) Create(ctx context.Context) error {
+	if t.exists {
+		return nil
+	}
+	c, stop, err := t.s.conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if err := c.C.Create(t.name, nil).Wait(); err != nil {
+		var ie *imap.Error
+		if !errors.As(err, &ie) {
+			return ctxErr(ctx, fmt.Errorf("imap: CREATE %q: %w", t.name, err))
+		}
+		// ALREADYEXISTS, or a server that says NO without a code: it is
+		// fine if the mailbox is there now.
+		if _, lerr := t.s.mailboxes(ctx, true); lerr != nil {
+			return lerr
+		}
+		if mi := t.s.lookup(t.name); mi == nil || mi.NoSelect {
+			return fmt.Errorf("imap: CREATE %q: %w", t.name, err)
+		}
+	}
+	// A refused SUBSCRIBE does not stop the copy: the mail is there.
+	_ = c.C.Subscribe(t.name).Wait()
+	t.exists = true
+	if t.s.lookup(t.name) == nil {
+		t.s.list = append(t.s.list, imapimp.MailboxInfo{Name: t.name, Folder: t.folder})
+	}
+	return nil
+}
+
+// keyFields are fetched for Keys: the Message-ID, and the fields of the
+// fallback key so that the body is fetched only when it is needed.
+var keyFields = []string{"MESSAGE-ID"}
+
+// Keys implements exporters.Target: it opens the mailbox read-only and
+// fetches BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)] of every message; only a
+// message without a usable Message-ID is fetched whole for its fallback
+// key.
+func (t *Target) Keys(ctx context.Context, fn func(k dedupe.Key) error) error {
+	if !t.exists {
+		return nil
+	}
+	c, stop, err := t.s.conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	sel, err := c.Select(t.name, true)
+	if err != nil {
+		return ctxErr(ctx, fmt.Errorf("imap: EXAMINE %q: %w", t.name, err))
+	}
+	if sel.NumMessages == 0 {
+		return nil
+	}
+	var all imap.UIDSet
+	all.AddRange(1, 0)
+	fo := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{
+		{Specifier: imap.PartSpecifierHeader, HeaderFields: keyFields, Peek: true},
+	}}
+	var missing []imap.UID
+	var fnErr error
+	cmd := c.C.Fetch(all, fo)
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		var uid imap.UID
+		var hdr map[string][]string
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = it.UID
+			case imapclient.FetchItemDataBodySection:
+				if it.Literal != nil {
+					b, _ := io.ReadAll(io.LimitReader(it.Literal, 64<<10))
+					hdr = imapimp.ParseHeader(b)
+				}
+			}
+		}
+		if fnErr != nil || uid == 0 {
+			continue
+		}
+		if k, ok := dedupe.FromHeader(hdr); ok {
+			fnErr = fn(k)
+		} else {
+			missing = append(missing, uid)
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return ctxErr(ctx, fmt.Errorf("imap: UID FETCH in %q: %w", t.name, err))
+	}
+	if fnErr != nil {
+		return fnErr
+	}
+	for len(missing) > 0 {
+		n := min(len(missing), 100)
+		if err := t.fullKeys(ctx, c, missing[:n], fn); err != nil {
+			return err
+		}
+		missing = missing[n:]
+	}
+	return nil
+}
+
+// fullKeys fetches whole messages and keys them with dedupe.Of, streaming.
+func (t *Target) fullKeys(ctx context.Context, c *imapimp.Conn, uids []imap.UID, fn func(k dedupe.Key) error) error {
+	var set imap.UIDSet
+	for _, u := range uids {
+		set.AddNum(u)
+	}
+	cmd := c.C.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+	var firstErr error
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			it, ok := item.(imapclient.FetchItemDataBodySection)
+			if !ok || it.Literal == nil || firstErr != nil {
+				continue
+			}
+			k, _, err := dedupe.Of(it.Literal)
+			if err == nil {
+				err = fn(k)
+			}
+			if err != nil {
+				firstErr = err
+			}
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return ctxErr(ctx, fmt.Errorf("imap: UID FETCH BODY.PEEK[] in %q: %w", t.name, err))
+	}
+	return firstErr
+}
+
+// appendFlags are the flags APPEND may set: \Recent cannot be set by a
+// client.
+func appendFlags(flags []imap.Flag) []imap.Flag {
+	out := make([]imap.Flag, 0, len(flags))
+	for _, f := range flags {
+		if strings.EqualFold(string(f), `\Recent`) || f == "" {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// Append implements exporters.Target with one APPEND carrying the flags and
+// the internal date. When r yields fewer or more than size bytes, the
+// literal cannot be completed honestly: the connection is dropped, so the
+// server discards the command, and the next operation dials again.
+func (t *Target) Append(ctx context.Context, m *importers.Message, size int64, r io.Reader) error {
+	if !t.exists {
+		if err := t.Create(ctx); err != nil {
+			return err
+		}
+	}
+	c, stop, err := t.s.conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	opts := &imap.AppendOptions{Flags: appendFlags(m.Flags)}
+	if !m.InternalDate.IsZero() {
+		opts.Time = m.InternalDate
+	}
+	cmd := c.C.Append(t.name, size, opts)
+	n, werr := io.Copy(cmd, io.LimitReader(r, size))
+	if werr == nil && n != size {
+		werr = fmt.Errorf("message %s: body ended after %d of %d bytes", m.Ref, n, size)
+	}
+	if werr == nil {
+		var one [1]byte
+		if k, _ := io.ReadFull(r, one[:]); k > 0 {
+			werr = fmt.Errorf("message %s: body longer than its size %d", m.Ref, size)
+		}
+	}
+	if werr != nil {
+		// Without this the server would take what follows as the rest of
+		// the literal.
+		t.s.sess.Drop()
+		cmd.Close()
+		_, serr := cmd.Wait()
+		if code := responseCode(serr); code != "" {
+			// The server refused before the literal (synchronizing
+			// literal): the body was never sent.
+			return t.appendError(serr)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("imap: APPEND to %q: %w", t.name, werr)
+	}
+	if err := cmd.Close(); err != nil {
+		t.s.sess.Drop()
+		return ctxErr(ctx, fmt.Errorf("imap: APPEND to %q: %w", t.name, err))
+	}
+	if _, err := cmd.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return t.appendError(err)
+	}
+	return nil
+}
+
+func responseCode(err error) imap.ResponseCode {
+	var ie *imap.Error
+	if errors.As(err, &ie) {
+		if ie.Code == "" {
+			return "NO"
+		}
+		return ie.Code
+	}
+	return ""
+}
+
+// appendError maps the server's answer to an APPEND.
+func (t *Target) appendError(err error) error {
+	var ie *imap.Error
+	if !errors.As(err, &ie) {
+		return fmt.Errorf("imap: APPEND to %q: %w", t.name, err)
+	}
+	switch ie.Code {
+	case imap.ResponseCodeOverQuota:
+		return fmt.Errorf("imap: APPEND to %q: %s: %w", t.name, ie.Text, exporters.ErrOverQuota)
+	case imap.ResponseCodeTryCreate:
+		t.exists = false
+		return &exporters.RejectedError{Reason: "mailbox " + t.name + " does not exist (TRYCREATE)", Err: err}
+	case imap.ResponseCodeTooBig:
+		return &exporters.RejectedError{Reason: "too big for the server", Err: err}
+	}
+	if ie.Type == imap.StatusResponseTypeBad {
+		return &exporters.RejectedError{Reason: "server answered BAD", Err: err}
+	}
+	// QUIRK: Dovecot before 2.3 says "Quota exceeded" without the
+	// OVERQUOTA code.
+	if strings.Contains(strings.ToLower(ie.Text), "quota") {
+		return fmt.Errorf("imap: APPEND to %q: %s: %w", t.name, ie.Text, exporters.ErrOverQuota)
+	}
+	return &exporters.RejectedError{Reason: ie.Text, Err: err}
+}

@@ -1,0 +1,524 @@
+package imap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/mailferry/mailferry/importers"
+)
+
+func init() {
+	for _, scheme := range []string{"imap", "imaps"} {
+		importers.Register(scheme, func(ctx context.Context, spec importers.Spec, opts *importers.Options) (importers.Source, error) {
+			return Open(ctx, spec.Path, opts)
+		})
+	}
+}
+
+// Defaults of the walk's batching.
+const (
+	// DefaultBatch is how many messages one UID FETCH covers.
+	DefaultBatch = 1000
+	// DefaultBatchBytes bounds the body bytes one batch holds in memory;
+	// bodies larger than importers.DefaultSpoolMem go to spool files and
+	// count with that size only.
+	DefaultBatchBytes = 16 << 20
+)
+
+// Source reads an IMAP account. It is used by one goroutine at a time; it
+// reconnects by itself when its connection was lost between operations.
+type Source struct {
+	sess *Session
+	opts *importers.Options
+
+	batch      int
+	batchBytes int64
+}
+
+var _ importers.Source = (*Source)(nil)
+
+// Open parses an imap:// or imaps:// URL, connects and logs in.
+func Open(ctx context.Context, url string, opts *importers.Options) (*Source, error) {
+	ep, err := ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	if opts == nil {
+		opts = &importers.Options{}
+	}
+	s := &Source{sess: NewSession(ep, opts, "source"), opts: opts, batch: DefaultBatch, batchBytes: DefaultBatchBytes}
+	if _, err := s.sess.Conn(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Caps implements importers.Source.
+func (s *Source) Caps() importers.Caps {
+	return importers.Caps{Flags: true, DatePrecision: time.Second, ByteExact: true}
+}
+
+// Close logs out.
+func (s *Source) Close() error { return s.sess.Close() }
+
+// ctxErr prefers the context's error: a cancelled operation closes the
+// connection, and the resulting network error says less.
+func ctxErr(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// Folders lists the folders with their special use, their message count
+// (STATUS MESSAGES) and, when the server has STATUS=SIZE, their size.
+func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
+	c, err := s.sess.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stop := c.Watch(ctx)
+	defer stop()
+	so := &imap.StatusOptions{NumMessages: true}
+	if c.Caps.Has(imap.CapStatusSize) {
+		so.Size = true
+	}
+	l, err := c.List(so)
+	if err != nil {
+		return nil, ctxErr(ctx, fmt.Errorf("imap: %w", err))
+	}
+	out := make([]importers.FolderInfo, 0, len(l))
+	for _, mi := range l {
+		fi := importers.FolderInfo{Folder: mi.Folder, Use: mi.Use, NoSelect: mi.NoSelect, Messages: -1, Bytes: -1}
+		if mi.NoSelect {
+			fi.Messages, fi.Bytes = 0, 0
+		}
+		if st := mi.Status; st != nil {
+			if st.NumMessages != nil {
+				fi.Messages = int64(*st.NumMessages)
+			}
+			if st.Size != nil {
+				fi.Bytes = *st.Size
+			}
+		}
+		out = append(out, fi)
+	}
+	return out, nil
+}
+
+// FolderState returns the UIDVALIDITY and UIDNEXT of folder f. A later run
+// can walk only the messages that arrived since with WalkFrom(uidNext-1),
+// provided UIDVALIDITY is still the same.
+func (s *Source) FolderState(ctx context.Context, f importers.Folder) (uidValidity, uidNext uint32, err error) {
+	c, err := s.sess.Conn(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	stop := c.Watch(ctx)
+	defer stop()
+	name := c.Mailbox(f)
+	if sel := c.Selection(); sel != nil && strings.EqualFold(sel.Name, name) {
+		// RFC 3501 6.3.10: no STATUS on the selected mailbox; select it
+		// again for fresh values.
+		c.sel = nil
+		sel, err := c.Select(name, true)
+		if err != nil {
+			return 0, 0, ctxErr(ctx, fmt.Errorf("imap: EXAMINE %q: %w", name, err))
+		}
+		return sel.UIDValidity, sel.UIDNext, nil
+	}
+	d, err := c.C.Status(name, &imap.StatusOptions{UIDValidity: true, UIDNext: true}).Wait()
+	if err != nil {
+		return 0, 0, ctxErr(ctx, fmt.Errorf("imap: STATUS %q: %w", name, err))
+	}
+	return d.UIDValidity, uint32(d.UIDNext), nil
+}
+
+// Walk implements importers.Source: WalkFrom with minUID 0.
+func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.WalkOptions, fn importers.WalkFunc) error {
+	return s.WalkFrom(ctx, f, 0, opts, fn)
+}
+
+// meta is what the message list says about one message.
+type meta struct {
+	uid    uint32
+	flags  []imap.Flag
+	date   time.Time
+	size   int64
+	header map[string][]string
+	body   importers.Body
+}
+
+// WalkFrom walks the messages of f whose UID is greater than minUID, in UID
+// order. The folder is opened with EXAMINE and read with BODY.PEEK, so no
+// flag changes on the server. Messages are listed with UID SEARCH (narrowed
+// by opts.Since/Before), then fetched in batches: first UID, FLAGS,
+// INTERNALDATE, RFC822.SIZE and a few header fields, then the bodies,
+// spooled (see DefaultBatchBytes). With opts.HeadersOnly the bodies are
+// fetched only when a WalkFunc opens one. Bodies are released after fn
+// returns.
+func (s *Source) WalkFrom(ctx context.Context, f importers.Folder, minUID uint32, opts *importers.WalkOptions, fn importers.WalkFunc) error {
+	if opts == nil {
+		opts = &importers.WalkOptions{}
+	}
+	if cur := s.sess.Current(); cur != nil {
+		cur.sel = nil // EXAMINE again for a fresh message count
+	}
+	c, stop, err := s.examine(ctx, f, 0)
+	if err != nil {
+		return err
+	}
+	name := c.Mailbox(f)
+	sel := c.Selection()
+	uidValidity := sel.UIDValidity
+	if sel.NumMessages == 0 {
+		stop()
+		return nil
+	}
+	uids, err := c.SearchUIDs(minUID, opts.Since, opts.Before)
+	stop()
+	if err != nil {
+		return ctxErr(ctx, fmt.Errorf("imap: UID SEARCH in %q: %w", name, err))
+	}
+	folder := slices.Clone(f)
+	for len(uids) > 0 {
+		batch := uids[:min(len(uids), s.batch)]
+		uids = uids[len(batch):]
+		c, stop, err := s.examine(ctx, f, uidValidity)
+		if err != nil {
+			return err
+		}
+		metas, err := fetchMeta(c, batch)
+		stop()
+		if err != nil {
+			return ctxErr(ctx, fmt.Errorf("imap: UID FETCH in %q: %w", name, err))
+		}
+		metas = slices.DeleteFunc(metas, func(m *meta) bool { return !inRange(m.date, opts) })
+		if err := s.deliver(ctx, f, folder, name, uidValidity, metas, opts.HeadersOnly, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// examine gets the connection with f selected read-only, bound to ctx;
+// the caller calls stop when the command is done. With uidValidity != 0 it
+// fails when the folder's UIDVALIDITY changed (the UIDs mean other
+// messages now).
+func (s *Source) examine(ctx context.Context, f importers.Folder, uidValidity uint32) (*Conn, func() bool, error) {
+	c, err := s.sess.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	stop := c.Watch(ctx)
+	name := c.Mailbox(f)
+	sel, err := c.Select(name, true)
+	if err != nil {
+		stop()
+		return nil, nil, ctxErr(ctx, fmt.Errorf("imap: EXAMINE %q: %w", name, err))
+	}
+	if uidValidity != 0 && sel.UIDValidity != uidValidity {
+		stop()
+		return nil, nil, fmt.Errorf("imap: %q: UIDVALIDITY changed from %d to %d while reading it", name, uidValidity, sel.UIDValidity)
+	}
+	return c, stop, nil
+}
+
+func inRange(t time.Time, o *importers.WalkOptions) bool {
+	if t.IsZero() {
+		return true
+	}
+	if !o.Since.IsZero() && t.Before(o.Since) {
+		return false
+	}
+	if !o.Before.IsZero() && !t.Before(o.Before) {
+		return false
+	}
+	return true
+}
+
+// SearchUIDs lists the UIDs of the selected mailbox that are greater than
+// minUID and whose internal date may lie in [since, before) (zero times do
+// not filter), ascending. The date test is a day wider than asked: filter
+// on INTERNALDATE afterwards.
+func (c *Conn) SearchUIDs(minUID uint32, since, before time.Time) ([]uint32, error) {
+	crit := &imap.SearchCriteria{}
+	if minUID > 0 {
+		var set imap.UIDSet
+		set.AddRange(imap.UID(minUID+1), 0)
+		crit.UID = []imap.UIDSet{set}
+	}
+	// QUIRK: SEARCH SINCE/BEFORE compare dates only, in the server's time
+	// zone (RFC 3501 6.4.4). Search a day wider on each side and filter
+	// exactly on INTERNALDATE afterwards.
+	if !since.IsZero() {
+		crit.Since = since.AddDate(0, 0, -2)
+	}
+	if !before.IsZero() {
+		crit.Before = before.AddDate(0, 0, 2)
+	}
+	var so *imap.SearchOptions
+	if c.Caps.Has(imap.CapESearch) || c.Caps.Has(imap.CapIMAP4rev2) {
+		so = &imap.SearchOptions{ReturnAll: true}
+	}
+	d, err := c.C.UIDSearch(crit, so).Wait()
+	if err != nil {
+		return nil, err
+	}
+	var out []uint32
+	for _, u := range d.AllUIDs() {
+		// UID n:* also matches the highest UID when it is below n.
+		if uint32(u) > minUID {
+			out = append(out, uint32(u))
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// UIDSet makes a UID set of uids.
+func UIDSet(uids []uint32) imap.UIDSet {
+	var set imap.UIDSet
+	for _, u := range uids {
+		set.AddNum(imap.UID(u))
+	}
+	return set
+}
+
+// fetchMeta fetches the message list data of uids, in uids order.
+// Messages expunged in the meantime are left out.
+func fetchMeta(c *Conn, uids []uint32) ([]*meta, error) {
+	fo := &imap.FetchOptions{
+		UID: true, Flags: true, InternalDate: true, RFC822Size: true,
+		BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, HeaderFields: headerFields, Peek: true}},
+	}
+	cmd := c.C.Fetch(UIDSet(uids), fo)
+	got := make(map[uint32]*meta, len(uids))
+	var readErr error
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		m := &meta{}
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				m.uid = uint32(it.UID)
+			case imapclient.FetchItemDataFlags:
+				m.flags = it.Flags
+			case imapclient.FetchItemDataInternalDate:
+				m.date = it.Time
+			case imapclient.FetchItemDataRFC822Size:
+				m.size = it.Size
+			case imapclient.FetchItemDataBodySection:
+				if it.Literal != nil {
+					b, err := io.ReadAll(io.LimitReader(it.Literal, maxHeaderFetch))
+					if err != nil && readErr == nil {
+						readErr = err
+					}
+					m.header = ParseHeader(b)
+				}
+			}
+		}
+		if m.uid != 0 && got[m.uid] == nil {
+			got[m.uid] = m
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return nil, err
+	}
+	if readErr != nil {
+		return nil, readErr
+	}
+	out := make([]*meta, 0, len(got))
+	for _, u := range uids {
+		if m := got[u]; m != nil {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// fetchBodies fetches BODY.PEEK[] of metas into spools. On error every
+// spooled body is released.
+func (s *Source) fetchBodies(c *Conn, metas []*meta) error {
+	byUID := make(map[uint32]*meta, len(metas))
+	uids := make([]uint32, 0, len(metas))
+	for _, m := range metas {
+		byUID[m.uid] = m
+		uids = append(uids, m.uid)
+	}
+	fo := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}
+	cmd := c.C.Fetch(UIDSet(uids), fo)
+	var spoolErr error
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		var uid uint32
+		var body importers.Body
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = uint32(it.UID)
+			case imapclient.FetchItemDataBodySection:
+				if it.Literal == nil || body != nil || spoolErr != nil {
+					continue
+				}
+				b, err := importers.Spool(it.Literal, importers.DefaultSpoolMem, s.opts.SpoolDir)
+				if err != nil {
+					spoolErr = err
+					continue
+				}
+				body = b
+			}
+		}
+		if m := byUID[uid]; m != nil && body != nil && m.body == nil {
+			m.body = body
+		} else if body != nil {
+			body.Release()
+		}
+	}
+	err := cmd.Close()
+	if err == nil {
+		err = spoolErr
+	}
+	if err != nil {
+		releaseAll(metas)
+	}
+	return err
+}
+
+func releaseAll(metas []*meta) {
+	for _, m := range metas {
+		if m.body != nil {
+			m.body.Release()
+			m.body = nil
+		}
+	}
+}
+
+// ref is the Message.Ref of a UID.
+func ref(mailbox string, uidValidity, uid uint32) string {
+	return fmt.Sprintf("imap:%s;UIDVALIDITY=%d;UID=%d", mailbox, uidValidity, uid)
+}
+
+// dropRecent removes \Recent, which no store can set.
+func dropRecent(flags []imap.Flag) []imap.Flag {
+	out := flags[:0:0]
+	for _, f := range flags {
+		if !strings.EqualFold(string(f), `\Recent`) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// deliver fetches the bodies of metas (unless headersOnly) and calls fn for
+// each, releasing every body once fn returned.
+func (s *Source) deliver(ctx context.Context, f, folder importers.Folder, name string, uidValidity uint32, metas []*meta, headersOnly bool, fn importers.WalkFunc) error {
+	for len(metas) > 0 {
+		// A chunk: as many messages as the memory budget allows.
+		n, budget := 0, s.batchBytes
+		for n < len(metas) && (n == 0 || budget > 0) {
+			budget -= min(max(metas[n].size, 1), importers.DefaultSpoolMem)
+			n++
+		}
+		chunk := metas[:n]
+		metas = metas[n:]
+		if headersOnly {
+			for _, m := range chunk {
+				m.body = &lazyBody{s: s, ctx: ctx, f: f, uidValidity: uidValidity, uid: m.uid, size: m.size}
+			}
+		} else {
+			c, stop, err := s.examine(ctx, f, uidValidity)
+			if err != nil {
+				return err
+			}
+			err = s.fetchBodies(c, chunk)
+			stop()
+			if err != nil {
+				return ctxErr(ctx, fmt.Errorf("imap: UID FETCH BODY.PEEK[] in %q: %w", name, err))
+			}
+		}
+		for i, m := range chunk {
+			msg := &importers.Message{
+				Ref: ref(name, uidValidity, m.uid), Folder: folder, Flags: dropRecent(m.flags),
+				InternalDate: m.date, Header: m.header, CRLF: true, UID: m.uid,
+			}
+			var err error
+			if m.body == nil {
+				err = fn(msg, &importers.MessageError{Ref: msg.Ref, Folder: folder,
+					Err: errors.New("the server returned no body (expunged while reading?)")})
+			} else {
+				msg.Body = m.body
+				err = fn(msg, nil)
+				m.body.Release()
+				m.body = nil
+			}
+			if err == nil {
+				err = ctx.Err()
+			}
+			if err != nil {
+				releaseAll(chunk[i+1:])
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// lazyBody is the Body of a HeadersOnly walk: Len is RFC822.SIZE until the
+// body has been fetched (on the first Open, spooled), then the length
+// actually received.
+type lazyBody struct {
+	s           *Source
+	ctx         context.Context
+	f           importers.Folder
+	uidValidity uint32
+	uid         uint32
+	size        int64
+	spooled     importers.Body
+	released    bool
+}
+
+func (b *lazyBody) Len() int64 {
+	if b.spooled != nil {
+		return b.spooled.Len()
+	}
+	return b.size
+}
+
+func (b *lazyBody) Open() (io.ReadCloser, error) {
+	if b.released {
+		return nil, errors.New("imap: body opened after Release")
+	}
+	if b.spooled == nil {
+		c, stop, err := b.s.examine(b.ctx, b.f, b.uidValidity)
+		if err != nil {
+			return nil, err
+		}
+		m := &meta{uid: b.uid, size: b.size}
+		err = b.s.fetchBodies(c, []*meta{m})
+		stop()
+		if err != nil {
+			return nil, ctxErr(b.ctx, fmt.Errorf("imap: UID FETCH %d BODY.PEEK[]: %w", b.uid, err))
+		}
+		if m.body == nil {
+			return nil, fmt.Errorf("imap: UID %d: the server returned no body (expunged?)", b.uid)
+		}
+		b.spooled = m.body
+	}
+	return b.spooled.Open()
+}
+
+func (b *lazyBody) Release() error {
+	b.released = true
+	if b.spooled != nil {
+		err := b.spooled.Release()
+		b.spooled = nil
+		return err
+	}
+	return nil
+}
