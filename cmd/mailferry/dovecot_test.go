@@ -1,0 +1,442 @@
+package main
+
+// Issue 2's "done when", through the command line against a real Dovecot:
+// a Thunderbird Local Folders tree, a Maildir++ tree and a single mbox
+// file, each of several thousand messages, copy into Dovecot with every
+// message present byte for byte (CRLF aside), flags and internal dates
+// kept and folders mapped; a second copy uploads nothing; plan and copy
+// against a too-small quota refuse with exit 4 and write nothing.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
+	"github.com/mailferry/mailferry/importers"
+	imapimp "github.com/mailferry/mailferry/importers/imap"
+	"github.com/mailferry/mailferry/importers/importertest"
+)
+
+// integrationCount is the size of each store: several thousand messages,
+// small ones so that CI stays quick.
+const integrationCount = 3000
+
+// stored is what a test knows about one message.
+type stored struct {
+	folder string // logical folder, "INBOX" for the inbox
+	hash   string // sha256 of the CRLF form
+	flags  string // importertest.FlagSet
+	date   int64  // unix seconds of the internal date
+}
+
+func (s stored) String() string {
+	return fmt.Sprintf("%s %s [%s] %s", s.folder, s.hash[:12], s.flags, time.Unix(s.date, 0).UTC().Format(time.RFC3339))
+}
+
+func folderName(f importers.Folder) string {
+	if f.IsInbox() {
+		return "INBOX"
+	}
+	return strings.Join(f, "/")
+}
+
+func crlfHash(b []byte) string {
+	h := sha256.Sum256(importertest.ToCRLF(b))
+	return hex.EncodeToString(h[:])
+}
+
+func flagNames(fs []imap.Flag) string { return importertest.FlagSet(fs) }
+
+// serverHolds reads every message of user's account through the IMAP
+// importer and returns them sorted.
+func serverHolds(t *testing.T, srv *dovecottest.Server, user string) []stored {
+	t.Helper()
+	ctx := context.Background()
+	src, err := imapimp.Open(ctx, "imap://"+user+"@"+srv.Addr, &importers.Options{
+		Password: func(string, string) (string, error) { return dovecottest.Password, nil },
+	})
+	if err != nil {
+		t.Fatalf("open server as source: %v", err)
+	}
+	defer src.Close()
+	fis, err := src.Folders(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []stored
+	for _, fi := range fis {
+		if fi.NoSelect {
+			continue
+		}
+		err := src.Walk(ctx, fi.Folder, nil, func(m *importers.Message, rerr error) error {
+			if rerr != nil {
+				return rerr
+			}
+			rc, err := m.Body.Open()
+			if err != nil {
+				return err
+			}
+			h := sha256.New()
+			_, err = io.Copy(h, rc)
+			rc.Close()
+			if err != nil {
+				return err
+			}
+			out = append(out, stored{folderName(fi.Folder), hex.EncodeToString(h.Sum(nil)), flagNames(m.Flags), m.InternalDate.Unix()})
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("walk %s on the server: %v", fi.Folder, err)
+		}
+	}
+	sortStored(out)
+	return out
+}
+
+func sortStored(s []stored) {
+	sort.Slice(s, func(i, j int) bool { return s[i].String() < s[j].String() })
+}
+
+// compareStored fails the test with the first differences.
+func compareStored(t *testing.T, what string, got, want []stored) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: server holds %d messages, want %d", what, len(got), len(want))
+	}
+	gm := map[string]int{}
+	for _, s := range got {
+		gm[s.String()]++
+	}
+	wm := map[string]int{}
+	for _, s := range want {
+		wm[s.String()]++
+	}
+	n := 0
+	for k, c := range wm {
+		if gm[k] != c && n < 10 {
+			t.Errorf("%s: want %d× %s, server has %d", what, c, k, gm[k])
+			n++
+		}
+	}
+	for k, c := range gm {
+		if wm[k] == 0 && n < 20 {
+			t.Errorf("%s: server has %d× unexpected %s", what, c, k)
+			n++
+		}
+	}
+}
+
+// genOptions is the corpus of these tests: messages of about 6 KiB.
+func genOptions(folders []importers.Folder) importertest.GenOptions {
+	return importertest.GenOptions{Count: integrationCount, Seed: 2, AvgSize: 6 << 10, Folders: folders}
+}
+
+func genRawOf(o importertest.GenOptions, i int) []byte {
+	m := importertest.GenMessage(o, i)
+	rc, _ := m.Body.Open()
+	defer rc.Close()
+	b, _ := io.ReadAll(rc)
+	return b
+}
+
+// genExpected is what the server must hold after copying the generated
+// corpus: mapFolder gives the target folder of a source folder, prefix is
+// prepended to each message (what a store adds, such as X-Mozilla-Status),
+// keepFlags says whether the store keeps flags.
+func genExpected(o importertest.GenOptions, keep func(i int) bool, mapFolder func(importers.Folder) string,
+	extra func(i int) []byte, flagsOf func(m *importers.Message) string) []stored {
+	folders := o.Folders
+	if len(folders) == 0 {
+		folders = importertest.DefaultGenFolders
+	}
+	var out []stored
+	for i := 0; i < o.Count; i++ {
+		if keep != nil && !keep(i) {
+			continue
+		}
+		m := importertest.GenMessage(o, i)
+		raw := genRawOf(o, i)
+		if extra != nil {
+			raw = append(extra(i), raw...)
+		}
+		out = append(out, stored{mapFolder(folders[i%len(folders)]), crlfHash(raw), flagsOf(m), m.InternalDate.Unix()})
+	}
+	sortStored(out)
+	return out
+}
+
+func sameFolder(f importers.Folder) string { return folderName(f) }
+
+// writeThunderbird writes the generated corpus as Thunderbird writes Local
+// Folders: one mboxo/mboxrd file per folder, subfolders in Name.sbd/, the
+// inbox as "Inbox", X-Mozilla-Status/-Status2 first in each header and a
+// "From - " line with the date in local time. Every 50th message is marked
+// expunged (deleted, folder not compacted yet).
+func writeThunderbird(t *testing.T, dir string, o importertest.GenOptions) {
+	t.Helper()
+	files := map[string]*os.File{}
+	for i := 0; i < o.Count; i++ {
+		f := importertest.DefaultGenFolders[i%len(importertest.DefaultGenFolders)]
+		var parts []string
+		for j, el := range f {
+			if j == 0 && f.IsInbox() {
+				el = "Inbox"
+			}
+			if j < len(f)-1 {
+				el += ".sbd"
+			}
+			parts = append(parts, el)
+		}
+		name := filepath.Join(append([]string{dir}, parts...)...)
+		w := files[name]
+		if w == nil {
+			if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			w, err = os.Create(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[name] = w
+			// The parent folder's own (empty) mbox, as Thunderbird makes it.
+			for k := 1; k < len(parts); k++ {
+				p := filepath.Join(append([]string{dir}, parts[:k]...)...)
+				p = strings.TrimSuffix(p, ".sbd")
+				if _, err := os.Stat(p); os.IsNotExist(err) {
+					os.WriteFile(p, nil, 0o600)
+				}
+			}
+		}
+		m := importertest.GenMessage(o, i)
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "From - %s\n", m.InternalDate.Local().Format("Mon Jan _2 15:04:05 2006"))
+		b.Write(mozillaHeader(i, m.Flags))
+		for _, line := range bytes.SplitAfter(genRawOf(o, i), []byte("\n")) {
+			if fromLine.Match(line) {
+				b.WriteByte('>')
+			}
+			b.Write(line)
+		}
+		b.WriteString("\n")
+		if _, err := w.Write(b.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, w := range files {
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What Thunderbird keeps beside the mail: to be ignored.
+	os.WriteFile(filepath.Join(dir, "Inbox.msf"), []byte("// <!-- <mdb:mork:z v=\"1.4\"/> -->\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "msgFilterRules.dat"), []byte("version=\"9\"\n"), 0o600)
+}
+
+var fromLine = regexp.MustCompile(`^>*From `)
+
+func tbExpunged(i int) bool { return i%50 == 7 }
+
+func mozillaHeader(i int, flags []imap.Flag) []byte {
+	st := 0
+	for _, f := range flags {
+		switch f {
+		case imap.FlagSeen:
+			st |= 0x0001
+		case imap.FlagAnswered:
+			st |= 0x0002
+		case imap.FlagFlagged:
+			st |= 0x0004
+		}
+	}
+	if tbExpunged(i) {
+		st |= 0x0008
+	}
+	return fmt.Appendf(nil, "X-Mozilla-Status: %04x\nX-Mozilla-Status2: 00000000\n", st)
+}
+
+// copyJSON runs copy with --json and returns the exit code and the final
+// summary event's totals.
+func copyJSON(t *testing.T, args ...string) (int, map[string]any) {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, append([]string{"copy", "--json"}, args...)...)
+	var summary map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var ev map[string]any
+		if json.Unmarshal([]byte(line), &ev) == nil && ev["type"] == "summary" {
+			summary = ev
+		}
+	}
+	if summary == nil {
+		t.Fatalf("copy %q: exit %d, no summary event in --json output\nstdout tail: %.2000s\nstderr: %s", args, code, tail(stdout, 2000), stderr)
+	}
+	return code, summary
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func totalOf(t *testing.T, summary map[string]any, field string) int64 {
+	t.Helper()
+	tot, ok := summary["totals"].(map[string]any)
+	if !ok {
+		t.Fatalf("summary without total: %v", summary)
+	}
+	v, ok := tot[field].(float64)
+	if !ok {
+		t.Fatalf("summary total without %q: %v", field, tot)
+	}
+	return int64(v)
+}
+
+func TestCopyLocalStoresIntoDovecot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("several thousand messages")
+	}
+	srv := dovecottest.Start(t, &dovecottest.Config{QuotaBytes: 1 << 30})
+	t.Setenv("MAILFERRY_PASSWORD", dovecottest.Password)
+	url := "imap://alice@" + srv.Addr
+	ctx := context.Background()
+
+	keepFlags := func(m *importers.Message) string { return flagNames(m.Flags) }
+	noFlags := func(*importers.Message) string { return "" }
+
+	stores := []struct {
+		name string
+		make func(t *testing.T, dir string) (spec string, want []stored)
+	}{
+		{"thunderbird", func(t *testing.T, dir string) (string, []stored) {
+			o := genOptions(nil)
+			lf := filepath.Join(dir, "profile", "Mail", "Local Folders")
+			writeThunderbird(t, lf, o)
+			want := genExpected(o, func(i int) bool { return !tbExpunged(i) }, sameFolder,
+				func(i int) []byte { return mozillaHeader(i, importertest.GenMessage(o, i).Flags) }, keepFlags)
+			return "thunderbird:" + lf, want
+		}},
+		{"maildir++", func(t *testing.T, dir string) (string, []stored) {
+			o := genOptions(nil)
+			md := filepath.Join(dir, "Maildir")
+			writeWithEngine(t, ctx, "maildir:"+md, o)
+			return "maildir:" + md, genExpected(o, nil, sameFolder, nil, keepFlags)
+		}},
+		{"mbox file", func(t *testing.T, dir string) (string, []stored) {
+			o := genOptions([]importers.Folder{{"INBOX"}})
+			writeWithEngine(t, ctx, "mbox:"+dir, o)
+			// The mbox exporter names the inbox "Inbox"; an mbox file does
+			// not keep flags.
+			return "mbox:" + filepath.Join(dir, "Inbox"), genExpected(o, nil, sameFolder, nil, noFlags)
+		}},
+	}
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			srv.ResetUser(t, "alice")
+			spec, want := st.make(t, t.TempDir())
+			t.Logf("%s: %d messages expected on the server", spec, len(want))
+
+			code, sum := copyJSON(t, spec, url)
+			if code != exitOK {
+				t.Fatalf("copy: exit %d, summary %v", code, sum)
+			}
+			if got := totalOf(t, sum, "copied"); got != int64(len(want)) {
+				t.Errorf("copy says it copied %d, want %d", got, len(want))
+			}
+			compareStored(t, "after copy", serverHolds(t, srv, "alice"), want)
+
+			code, sum = copyJSON(t, spec, url)
+			if code != exitOK || totalOf(t, sum, "copied") != 0 {
+				t.Errorf("second copy: exit %d, copied %d, want 0 and 0", code, totalOf(t, sum, "copied"))
+			}
+			if d := totalOf(t, sum, "duplicates"); d != int64(len(want)) {
+				t.Errorf("second copy: %d duplicates, want %d", d, len(want))
+			}
+			compareStored(t, "after the second copy", serverHolds(t, srv, "alice"), want)
+
+			// The same store into a box too small for it: refused, exit 4,
+			// nothing written.
+			srv.ResetUser(t, "small")
+			small := "imap://small@" + srv.Addr
+			if code, _, stderr := runCLI(t, "plan", spec, small); code != exitQuota || !strings.Contains(stderr, "quota") {
+				t.Errorf("plan into small: exit %d (want %d), stderr %q", code, exitQuota, stderr)
+			}
+			if code, _, stderr := runCLI(t, "copy", spec, small); code != exitQuota {
+				t.Errorf("copy into small: exit %d (want %d), stderr %q", code, exitQuota, stderr)
+			}
+			if got := serverHolds(t, srv, "small"); len(got) != 0 {
+				t.Errorf("refused copy wrote %d messages into small", len(got))
+			}
+		})
+	}
+}
+
+// writeWithEngine writes the generated corpus o into a local store.
+func writeWithEngine(t *testing.T, ctx context.Context, spec string, o importertest.GenOptions) {
+	t.Helper()
+	sink, err := exporters.Open(ctx, spec, &importers.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	eng := &exporters.Engine{Src: &importertest.GenSource{Opt: o}, Sink: sink,
+		Opts: exporters.Options{Dedupe: exporters.ScopeOff, IgnoreQuota: true}}
+	plan, err := eng.Copy(ctx)
+	if err != nil {
+		t.Fatalf("writing %s: %v", spec, err)
+	}
+	if plan.Incomplete() {
+		t.Fatalf("writing %s: incomplete: %v", spec, plan.Problems)
+	}
+}
+
+// TestCopyIntoPrefixedNamespace copies into a Courier-style server
+// ("INBOX." prefix, "." delimiter): folders become INBOX.Archive.2019 and
+// the Japanese ones travel in modified UTF-7.
+func TestCopyIntoPrefixedNamespace(t *testing.T) {
+	srv := dovecottest.Start(t, &dovecottest.Config{NamespacePrefix: "INBOX."})
+	t.Setenv("MAILFERRY_PASSWORD", dovecottest.Password)
+	ctx := context.Background()
+	dir := t.TempDir()
+	o := importertest.GenOptions{Count: 210, Seed: 3, AvgSize: 4 << 10}
+	writeWithEngine(t, ctx, "maildir:"+dir, o)
+	url := "imap://bob@" + srv.Addr
+	if code, sum := copyJSON(t, "maildir:"+dir, url); code != exitOK || totalOf(t, sum, "copied") != 210 {
+		t.Fatalf("copy: exit %d, %v", code, sum)
+	}
+	compareStored(t, "INBOX. server", serverHolds(t, srv, "bob"), genExpected(o, nil, sameFolder, nil,
+		func(m *importers.Message) string { return flagNames(m.Flags) }))
+
+	c := srv.Dial(t, "bob")
+	l, err := c.List("", "*", nil).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, d := range l {
+		names[d.Mailbox] = true
+	}
+	for _, want := range []string{"INBOX", "INBOX.Archive.2019", "INBOX.Lists.go-nuts", "INBOX.仕事.重要", "INBOX.Sent"} {
+		if !names[want] {
+			t.Errorf("server has no mailbox %q; has %v", want, names)
+		}
+	}
+	if code, sum := copyJSON(t, "maildir:"+dir, url); code != exitOK || totalOf(t, sum, "copied") != 0 {
+		t.Errorf("second copy: exit %d, %v", code, sum)
+	}
+}
