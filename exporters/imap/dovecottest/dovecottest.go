@@ -81,26 +81,48 @@ type Server struct {
 // MAILFERRY_REQUIRE_DOVECOT=1: then it fails the test.
 func Start(t testing.TB, cfg *Config) *Server {
 	t.Helper()
+	s, err := Launch(cfg)
+	if errors.Is(err, ErrNoDovecot) {
+		if required() {
+			t.Fatalf("dovecottest: %v; required because CI=true or MAILFERRY_REQUIRE_DOVECOT=1", err)
+		}
+		t.Skipf("dovecottest: %v (set MAILFERRY_REQUIRE_DOVECOT=1 to fail instead)", err)
+	}
+	if err != nil {
+		t.Fatalf("dovecottest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("dovecottest: %v", err)
+		}
+	})
+	return s
+}
+
+// ErrNoDovecot is returned by Launch when dovecot or doveadm is not
+// installed.
+var ErrNoDovecot = errors.New("dovecot is not installed")
+
+// Launch starts a new Dovecot outside of a test (the demo uses it); the
+// caller must call Stop. Tests use Start.
+func Launch(cfg *Config) (*Server, error) {
 	if cfg == nil {
 		cfg = &Config{}
 	}
 	if cfg.NamespacePrefix != "" && cfg.NamespacePrefix != "INBOX." {
-		t.Fatalf("dovecottest: Config.NamespacePrefix %q: want \"\" or \"INBOX.\"", cfg.NamespacePrefix)
+		return nil, fmt.Errorf("Config.NamespacePrefix %q: want \"\" or \"INBOX.\"", cfg.NamespacePrefix)
 	}
 	if cfg.QuotaBytes < 0 {
-		t.Fatalf("dovecottest: Config.QuotaBytes %d is negative", cfg.QuotaBytes)
+		return nil, fmt.Errorf("Config.QuotaBytes %d is negative", cfg.QuotaBytes)
 	}
 	dovecotBin, doveadmBin, missing := findBinaries()
 	if missing != "" {
-		if required() {
-			t.Fatalf("dovecottest: %s; required because CI=true or MAILFERRY_REQUIRE_DOVECOT=1", missing)
-		}
-		t.Skipf("dovecottest: %s (set MAILFERRY_REQUIRE_DOVECOT=1 to fail instead)", missing)
+		return nil, fmt.Errorf("%w: %s", ErrNoDovecot, missing)
 	}
 
 	dir, err := os.MkdirTemp(tempRoot(), "dovecottest-")
 	if err != nil {
-		t.Fatalf("dovecottest: %v", err)
+		return nil, err
 	}
 	s := &Server{
 		Dir:             dir,
@@ -116,27 +138,33 @@ func Start(t testing.TB, cfg *Config) *Server {
 	if cfg.NamespacePrefix != "" {
 		s.Delimiter = '.'
 	}
-	t.Cleanup(func() {
-		s.stop()
-		if err := os.RemoveAll(dir); err != nil {
-			t.Errorf("dovecottest: removing %s: %v", dir, err)
-		}
-	})
 	if err := s.prepare(); err != nil {
-		t.Fatalf("dovecottest: %v", err)
+		s.Stop()
+		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
 		err := s.launch(dovecotBin)
 		if err == nil {
-			return s
+			return s, nil
 		}
 		if errors.Is(err, errAddrInUse) && attempt < 5 {
 			// Another process took one of the ports between freePorts and
 			// Dovecot's bind: try others.
 			continue
 		}
-		t.Fatalf("dovecottest: %v%s", err, s.logTail())
+		err = fmt.Errorf("%w%s", err, s.logTail())
+		s.Stop()
+		return nil, err
 	}
+}
+
+// Stop ends the server and removes all its files.
+func (s *Server) Stop() error {
+	s.stop()
+	if err := os.RemoveAll(s.Dir); err != nil {
+		return fmt.Errorf("removing %s: %w", s.Dir, err)
+	}
+	return nil
 }
 
 // required reports whether a missing Dovecot fails tests instead of skipping them.
