@@ -8,7 +8,6 @@ package main
 // against a too-small quota refuse with exit 4 and write nothing.
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,7 +16,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -181,94 +179,6 @@ func genExpected(o importertest.GenOptions, keep func(i int) bool, mapFolder fun
 
 func sameFolder(f importers.Folder) string { return folderName(f) }
 
-// writeThunderbird writes the generated corpus as Thunderbird writes Local
-// Folders: one mboxo/mboxrd file per folder, subfolders in Name.sbd/, the
-// inbox as "Inbox", X-Mozilla-Status/-Status2 first in each header and a
-// "From - " line with the date in local time. Every 50th message is marked
-// expunged (deleted, folder not compacted yet).
-func writeThunderbird(t *testing.T, dir string, o importertest.GenOptions) {
-	t.Helper()
-	files := map[string]*os.File{}
-	for i := 0; i < o.Count; i++ {
-		f := importertest.DefaultGenFolders[i%len(importertest.DefaultGenFolders)]
-		var parts []string
-		for j, el := range f {
-			if j == 0 && f.IsInbox() {
-				el = "Inbox"
-			}
-			if j < len(f)-1 {
-				el += ".sbd"
-			}
-			parts = append(parts, el)
-		}
-		name := filepath.Join(append([]string{dir}, parts...)...)
-		w := files[name]
-		if w == nil {
-			if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
-				t.Fatal(err)
-			}
-			var err error
-			w, err = os.Create(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			files[name] = w
-			// The parent folder's own (empty) mbox, as Thunderbird makes it.
-			for k := 1; k < len(parts); k++ {
-				p := filepath.Join(append([]string{dir}, parts[:k]...)...)
-				p = strings.TrimSuffix(p, ".sbd")
-				if _, err := os.Stat(p); os.IsNotExist(err) {
-					os.WriteFile(p, nil, 0o600)
-				}
-			}
-		}
-		m := importertest.GenMessage(o, i)
-		var b bytes.Buffer
-		fmt.Fprintf(&b, "From - %s\n", m.InternalDate.Local().Format("Mon Jan _2 15:04:05 2006"))
-		b.Write(mozillaHeader(i, m.Flags))
-		for _, line := range bytes.SplitAfter(genRawOf(o, i), []byte("\n")) {
-			if fromLine.Match(line) {
-				b.WriteByte('>')
-			}
-			b.Write(line)
-		}
-		b.WriteString("\n")
-		if _, err := w.Write(b.Bytes()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, w := range files {
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// What Thunderbird keeps beside the mail: to be ignored.
-	os.WriteFile(filepath.Join(dir, "Inbox.msf"), []byte("// <!-- <mdb:mork:z v=\"1.4\"/> -->\n"), 0o600)
-	os.WriteFile(filepath.Join(dir, "msgFilterRules.dat"), []byte("version=\"9\"\n"), 0o600)
-}
-
-var fromLine = regexp.MustCompile(`^>*From `)
-
-func tbExpunged(i int) bool { return i%50 == 7 }
-
-func mozillaHeader(i int, flags []imap.Flag) []byte {
-	st := 0
-	for _, f := range flags {
-		switch f {
-		case imap.FlagSeen:
-			st |= 0x0001
-		case imap.FlagAnswered:
-			st |= 0x0002
-		case imap.FlagFlagged:
-			st |= 0x0004
-		}
-	}
-	if tbExpunged(i) {
-		st |= 0x0008
-	}
-	return fmt.Appendf(nil, "X-Mozilla-Status: %04x\nX-Mozilla-Status2: 00000000\n", st)
-}
-
 // copyJSON runs copy with --json and returns the exit code and the final
 // summary event's totals.
 func copyJSON(t *testing.T, args ...string) (int, map[string]any) {
@@ -326,9 +236,13 @@ func TestCopyLocalStoresIntoDovecot(t *testing.T) {
 		{"thunderbird", func(t *testing.T, dir string) (string, []stored) {
 			o := genOptions(nil)
 			lf := filepath.Join(dir, "profile", "Mail", "Local Folders")
-			writeThunderbird(t, lf, o)
+			if err := importertest.WriteThunderbird(lf, o, tbExpunged); err != nil {
+				t.Fatal(err)
+			}
 			want := genExpected(o, func(i int) bool { return !tbExpunged(i) }, sameFolder,
-				func(i int) []byte { return mozillaHeader(i, importertest.GenMessage(o, i).Flags) }, keepFlags)
+				func(i int) []byte {
+					return importertest.MozillaHeader(importertest.GenMessage(o, i).Flags, tbExpunged(i))
+				}, keepFlags)
 			return "thunderbird:" + lf, want
 		}},
 		{"maildir++", func(t *testing.T, dir string) (string, []stored) {
@@ -438,5 +352,21 @@ func TestCopyIntoPrefixedNamespace(t *testing.T) {
 	}
 	if code, sum := copyJSON(t, "maildir:"+dir, url); code != exitOK || totalOf(t, sum, "copied") != 0 {
 		t.Errorf("second copy: exit %d, %v", code, sum)
+	}
+}
+
+func tbExpunged(i int) bool { return i%50 == 7 }
+
+// TestDemo runs the README's first command (what .ci/demo runs).
+func TestDemo(t *testing.T) {
+	if _, err := os.Stat("/usr/sbin/dovecot"); err != nil && os.Getenv("CI") != "true" {
+		t.Skip("no Dovecot")
+	}
+	code, stdout, stderr := runCLI(t, "demo")
+	if code != exitOK || !strings.Contains(stdout, "every step behaved as expected") {
+		t.Fatalf("demo: exit %d\n%s\n%s", code, tail(stdout, 3000), stderr)
+	}
+	if strings.Contains(stdout+stderr, dovecottest.Password) {
+		t.Errorf("the demo printed the password")
 	}
 }
