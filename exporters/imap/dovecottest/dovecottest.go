@@ -531,8 +531,15 @@ func (s *Server) TLSConfig() *tls.Config {
 // are disconnected first. The SPECIAL-USE folders come back at the next login.
 func (s *Server) ResetUser(t testing.TB, user string) {
 	t.Helper()
+	if err := s.Reset(user); err != nil {
+		t.Fatalf("dovecottest: ResetUser: %v", err)
+	}
+}
+
+// Reset is ResetUser outside of a test.
+func (s *Server) Reset(user string) error {
 	if !slices.Contains(Users(), user) {
-		t.Fatalf("dovecottest: ResetUser: unknown user %q", user)
+		return fmt.Errorf("unknown user %q", user)
 	}
 	// Exit code 68 means nobody was logged in.
 	_, _ = s.doveadm("kick", user)
@@ -542,16 +549,14 @@ func (s *Server) ResetUser(t testing.TB, user string) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("dovecottest: ResetUser: %s still logged in after kick: %s %v", user, out, err)
+			return fmt.Errorf("%s still logged in after kick: %s %v", user, out, err)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	if err := os.RemoveAll(s.home(user)); err != nil {
-		t.Fatalf("dovecottest: ResetUser: %v", err)
+		return err
 	}
-	if err := s.makeHome(user); err != nil {
-		t.Fatalf("dovecottest: ResetUser: %v", err)
-	}
+	return s.makeHome(user)
 }
 
 // whoHas reports whether doveadm who output lists user.
