@@ -1,0 +1,375 @@
+// Command bench measures mailferry against mbsync (isync) on the same
+// generated corpus and the same private Dovecot on 127.0.0.1, alternating
+// the tools (A B, A B, ...) and reporting the median of the rounds:
+//
+//   - push: a Maildir++ tree → IMAP (mbsync: Sync Push, CopyArrivalDate yes)
+//   - pull: IMAP → a new Maildir++ tree (mbsync: Sync Pull, CopyArrivalDate yes)
+//   - re-run: mailferry's second push and pull, when everything is present
+//
+// Each run is a separate process; its wall time and peak RSS (getrusage
+// of the child) are measured. After every run the result is counted
+// (messages on the server, files in the Maildir): a run that did not move
+// every message fails the benchmark.
+//
+// Run it with bench/run (installs isync and Dovecot when missing) or
+// `go run ./bench -count 5000 -rounds 3`.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
+	"github.com/mailferry/mailferry/importers"
+	imapimp "github.com/mailferry/mailferry/importers/imap"
+)
+
+type result struct {
+	wall time.Duration
+	rss  int64 // bytes
+}
+
+type series struct {
+	op, tool string
+	msgs     int
+	bytes    int64
+	runs     []result
+}
+
+func (s *series) median() result {
+	ws := make([]time.Duration, len(s.runs))
+	rs := make([]int64, len(s.runs))
+	for i, r := range s.runs {
+		ws[i], rs[i] = r.wall, r.rss
+	}
+	slices.Sort(ws)
+	return result{wall: ws[len(ws)/2], rss: slices.Max(rs)}
+}
+
+func main() {
+	count := flag.Int("count", 5000, "messages in the generated corpus")
+	avg := flag.Int("avg-size", 50<<10, "mean message size in bytes")
+	rounds := flag.Int("rounds", 3, "rounds per tool (the median is reported)")
+	keep := flag.Bool("keep", false, "keep the work directory")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("bench: ")
+	if err := run(*count, *avg, *rounds, *keep); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(count, avg, rounds int, keep bool) error {
+	mbsync, err := exec.LookPath("mbsync")
+	if err != nil {
+		return fmt.Errorf("mbsync not found (apt-get install isync, or use bench/run): %w", err)
+	}
+	work, err := os.MkdirTemp("", "mailferry-bench-")
+	if err != nil {
+		return err
+	}
+	if !keep {
+		defer os.RemoveAll(work)
+	}
+	bin := filepath.Join(work, "mailferry")
+	log.Printf("building mailferry")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/mailferry").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	srv, err := dovecottest.Launch(&dovecottest.Config{QuotaBytes: 64 << 30})
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	pw := filepath.Join(work, "pw")
+	if err := os.WriteFile(pw, []byte(dovecottest.Password), 0o600); err != nil {
+		return err
+	}
+	env := append(os.Environ(), "MAILFERRY_PASSWORD="+dovecottest.Password)
+	url := "imap://alice@" + srv.Addr
+
+	corpus := filepath.Join(work, "corpus")
+	log.Printf("generating %d messages (mean %d bytes) into %s", count, avg, corpus)
+	if _, err := measure(env, bin, "-q", "gen", "maildir:"+corpus, "--count", fmt.Sprint(count), "--avg-size", fmt.Sprint(avg)); err != nil {
+		return err
+	}
+	n, size, err := countMaildir(corpus)
+	if err != nil {
+		return err
+	}
+	if n != count {
+		return fmt.Errorf("corpus has %d messages, want %d", n, count)
+	}
+	conf := filepath.Join(work, "mbsyncrc")
+	if err := writeMbsyncConf(conf, srv, pw, corpus, work); err != nil {
+		return err
+	}
+
+	push := map[string]*series{}
+	pull := map[string]*series{}
+	var rerunPush, rerunPull series
+	for _, t := range []string{"mailferry", "mbsync"} {
+		push[t] = &series{op: "push Maildir → IMAP", tool: t, msgs: count, bytes: size}
+		pull[t] = &series{op: "pull IMAP → Maildir", tool: t, msgs: count, bytes: size}
+	}
+	rerunPush = series{op: "push re-run (all present)", tool: "mailferry", msgs: count, bytes: size}
+	rerunPull = series{op: "pull re-run (all present)", tool: "mailferry", msgs: count, bytes: size}
+
+	checkServer := func(what string) error {
+		got, err := serverCount(srv)
+		if err != nil {
+			return err
+		}
+		if got != count {
+			return fmt.Errorf("%s: the server holds %d messages, want %d", what, got, count)
+		}
+		return nil
+	}
+	for r := 0; r < rounds; r++ {
+		order := []string{"mailferry", "mbsync"}
+		if r%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, tool := range order {
+			if err := srv.Reset("alice"); err != nil {
+				return err
+			}
+			os.RemoveAll(filepath.Join(work, "mbsync-state"))
+			os.MkdirAll(filepath.Join(work, "mbsync-state"), 0o700)
+			var res result
+			var err error
+			if tool == "mailferry" {
+				res, err = measure(env, bin, "-q", "copy", "maildir:"+corpus, url)
+			} else {
+				res, err = measure(env, mbsync, "-q", "-c", conf, "push")
+			}
+			if err != nil {
+				return fmt.Errorf("push with %s: %w", tool, err)
+			}
+			if err := checkServer("push with " + tool); err != nil {
+				return err
+			}
+			push[tool].runs = append(push[tool].runs, res)
+			log.Printf("round %d push %-9s %6.2fs  %5.0f MB RSS", r+1, tool, res.wall.Seconds(), float64(res.rss)/1e6)
+			if tool == "mailferry" {
+				res, err = measure(env, bin, "-q", "copy", "maildir:"+corpus, url)
+				if err != nil {
+					return fmt.Errorf("push re-run: %w", err)
+				}
+				if err := checkServer("push re-run"); err != nil {
+					return err
+				}
+				rerunPush.runs = append(rerunPush.runs, res)
+			}
+		}
+	}
+	// The account holds the corpus now (the last push); pull it.
+	for r := 0; r < rounds; r++ {
+		order := []string{"mailferry", "mbsync"}
+		if r%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, tool := range order {
+			out := filepath.Join(work, "pull")
+			os.RemoveAll(out)
+			os.RemoveAll(filepath.Join(work, "mbsync-state"))
+			os.MkdirAll(filepath.Join(work, "mbsync-state"), 0o700)
+			var res result
+			var err error
+			if tool == "mailferry" {
+				res, err = measure(env, bin, "-q", "copy", url, "maildir:"+out)
+			} else {
+				os.MkdirAll(out, 0o700)
+				res, err = measure(env, mbsync, "-q", "-c", conf, "pull")
+			}
+			if err != nil {
+				return fmt.Errorf("pull with %s: %w", tool, err)
+			}
+			got, _, err := countMaildir(out)
+			if err != nil {
+				return err
+			}
+			if got != count {
+				return fmt.Errorf("pull with %s: %d messages arrived, want %d", tool, got, count)
+			}
+			pull[tool].runs = append(pull[tool].runs, res)
+			log.Printf("round %d pull %-9s %6.2fs  %5.0f MB RSS", r+1, tool, res.wall.Seconds(), float64(res.rss)/1e6)
+			if tool == "mailferry" {
+				res, err = measure(env, bin, "-q", "copy", url, "maildir:"+out)
+				if err != nil {
+					return fmt.Errorf("pull re-run: %w", err)
+				}
+				if got, _, _ := countMaildir(out); got != count {
+					return fmt.Errorf("pull re-run: %d messages, want %d", got, count)
+				}
+				rerunPull.runs = append(rerunPull.runs, res)
+			}
+		}
+	}
+
+	dv, _ := exec.Command(firstOf("/usr/sbin/dovecot", "dovecot"), "--version").Output()
+	mv, _ := exec.Command(mbsync, "--version").Output()
+	fmt.Printf("\n%d messages, %.1f MB, %d rounds (median), %d CPUs, %s/%s, Dovecot %s, %s\n\n",
+		count, float64(size)/1e6, rounds, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
+		strings.TrimSpace(string(dv)), strings.TrimSpace(string(mv)))
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "operation\ttool\tseconds\tmsgs/s\tMB/s\tpeak RSS MB\tvs mbsync\t")
+	row := func(s *series, ref *series) {
+		m := s.median()
+		ratio := ""
+		if ref != nil {
+			ratio = fmt.Sprintf("%.2f×", ref.median().wall.Seconds()/m.wall.Seconds())
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.0f\t%.1f\t%.0f\t%s\t\n", s.op, s.tool, m.wall.Seconds(),
+			float64(s.msgs)/m.wall.Seconds(), float64(s.bytes)/1e6/m.wall.Seconds(), float64(m.rss)/1e6, ratio)
+	}
+	row(push["mailferry"], push["mbsync"])
+	row(push["mbsync"], nil)
+	row(pull["mailferry"], pull["mbsync"])
+	row(pull["mbsync"], nil)
+	row(&rerunPush, nil)
+	row(&rerunPull, nil)
+	tw.Flush()
+	fmt.Printf("\nre-run / first run: push %.1f%%, pull %.1f%%\n",
+		100*rerunPush.median().wall.Seconds()/push["mailferry"].median().wall.Seconds(),
+		100*rerunPull.median().wall.Seconds()/pull["mailferry"].median().wall.Seconds())
+	return nil
+}
+
+func firstOf(paths ...string) string {
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return paths[len(paths)-1]
+}
+
+// measure runs a command and returns its wall time and peak RSS.
+func measure(env []string, name string, args ...string) (result, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Env = env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	cmd.Stdout = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		return result{}, fmt.Errorf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, tailOf(stderr.String(), 3000))
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss * 1024 // KiB on Linux
+	}
+	return result{wall: wall, rss: rss}, nil
+}
+
+func tailOf(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// countMaildir counts the message files (in cur/ and new/) of a Maildir++
+// tree and their bytes.
+func countMaildir(root string) (n int, size int64, err error) {
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			parent := filepath.Base(filepath.Dir(p))
+			if parent == "cur" || parent == "new" {
+				fi, err := d.Info()
+				if err != nil {
+					return err
+				}
+				n++
+				size += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n, size, err
+}
+
+// serverCount is the number of messages in alice's account.
+func serverCount(srv *dovecottest.Server) (int, error) {
+	ctx := context.Background()
+	src, err := imapimp.Open(ctx, "imap://alice@"+srv.Addr, &importers.Options{
+		Password: func(string, string) (string, error) { return dovecottest.Password, nil },
+	})
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	fis, err := src.Folders(ctx)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, fi := range fis {
+		if fi.Messages > 0 {
+			total += int(fi.Messages)
+		}
+	}
+	return total, nil
+}
+
+func writeMbsyncConf(path string, srv *dovecottest.Server, pw, corpus, work string) error {
+	host, port, _ := strings.Cut(srv.Addr, ":")
+	conf := fmt.Sprintf(`IMAPAccount bench
+Host %s
+Port %s
+User alice
+PassCmd "cat %s"
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore far
+Account bench
+
+MaildirStore corpus
+Inbox %s
+SubFolders Maildir++
+
+MaildirStore out
+Inbox %s
+SubFolders Maildir++
+
+Channel push
+Far :far:
+Near :corpus:
+# Junk: created empty by the server, not in the corpus.
+Patterns * !Junk
+Create Far
+Sync Push
+CopyArrivalDate yes
+SyncState %s/
+
+Channel pull
+Far :far:
+Near :out:
+Patterns *
+Create Near
+Sync Pull
+CopyArrivalDate yes
+SyncState %s/
+`, host, port, pw, corpus, filepath.Join(work, "pull"),
+		filepath.Join(work, "mbsync-state"), filepath.Join(work, "mbsync-state"))
+	return os.WriteFile(path, []byte(conf), 0o600)
+}
