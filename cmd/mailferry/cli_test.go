@@ -55,3 +55,14 @@ func TestPasswordFileAndNoPasswordInOutput(t *testing.T) {
 		t.Errorf("no password source, no terminal: want an error")
 	}
 }
+
+func TestTableAlignsWideCharacters(t *testing.T) {
+	var b bytes.Buffer
+	tw := newTable(&b, true)
+	tw.Write([]byte("仕事\t12\t\nArchive\t3\t\n"))
+	tw.Flush()
+	want := "仕事     12\nArchive   3\n"
+	if b.String() != want {
+		t.Errorf("table:\n%q\nwant\n%q", b.String(), want)
+	}
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
@@ -47,7 +46,7 @@ func runLs(ctx context.Context, g *globalOptions, spec string, keepDeleted, allA
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := newTable(g.stdout, true)
 	fmt.Fprintln(tw, "FOLDER\t\tMESSAGES\tBYTES\t")
 	var n, b int64
 	for _, fi := range fis {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/mailferry/mailferry/exporters"
@@ -35,6 +36,18 @@ func main() {
 }
 
 func run(args []string) int {
+	// MAILFERRY_CPUPROFILE=FILE writes a pprof CPU profile of the run (for
+	// bench/ and performance work).
+	if p := os.Getenv("MAILFERRY_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer func() {
+					pprof.StopCPUProfile()
+					f.Close()
+				}()
+			}
+		}
+	}
 	return runWith(args, os.Stdout, os.Stderr)
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/schollz/progressbar/v3"
@@ -17,6 +16,8 @@ type reporter struct {
 	g       *globalOptions
 	copying bool
 	bar     *progressbar.ProgressBar
+	// started: the copy pass began (events before it are the plan's).
+	started bool
 }
 
 func (g *globalOptions) newReporter(copying bool) *reporter {
@@ -38,6 +39,7 @@ func (r *reporter) Event(ev exporters.Event) {
 	}
 	switch ev.Type {
 	case "start":
+		r.started = true
 		if r.copying && !g.quiet && g.stderrIsTerminal() {
 			r.bar = progressbar.NewOptions64(ev.Bytes,
 				progressbar.OptionSetWriter(g.stderr),
@@ -62,10 +64,18 @@ func (r *reporter) Event(ev exporters.Event) {
 			fmt.Fprintf(g.stderr, "copied %s (%d bytes)\n", ev.Ref, ev.Bytes)
 		}
 	case "error", "skip":
+		if r.copying && !r.started {
+			// The planning pass of a copy: the copy pass reports it again.
+			return
+		}
 		if r.bar != nil {
 			r.bar.Clear()
 		}
-		fmt.Fprintf(g.stderr, "%s: %s: %s\n", ev.Type, ev.Ref, ev.Reason)
+		if strings.HasPrefix(ev.Reason, ev.Ref) {
+			fmt.Fprintf(g.stderr, "%s: %s\n", ev.Type, ev.Reason)
+		} else {
+			fmt.Fprintf(g.stderr, "%s: %s: %s\n", ev.Type, ev.Ref, ev.Reason)
+		}
 	case "dup":
 		if g.verbose && r.bar == nil {
 			fmt.Fprintf(g.stderr, "duplicate %s\n", ev.Ref)
@@ -94,7 +104,7 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 		return
 	}
 	w := g.stdout
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w, false)
 	verb := "NEW"
 	if copied {
 		verb = "COPIED"
@@ -148,7 +158,11 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 	if len(p.Problems) > 0 {
 		fmt.Fprintf(w, "Not copied (%d):\n", len(p.Problems))
 		for _, pr := range p.Problems {
-			fmt.Fprintf(w, "  %s\t%s\t%s: %s\n", pr.Kind, pr.Folder, pr.Ref, pr.Reason)
+			if strings.HasPrefix(pr.Reason, pr.Ref) {
+				fmt.Fprintf(w, "  %s\t%s\t%s\n", pr.Kind, pr.Folder, pr.Reason)
+			} else {
+				fmt.Fprintf(w, "  %s\t%s\t%s: %s\n", pr.Kind, pr.Folder, pr.Ref, pr.Reason)
+			}
 		}
 	}
 	switch {
