@@ -1,7 +1,7 @@
 package exporters
 
 // Event is a progress event of the engine. Type is one of "inventory",
-// "scan", "plan", "start", "folder", "copied", "dup", "skip", "error".
+// "scan", "plan", "start", "folder", "copied", "dup", "skip", "error", "warning".
 type Event struct {
 	Type     string `json:"type"`
 	Folder   string `json:"folder,omitempty"`

@@ -40,6 +40,9 @@ type Options struct {
 	DryRun bool
 	// Observer receives progress events; nil discards them.
 	Observer Observer
+	// SourceID names the source account ("imaps://user@host:993") for the
+	// incremental state (see state.go); "" asks the source (Identified).
+	SourceID string
 }
 
 func (o *Options) headroom() float64 {
@@ -76,9 +79,14 @@ type FolderPlan struct {
 	// Copied and Failed are filled by Copy.
 	Copied int64 `json:"copied"`
 	Failed int64 `json:"failed"`
+	// FromUID > 0: an earlier run recorded every message up to this UID as
+	// copied (incremental state); only the messages above it are read, and
+	// Messages counts those only.
+	FromUID uint32 `json:"from_uid,omitempty"`
 
 	target Target
 	mapped Mapped
+	inc    folderInc // incremental copy (state.go)
 }
 
 // Problem is one message that was not copied, with the reason.
@@ -161,6 +169,7 @@ type Engine struct {
 
 	caps Caps
 	obs  Observer
+	inc  *incState // nil: not incremental (state.go)
 }
 
 func (e *Engine) init() {
@@ -258,6 +267,9 @@ func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
 		return s, nil
 	case ScopeGlobal:
 		s.global = dedupe.NewSet()
+		if allUpToDate(plan) {
+			return s, nil
+		}
 		fis, err := e.Sink.Folders(ctx)
 		if err != nil {
 			return nil, err
@@ -277,8 +289,12 @@ func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
 		return s, nil
 	}
 	done := map[string]bool{}
+	needed := map[string]bool{}
 	for _, fp := range plan.Folders {
-		if done[fp.Target] || !fp.target.Exists() {
+		needed[fp.Target] = needed[fp.Target] || !fp.inc.upToDate
+	}
+	for _, fp := range plan.Folders {
+		if done[fp.Target] || !fp.target.Exists() || !needed[fp.Target] {
 			continue
 		}
 		done[fp.Target] = true
@@ -297,6 +313,7 @@ func (e *Engine) Plan(ctx context.Context) (*Plan, *sets, error) {
 	e.init()
 	start := time.Now()
 	plan := &Plan{DryRun: e.Opts.DryRun}
+	e.inc = e.incremental()
 	fis, err := e.Src.Folders(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing source folders: %w", err)
@@ -310,10 +327,14 @@ func (e *Engine) Plan(ctx context.Context) (*Plan, *sets, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("mapping folder %s: %w", fi.Folder, err)
 		}
-		plan.Folders = append(plan.Folders, &FolderPlan{
+		fp := &FolderPlan{
 			Source: fi.Folder, SourceP: fi.Folder.String(), Target: t.Name(), Use: mp.Use,
 			Exists: t.Exists(), target: t, mapped: mp,
-		})
+		}
+		plan.Folders = append(plan.Folders, fp)
+		if err := e.inc.prepare(ctx, fp); err != nil {
+			return nil, nil, err
+		}
 	}
 	ex, err := e.existing(ctx, plan)
 	if err != nil {
@@ -323,15 +344,20 @@ func (e *Engine) Plan(ctx context.Context) (*Plan, *sets, error) {
 	hdrOnly := e.Opts.Walk
 	hdrOnly.HeadersOnly = true
 	for _, fp := range plan.Folders {
+		if fp.inc.upToDate {
+			continue
+		}
 		set := work.get(fp.Target)
+		have := ex.get(fp.Target)
 		e.obs.Event(Event{Type: "scan", Folder: fp.SourceP})
-		err := e.Src.Walk(ctx, fp.Source, &hdrOnly, func(m *importers.Message, rerr error) error {
+		err := e.walk(ctx, fp, fp.FromUID, &hdrOnly, func(m *importers.Message, rerr error) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			fp.Messages++
 			d := e.decide(m, rerr, set)
 			e.account(plan, fp, m, d, false)
+			fp.inc.planned(m.UID, d.kind == "dup" && have != nil && have.Has(d.in.key))
 			return nil
 		})
 		if err != nil {
@@ -495,6 +521,7 @@ func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
 	plan.Problems = nil
 	work := ex.clone()
 	for _, fp := range plan.Folders {
+		fp.inc.planNew, fp.inc.planWalked = fp.New, fp.Messages-fp.inc.prefix
 		fp.New, fp.NewBytes, fp.Duplicates, fp.TooBig, fp.TooBigB, fp.Deleted, fp.Errors, fp.Messages = 0, 0, 0, 0, 0, 0, 0, 0
 	}
 	for _, fp := range plan.Folders {
@@ -508,15 +535,24 @@ func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
 }
 
 func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set *dedupe.Set) error {
+	if fp.inc.upToDate {
+		return nil // the incremental state and UIDNEXT say nothing is new
+	}
 	e.obs.Event(Event{Type: "folder", Folder: fp.SourceP, Target: fp.Target})
 	created := fp.target.Exists()
 	wopts := e.Opts.Walk
-	err := e.Src.Walk(ctx, fp.Source, &wopts, func(m *importers.Message, rerr error) error {
+	// When the plan found most messages in the target already, fetch only
+	// the new ones' bodies (on Body.Open), not every message's.
+	wopts.HeadersOnly = fp.inc.planNew*8 <= fp.inc.planWalked
+	from := e.inc.copyStart(ctx, fp)
+	defer e.inc.copyDone(fp)
+	err := e.walk(ctx, fp, from, &wopts, func(m *importers.Message, rerr error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		fp.Messages++
 		d := e.decide(m, rerr, set)
+		e.inc.walked(fp, m.UID, d)
 		if d.kind != "new" {
 			e.account(plan, fp, m, d, true)
 			if d.kind == "dup" {
@@ -532,6 +568,7 @@ func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set
 			fp.Exists = true
 		}
 		err := e.appendOne(ctx, fp, m, d.in.wire)
+		e.inc.stored(fp, m.UID, err == nil)
 		switch {
 		case err == nil:
 			fp.New++
