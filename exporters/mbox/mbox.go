@@ -70,7 +70,12 @@ func init() {
 // InboxName is the file name of the inbox, as Thunderbird names it.
 const InboxName = "Inbox"
 
-var nameEncoder = localfs.EscapeEncoder(".sbd", ".msf")
+// nameEncoder escapes the dot of the suffixes that readers skip as
+// "not mail" (importers/mbox's quietExt, Thunderbird's own files), so a
+// folder named "index.html" or "x.json" is read back.
+var nameEncoder = localfs.EscapeEncoder(".sbd", ".msf", ".dat", ".json", ".html", ".htm", ".sqlite",
+	".sqlite-journal", ".sqlite-wal", ".sqlite-shm", ".mab", ".rdf", ".js", ".ini", ".log", ".bak", ".tmp",
+	".lock", ".plist", ".toc", ".md")
 
 // Sink writes a tree of mbox files. Like every Sink it is used by one
 // goroutine at a time.

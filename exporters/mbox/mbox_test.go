@@ -265,11 +265,19 @@ func TestExistingFiles(t *testing.T) {
 	dir := t.TempDir()
 	// A Thunderbird file that is not an mbox must not be written into.
 	os.WriteFile(filepath.Join(dir, "msgFilterRules.dat"), []byte("version=\"9\"\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "Notes"), []byte("not mail\n"), 0o600)
 	s, _ := New(dir, nil)
-	if err := appendMsg(t, s, importers.Folder{"msgFilterRules.dat"}, "Message-ID: <1@x>\n\none\n"); err == nil {
+	if err := appendMsg(t, s, importers.Folder{"Notes"}, "Message-ID: <1@x>\n\none\n"); err == nil {
 		t.Error("appended to a non-mbox file")
 	}
+	// A folder named like a Thunderbird file goes to its own escaped file.
+	if err := appendMsg(t, s, importers.Folder{"msgFilterRules.dat"}, "Message-ID: <1@x>\n\none\n"); err != nil {
+		t.Error(err)
+	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "msgFilterRules.dat")); string(b) != "version=\"9\"\n" {
+		t.Errorf("non-mbox file changed: %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "Notes")); string(b) != "not mail\n" {
 		t.Errorf("non-mbox file changed: %q", b)
 	}
 	// An mbox written by someone else without a final blank line gets one
