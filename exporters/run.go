@@ -38,6 +38,9 @@ type Options struct {
 	// Walk filters the source by date.
 	Walk   importers.WalkOptions
 	DryRun bool
+	// NoBatch stores every message on its own even when the target can
+	// take several at once (BatchTarget).
+	NoBatch bool
 	// Observer receives progress events; nil discards them.
 	Observer Observer
 	// SourceID names the source account ("imaps://user@host:993") for the
@@ -540,6 +543,10 @@ func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set
 	}
 	e.obs.Event(Event{Type: "folder", Folder: fp.SourceP, Target: fp.Target})
 	created := fp.target.Exists()
+	var batch *batcher
+	if bt, ok := fp.target.(BatchTarget); ok && !e.Opts.NoBatch {
+		batch = &batcher{bt: bt}
+	}
 	wopts := e.Opts.Walk
 	// When the plan found most messages in the target already, fetch only
 	// the new ones' bodies (on Body.Open), not every message's.
@@ -567,29 +574,29 @@ func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set
 			created = true
 			fp.Exists = true
 		}
-		err := e.appendOne(ctx, fp, m, d.in.wire)
-		e.inc.stored(fp, m.UID, err == nil)
-		switch {
-		case err == nil:
-			fp.New++
-			fp.NewBytes += d.in.wire
-			fp.Copied++
-			e.obs.Event(Event{Type: "copied", Folder: fp.SourceP, Ref: m.Ref, Bytes: d.in.wire})
-			return nil
-		case errors.Is(err, ErrOverQuota):
-			return &QuotaError{Plan: plan, MidRun: true}
-		default:
-			var rej *RejectedError
-			var me *importers.MessageError
-			if errors.As(err, &rej) || errors.As(err, &me) {
-				fp.Failed++
-				plan.Problems = append(plan.Problems, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "rejected", Size: d.in.wire, Reason: err.Error()})
-				e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: m.Ref, Reason: err.Error()})
+		if batch != nil && d.in.wire <= batchMaxMessage {
+			item, err := e.load(m, d.in.wire)
+			if err != nil {
+				return e.outcome(plan, fp, m, d.in.wire, err)
+			}
+			batch.items = append(batch.items, item)
+			batch.bytes += d.in.wire
+			if len(batch.items) < batchMaxItems && batch.bytes < batchMaxBytes {
 				return nil
 			}
-			return fmt.Errorf("writing %s to %s: %w", m.Ref, fp.Target, err)
+			return e.flush(ctx, plan, fp, batch)
 		}
+		if batch != nil {
+			// Keep the source's order: what is pending goes first.
+			if err := e.flush(ctx, plan, fp, batch); err != nil {
+				return err
+			}
+		}
+		return e.outcome(plan, fp, m, d.in.wire, e.appendOne(ctx, fp, m, d.in.wire))
 	})
+	if err == nil && batch != nil {
+		err = e.flush(ctx, plan, fp, batch)
+	}
 	if err != nil {
 		var qe *QuotaError
 		if ctx.Err() != nil || errors.As(err, &qe) {

@@ -74,3 +74,23 @@ type QuotaRoot struct {
 	// UsedMessages and LimitMessages; LimitMessages < 0 means no limit.
 	UsedMessages, LimitMessages int64
 }
+
+// BatchItem is one message of a batch: Data is the message as the target
+// stores it (CRLF line endings when Caps.CRLF).
+type BatchItem struct {
+	M    *importers.Message
+	Data []byte
+}
+
+// BatchTarget is a Target that can store several messages in one
+// operation, all of them or none (IMAP MULTIAPPEND: one transaction on the
+// server instead of one per message). The engine collects small messages
+// into batches for it.
+type BatchTarget interface {
+	Target
+	// AppendBatch stores all items or none. Errors as for Append: on
+	// ErrOverQuota or a *RejectedError the engine stores the items one by
+	// one with Append to learn which the target takes; any other error
+	// stops the run.
+	AppendBatch(ctx context.Context, items []BatchItem) error
+}

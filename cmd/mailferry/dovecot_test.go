@@ -370,3 +370,33 @@ func TestDemo(t *testing.T) {
 		t.Errorf("the demo printed the password")
 	}
 }
+
+// TestOverQuotaMidRun: with --ignore-quota the copy runs into the 1 MiB
+// box until the server answers OVERQUOTA (to a MULTIAPPEND batch, then to
+// single APPENDs), stops with exit 4, and every message it stored is
+// complete.
+func TestOverQuotaMidRun(t *testing.T) {
+	srv := dovecottest.Start(t, nil)
+	t.Setenv("MAILFERRY_PASSWORD", dovecottest.Password)
+	dir := t.TempDir()
+	o := importertest.GenOptions{Count: 120, Seed: 5, AvgSize: 16 << 10, Folders: []importers.Folder{{"INBOX"}, {"Archive"}}}
+	writeWithEngine(t, context.Background(), "maildir:"+dir, o)
+	small := "imap://small@" + srv.Addr
+	code, sum := copyJSON(t, "--ignore-quota", "maildir:"+dir, small)
+	if code != exitQuota {
+		t.Fatalf("copy into a full box: exit %d, want %d", code, exitQuota)
+	}
+	got := serverHolds(t, srv, "small")
+	if int64(len(got)) != totalOf(t, sum, "copied") || len(got) == 0 {
+		t.Errorf("server holds %d messages, the summary says %d copied", len(got), totalOf(t, sum, "copied"))
+	}
+	want := map[string]bool{}
+	for _, s := range genExpected(o, nil, sameFolder, nil, func(m *importers.Message) string { return flagNames(m.Flags) }) {
+		want[s.String()] = true
+	}
+	for _, s := range got {
+		if !want[s.String()] {
+			t.Errorf("server holds a message that is not one of the source's (partial?): %s", s)
+		}
+	}
+}

@@ -26,6 +26,10 @@ type MemSink struct {
 	// AppendErr, when set, is returned by Append for the message with that Ref.
 	AppendErr map[string]error
 	Appends   int
+	// Batch makes its targets BatchTargets (all-or-nothing AppendBatch);
+	// Batches counts the batches stored.
+	Batch   bool
+	Batches int
 }
 
 // MemBox is one folder of a MemSink.
@@ -76,7 +80,39 @@ func (s *MemSink) Resolve(ctx context.Context, f importers.Folder, use imap.Mail
 	if f.IsInbox() {
 		f = importers.Folder{"INBOX"}
 	}
+	if s.Batch {
+		return &memBatchTarget{memTarget{s: s, f: f}}, nil
+	}
 	return &memTarget{s: s, f: f}, nil
+}
+
+type memBatchTarget struct{ memTarget }
+
+// AppendBatch stores all items or none, like IMAP MULTIAPPEND: an
+// AppendErr of any item or the quota refuses the whole batch.
+func (t *memBatchTarget) AppendBatch(ctx context.Context, items []exporters.BatchItem) error {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	var size int64
+	for _, it := range items {
+		if err := t.s.AppendErr[it.M.Ref]; err != nil {
+			return err
+		}
+		size += int64(len(it.Data))
+	}
+	if t.s.Limit > 0 && t.s.used()+size > t.s.Limit {
+		return fmt.Errorf("append batch: %w", exporters.ErrOverQuota)
+	}
+	b := t.s.Boxes[t.Name()]
+	if b == nil {
+		return fmt.Errorf("folder %s does not exist", t.Name())
+	}
+	for _, it := range items {
+		t.s.Appends++
+		b.Msgs = append(b.Msgs, MemMsg{Raw: append([]byte(nil), it.Data...), Flags: it.M.Flags, Date: it.M.InternalDate})
+	}
+	t.s.Batches++
+	return nil
 }
 
 func (s *MemSink) Quota(ctx context.Context, targets []exporters.Target) ([]exporters.QuotaRoot, error) {

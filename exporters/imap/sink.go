@@ -51,7 +51,10 @@ type Sink struct {
 	quota bool
 	// list caches the server's mailboxes; nil until first needed.
 	list []imapimp.MailboxInfo
-	buf  []byte
+	// raw is the connection for MULTIAPPEND (see AppendBatch); noMulti
+	// says the server has no MULTIAPPEND.
+	raw     *imapimp.RawConn
+	noMulti bool
 }
 
 var _ exporters.Sink = (*Sink)(nil)
@@ -84,7 +87,13 @@ func Open(ctx context.Context, url string, opts *importers.Options) (*Sink, erro
 func (s *Sink) Caps() exporters.Caps { return s.caps }
 
 // Close logs out.
-func (s *Sink) Close() error { return s.sess.Close() }
+func (s *Sink) Close() error {
+	if s.raw != nil {
+		s.raw.Close()
+		s.raw = nil
+	}
+	return s.sess.Close()
+}
 
 // Namespace returns the personal namespace the Sink maps folders with.
 func (s *Sink) Namespace() imapimp.Namespace { return s.ns }

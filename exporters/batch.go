@@ -1,0 +1,113 @@
+package exporters
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/mailferry/mailferry/importers"
+)
+
+// Batches for a BatchTarget: small messages are read into memory and
+// stored together, at most batchMaxItems messages or batchMaxBytes bytes
+// at a time, so memory stays bounded whatever the size of the mailbox.
+// Larger messages are streamed one by one with Append.
+const (
+	batchMaxItems   = 64
+	batchMaxBytes   = 4 << 20
+	batchMaxMessage = 512 << 10
+)
+
+type batcher struct {
+	bt    BatchTarget
+	items []BatchItem
+	bytes int64
+}
+
+// load reads m as the target stores it (CRLF converted when needed); the
+// result must be wire bytes long.
+func (e *Engine) load(m *importers.Message, wire int64) (BatchItem, error) {
+	rc, err := m.Body.Open()
+	if err != nil {
+		return BatchItem{}, &importers.MessageError{Ref: m.Ref, Folder: m.Folder, Err: err}
+	}
+	defer rc.Close()
+	var r io.Reader = rc
+	if e.caps.CRLF && !m.CRLF {
+		r = importers.CRLFReader(rc)
+	}
+	buf := make([]byte, wire)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return BatchItem{}, &importers.MessageError{Ref: m.Ref, Folder: m.Folder,
+			Err: fmt.Errorf("reading the message: %w (expected %d bytes)", err, wire)}
+	}
+	var one [1]byte
+	if n, _ := r.Read(one[:]); n > 0 {
+		return BatchItem{}, &importers.MessageError{Ref: m.Ref, Folder: m.Folder,
+			Err: fmt.Errorf("the message is longer than the %d bytes it had when it was planned", wire)}
+	}
+	// The batch outlives the walk callback: keep what the message needs.
+	mc := *m
+	mc.Body = nil
+	return BatchItem{M: &mc, Data: buf}, nil
+}
+
+// flush stores the pending batch. When the target refuses it as a whole
+// (over quota, one bad message), the messages are stored one by one so
+// that each gets its own outcome.
+func (e *Engine) flush(ctx context.Context, plan *Plan, fp *FolderPlan, b *batcher) error {
+	if len(b.items) == 0 {
+		return nil
+	}
+	items := b.items
+	b.items, b.bytes = nil, 0
+	err := b.bt.AppendBatch(ctx, items)
+	var rej *RejectedError
+	if err != nil && !errors.Is(err, ErrOverQuota) && !errors.As(err, &rej) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &writeError{fmt.Errorf("writing %d messages to %s: %w", len(items), fp.Target, err)}
+	}
+	for _, it := range items {
+		var aerr error
+		if err != nil {
+			aerr = b.bt.Append(ctx, it.M, int64(len(it.Data)), bytes.NewReader(it.Data))
+			if aerr != nil && !errors.Is(aerr, ErrOverQuota) && !errors.As(aerr, &rej) {
+				aerr = &writeError{aerr}
+			}
+		}
+		if err := e.outcome(plan, fp, it.M, int64(len(it.Data)), aerr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// outcome accounts for the result of storing one message: nil goes on
+// with the next message, an error stops the folder (a *QuotaError or a
+// *writeError stops the run).
+func (e *Engine) outcome(plan *Plan, fp *FolderPlan, m *importers.Message, wire int64, err error) error {
+	e.inc.stored(fp, m.UID, err == nil)
+	switch {
+	case err == nil:
+		fp.New++
+		fp.NewBytes += wire
+		fp.Copied++
+		e.obs.Event(Event{Type: "copied", Folder: fp.SourceP, Ref: m.Ref, Bytes: wire})
+		return nil
+	case errors.Is(err, ErrOverQuota):
+		return &QuotaError{Plan: plan, MidRun: true}
+	}
+	var rej *RejectedError
+	var me *importers.MessageError
+	if errors.As(err, &rej) || errors.As(err, &me) {
+		fp.Failed++
+		plan.Problems = append(plan.Problems, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "rejected", Size: wire, Reason: err.Error()})
+		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: m.Ref, Reason: err.Error()})
+		return nil
+	}
+	return &writeError{fmt.Errorf("writing %s to %s: %w", m.Ref, fp.Target, err)}
+}

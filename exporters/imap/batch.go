@@ -1,0 +1,73 @@
+package imap
+
+import (
+	"bytes"
+	"context"
+	"errors"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/mailferry/mailferry/exporters"
+	imapimp "github.com/mailferry/mailferry/importers/imap"
+)
+
+var _ exporters.BatchTarget = (*Target)(nil)
+
+// AppendBatch implements exporters.BatchTarget with one MULTIAPPEND
+// (RFC 3502) on a second connection driven by importers/imap.RawConn:
+// go-imap v2 cannot send it. Dovecot stores the messages in one
+// transaction, all or none, far faster than one APPEND each. Without
+// MULTIAPPEND the messages are appended one by one.
+func (t *Target) AppendBatch(ctx context.Context, items []exporters.BatchItem) error {
+	if !t.exists {
+		if err := t.Create(ctx); err != nil {
+			return err
+		}
+	}
+	rc, err := t.s.rawConn(ctx)
+	if err != nil {
+		return err
+	}
+	if rc == nil || len(items) == 1 {
+		for _, it := range items {
+			if err := t.Append(ctx, it.M, int64(len(it.Data)), bytes.NewReader(it.Data)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	msgs := make([]imapimp.RawMessage, len(items))
+	for i, it := range items {
+		msgs[i] = imapimp.RawMessage{Flags: appendFlags(it.M.Flags), Date: it.M.InternalDate, Data: it.Data}
+	}
+	err = rc.Append(ctx, t.name, msgs)
+	if err == nil {
+		return nil
+	}
+	var ie *imap.Error
+	if errors.As(err, &ie) {
+		return t.appendError(err)
+	}
+	return err
+}
+
+// rawConn returns the MULTIAPPEND connection, dialing it when needed; nil
+// when the server has no MULTIAPPEND.
+func (s *Sink) rawConn(ctx context.Context) (*imapimp.RawConn, error) {
+	if s.noMulti {
+		return nil, nil
+	}
+	if s.raw != nil && s.raw.Alive() {
+		return s.raw, nil
+	}
+	rc, err := s.sess.DialRaw(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !rc.Has("MULTIAPPEND") {
+		rc.Close()
+		s.noMulti = true
+		return nil, nil
+	}
+	s.raw = rc
+	return rc, nil
+}
