@@ -40,7 +40,7 @@ func TestBatchWithOneRejectedMessage(t *testing.T) {
 	c := importertest.Load(t)
 	sink := exportertest.NewMemSink()
 	sink.Batch = true
-	sink.AppendErr = map[string]error{"mem:"+c[2].File: &exporters.RejectedError{Reason: "bad charset"}}
+	sink.AppendErr = map[string]error{"mem:" + c[2].File: &exporters.RejectedError{Reason: "bad charset"}}
 	plan, err := (&exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: sink}).Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)
