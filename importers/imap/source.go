@@ -176,7 +176,13 @@ func (s *Source) WalkFrom(ctx context.Context, f importers.Folder, minUID uint32
 		return err
 	}
 	name := c.Mailbox(f)
-	sel := c.Selection()
+	// c.sel, not c.Selection(): go-imap may not have recorded the
+	// selected mailbox yet when SELECT's Wait returns.
+	sel := c.sel
+	if sel == nil {
+		stop()
+		return fmt.Errorf("imap: EXAMINE %q: no mailbox selected", name)
+	}
 	uidValidity := sel.UIDValidity
 	if sel.NumMessages == 0 {
 		stop()
