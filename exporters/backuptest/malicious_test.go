@@ -137,7 +137,7 @@ func TestMaliciousFolderNames(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			outer := t.TempDir()
 			root := filepath.Join(outer, "root")
-			src, err := imapimp.Open(ctx, "imap://evil@"+addr, &importers.Options{
+			src, err := openIMAP(ctx, "imap://evil@"+addr, &importers.Options{
 				Password: func(string, string) (string, error) { return "pw", nil },
 			})
 			if err != nil {
