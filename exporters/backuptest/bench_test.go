@@ -90,4 +90,3 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
-
