@@ -14,6 +14,13 @@ import (
 // stored together, at most batchMaxItems messages or batchMaxBytes bytes
 // at a time, so memory stays bounded whatever the size of the mailbox.
 // Larger messages are streamed one by one with Append.
+//
+// A batch is stored in the background while the source is read for the
+// next one (one batch in flight at a time, so at most two batches in
+// memory): the network or disk wait of the target overlaps with reading
+// the source. The outcome of each message is accounted in the engine's
+// goroutine when the batch is collected (drain), before anything else
+// touches the target.
 const (
 	batchMaxItems   = 64
 	batchMaxBytes   = 4 << 20
@@ -24,6 +31,13 @@ type batcher struct {
 	bt    BatchTarget
 	items []BatchItem
 	bytes int64
+	fl    *flight // the batch being stored, nil if none
+}
+
+type flight struct {
+	items []BatchItem
+	err   error // of AppendBatch
+	done  chan struct{}
 }
 
 // load reads m as the target stores it (CRLF converted when needed); the
@@ -54,24 +68,43 @@ func (e *Engine) load(m *importers.Message, wire int64) (BatchItem, error) {
 	return BatchItem{M: &mc, Data: buf}, nil
 }
 
-// flush stores the pending batch. When the target refuses it as a whole
-// (over quota, one bad message), the messages are stored one by one so
-// that each gets its own outcome.
+// flush starts storing the pending batch in the background, after
+// collecting the one in flight.
 func (e *Engine) flush(ctx context.Context, plan *Plan, fp *FolderPlan, b *batcher) error {
+	if err := e.drain(ctx, plan, fp, b); err != nil {
+		return err
+	}
 	if len(b.items) == 0 {
 		return nil
 	}
-	items := b.items
-	b.items, b.bytes = nil, 0
-	err := b.bt.AppendBatch(ctx, items)
+	f := &flight{items: b.items, done: make(chan struct{})}
+	b.items, b.bytes, b.fl = nil, 0, f
+	go func() {
+		defer close(f.done)
+		f.err = b.bt.AppendBatch(ctx, f.items)
+	}()
+	return nil
+}
+
+// drain waits for the batch in flight and accounts for its messages. When
+// the target refused it as a whole (over quota, one bad message), the
+// messages are stored one by one so that each gets its own outcome.
+func (e *Engine) drain(ctx context.Context, plan *Plan, fp *FolderPlan, b *batcher) error {
+	f := b.fl
+	if f == nil {
+		return nil
+	}
+	b.fl = nil
+	<-f.done
+	err := f.err
 	var rej *RejectedError
 	if err != nil && !errors.Is(err, ErrOverQuota) && !errors.As(err, &rej) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return &writeError{fmt.Errorf("writing %d messages to %s: %w", len(items), fp.Target, err)}
+		return &writeError{fmt.Errorf("writing %d messages to %s: %w", len(f.items), fp.Target, err)}
 	}
-	for _, it := range items {
+	for _, it := range f.items {
 		var aerr error
 		if err != nil {
 			aerr = b.bt.Append(ctx, it.M, int64(len(it.Data)), bytes.NewReader(it.Data))

@@ -588,14 +588,24 @@ func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set
 		}
 		if batch != nil {
 			// Keep the source's order: what is pending goes first.
-			if err := e.flush(ctx, plan, fp, batch); err != nil {
+			err := e.flush(ctx, plan, fp, batch)
+			if err == nil {
+				err = e.drain(ctx, plan, fp, batch)
+			}
+			if err != nil {
 				return err
 			}
 		}
 		return e.outcome(plan, fp, m, d.in.wire, e.appendOne(ctx, fp, m, d.in.wire))
 	})
-	if err == nil && batch != nil {
-		err = e.flush(ctx, plan, fp, batch)
+	if batch != nil {
+		if err == nil {
+			err = e.flush(ctx, plan, fp, batch)
+		}
+		// Even after an error: what was stored is accounted for.
+		if derr := e.drain(ctx, plan, fp, batch); err == nil {
+			err = derr
+		}
 	}
 	if err != nil {
 		var qe *QuotaError
