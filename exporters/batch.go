@@ -98,7 +98,8 @@ func (e *Engine) drain(ctx context.Context, plan *Plan, fp *FolderPlan, b *batch
 	<-f.done
 	err := f.err
 	var rej *RejectedError
-	if err != nil && !errors.Is(err, ErrOverQuota) && !errors.As(err, &rej) {
+	var me *importers.MessageError
+	if err != nil && !errors.Is(err, ErrOverQuota) && !errors.As(err, &rej) && !errors.As(err, &me) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -108,7 +109,7 @@ func (e *Engine) drain(ctx context.Context, plan *Plan, fp *FolderPlan, b *batch
 		var aerr error
 		if err != nil {
 			aerr = b.bt.Append(ctx, it.M, int64(len(it.Data)), bytes.NewReader(it.Data))
-			if aerr != nil && !errors.Is(aerr, ErrOverQuota) && !errors.As(aerr, &rej) {
+			if aerr != nil && !errors.Is(aerr, ErrOverQuota) && !errors.As(aerr, &rej) && !errors.As(aerr, &me) {
 				aerr = &writeError{aerr}
 			}
 		}

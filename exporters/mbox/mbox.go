@@ -45,6 +45,7 @@ package mbox
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -418,7 +419,10 @@ func (t *target) Append(ctx context.Context, m *importers.Message, size int64, r
 	if err != nil {
 		return fmt.Errorf("mbox folder %q: %w", t.f.String(), err)
 	}
-	err = mf.append(ctx, m, size, r)
+	return t.appendErr(m, mf.append(ctx, m, size, r))
+}
+
+func (t *target) appendErr(m *importers.Message, err error) error {
 	if errors.Is(err, errQuoteRun) {
 		return &exporters.RejectedError{Reason: err.Error()}
 	}
@@ -426,6 +430,30 @@ func (t *target) Append(ctx context.Context, m *importers.Message, size int64, r
 		return localfs.ForMessage(m, fmt.Errorf("mbox %s: %w", t.Name(), err))
 	}
 	return nil
+}
+
+var _ exporters.BatchTarget = (*target)(nil)
+
+// AppendBatch implements exporters.BatchTarget: the messages are appended
+// together, with one fsync and one journal commit; on any error none stays.
+func (t *target) AppendBatch(ctx context.Context, items []exporters.BatchItem) error {
+	if t.err != nil {
+		return t.err
+	}
+	if !t.exists {
+		if err := t.Create(ctx); err != nil {
+			return err
+		}
+	}
+	mf, err := t.s.use(t.rel(), t.jrel())
+	if err != nil {
+		return fmt.Errorf("mbox folder %q: %w", t.f.String(), err)
+	}
+	all := make([]appendItem, len(items))
+	for i, it := range items {
+		all[i] = appendItem{it.M, int64(len(it.Data)), bytes.NewReader(it.Data)}
+	}
+	return t.appendErr(items[0].M, mf.appendAll(ctx, all))
 }
 
 // use returns the open mbox rel, opening it (and closing the least
@@ -576,7 +604,20 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (mf *mboxFile) append(ctx context.Context, m *importers.Message, size int64, r io.Reader) (err error) {
+func (mf *mboxFile) append(ctx context.Context, m *importers.Message, size int64, r io.Reader) error {
+	return mf.appendAll(ctx, []appendItem{{m, size, r}})
+}
+
+// appendItem is one message of appendAll.
+type appendItem struct {
+	m    *importers.Message
+	size int64
+	r    io.Reader
+}
+
+// appendAll appends the messages, then makes them durable together: one
+// fsync and one journal commit for all. On any error none of them stays.
+func (mf *mboxFile) appendAll(ctx context.Context, items []appendItem) (err error) {
 	if mf.broken != nil {
 		return mf.broken
 	}
@@ -597,15 +638,17 @@ func (mf *mboxFile) append(ctx context.Context, m *importers.Message, size int64
 	if _, err := w.WriteString(mf.prefix); err != nil {
 		return localfs.DiskFull(err)
 	}
-	body := localfs.NewBodyReader(ctx, r, size)
-	if err := writeMessage(w, m.InternalDate, body); err != nil {
-		if cerr := body.Check(); cerr != nil {
-			return cerr
+	for _, it := range items {
+		body := localfs.NewBodyReader(ctx, it.r, it.size)
+		if err := writeMessage(w, it.m.InternalDate, body); err != nil {
+			if cerr := body.Check(); cerr != nil {
+				return cerr
+			}
+			return localfs.DiskFull(err)
 		}
-		return localfs.DiskFull(err)
-	}
-	if err := body.Check(); err != nil {
-		return err
+		if err := body.Check(); err != nil {
+			return err
+		}
 	}
 	if err := w.Flush(); err != nil {
 		return localfs.DiskFull(err)
