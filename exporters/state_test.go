@@ -193,7 +193,9 @@ func runCopy(t *testing.T, src *uidSource, sink *stateSink, opts exporters.Optio
 	return plan
 }
 
-func (s *uidSource) reset() { s.walks, s.delivered, s.bodyWalked, s.bodyOpens, s.states = 0, 0, 0, 0, 0 }
+func (s *uidSource) reset() {
+	s.walks, s.delivered, s.bodyWalked, s.bodyOpens, s.states = 0, 0, 0, 0, 0
+}
 
 func TestIncrementalRuns(t *testing.T) {
 	for _, batch := range []bool{false, true} {
