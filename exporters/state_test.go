@@ -345,3 +345,44 @@ func TestIncrementalGuards(t *testing.T) {
 		t.Errorf("state UID %d, want below the too-big message (UID %d)", got, bigUID)
 	}
 }
+
+// failingStore loses every save, as a crash right after the writes would.
+type failingStore struct{ *stateSink }
+
+func (s failingStore) SaveState(b []byte) error { return fmt.Errorf("disk on fire") }
+
+// A state that could not be saved (or a crash before it was) costs only
+// de-duplication: the next run copies nothing twice. A corrupt state file
+// is ignored with a warning and replaced.
+func TestIncrementalStateLossAndCorruption(t *testing.T) {
+	src := newUIDSource(60, incFolders...)
+	sink := &stateSink{MemSink: exportertest.NewMemSink()}
+	var warnings []string
+	obs := exporters.ObserverFunc(func(ev exporters.Event) {
+		if ev.Type == "warning" {
+			warnings = append(warnings, ev.Reason)
+		}
+	})
+	eng := &exporters.Engine{Src: src, Sink: failingStore{sink}, Opts: exporters.Options{SourceID: "x", Observer: obs}}
+	p, err := eng.Copy(context.Background())
+	if err != nil || p.Totals().Copied != 60 {
+		t.Fatalf("copy with a failing state store: %v, copied %d", err, p.Totals().Copied)
+	}
+	if len(warnings) == 0 || sink.state != nil {
+		t.Errorf("failing save: warnings %q, state %q", warnings, sink.state)
+	}
+	src.reset()
+	p = runCopy(t, src, sink, exporters.Options{SourceID: "x"})
+	if p.Totals().Copied != 0 || sink.total() != 60 || src.bodyWalked != 0 {
+		t.Errorf("run after the lost save: copied %d, sink %d, %d bodies walked", p.Totals().Copied, sink.total(), src.bodyWalked)
+	}
+	sink.state = []byte("{not json")
+	warnings = nil
+	eng = &exporters.Engine{Src: src, Sink: sink, Opts: exporters.Options{SourceID: "x", Observer: obs}}
+	if p, err = eng.Copy(context.Background()); err != nil || p.Totals().Copied != 0 {
+		t.Fatalf("copy with a corrupt state: %v, copied %d", err, p.Totals().Copied)
+	}
+	if len(warnings) == 0 || len(sink.entries(t)) != len(incFolders) {
+		t.Errorf("corrupt state: warnings %q, entries %v", warnings, sink.entries(t))
+	}
+}
