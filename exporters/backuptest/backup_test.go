@@ -443,9 +443,6 @@ func TestBackupDovecot(t *testing.T) {
 		}
 	}
 	check("after the state file was lost")
-	if n := Raced.Load(); n > 0 {
-		t.Logf("importers/imap: %d walks retried after the SELECT race (see raceSafe)", n)
-	}
 }
 
 // TestBackupResume: a backup interrupted (context canceled, as by Ctrl-C)
