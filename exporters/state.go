@@ -1,6 +1,7 @@
 package exporters
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -343,15 +344,42 @@ func (st *incState) save() error {
 		sf.Entries = append(sf.Entries, en)
 	}
 	sortEntries(sf.Entries)
-	b, err := json.MarshalIndent(&sf, "", " ")
+	b, err := marshalState(&sf)
 	if err != nil {
 		return err
 	}
-	if err := st.store.SaveState(append(b, '\n')); err != nil {
+	if err := st.store.SaveState(b); err != nil {
 		return fmt.Errorf("saving the incremental state: %w", err)
 	}
 	clear(st.dirty)
 	return nil
+}
+
+// marshalState writes the state as JSON with one entry per line.
+func marshalState(sf *stateFile) ([]byte, error) {
+	head, err := json.Marshal(struct {
+		Version int    `json:"version"`
+		Note    string `json:"note,omitempty"`
+	}{sf.Version, sf.Note})
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Write(head[:len(head)-1])
+	b.WriteString(`,"entries":[`)
+	for i, en := range sf.Entries {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		line, err := json.Marshal(en)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString("\n")
+		b.Write(line)
+	}
+	b.WriteString("\n]}\n")
+	return b.Bytes(), nil
 }
 
 func sortEntries(es []*stateEntry) {
