@@ -443,6 +443,28 @@ func TestBackupDovecot(t *testing.T) {
 		}
 	}
 	check("after the state file was lost")
+
+	// 6. Deletions on the server are not propagated: it is a backup.
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	var first imap.UIDSet
+	first.AddRange(1, 10)
+	if err := c.Store(first, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagDeleted}, Silent: true}, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Expunge().Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(serverHolds(t, srv, "alice")); got >= len(want) {
+		t.Fatalf("server holds %d messages after EXPUNGE, had %d", got, len(want))
+	}
+	for _, f := range formats {
+		if plan, _ := backup(t, srv, "alice", f, dirs[f]); plan.Totals().Copied != 0 {
+			t.Errorf("run after EXPUNGE to %s copied %d", f, plan.Totals().Copied)
+		}
+	}
+	check("after EXPUNGE on the server")
 }
 
 // TestBackupResume: a backup interrupted (context canceled, as by Ctrl-C)
