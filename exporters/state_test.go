@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -384,5 +385,44 @@ func TestIncrementalStateLossAndCorruption(t *testing.T) {
 	}
 	if len(warnings) == 0 || len(sink.entries(t)) != len(incFolders) {
 		t.Errorf("corrupt state: warnings %q, entries %v", warnings, sink.entries(t))
+	}
+}
+
+// recreatingSource recreates its folder (new UIDVALIDITY, same messages
+// in another UID order) between the plan and the copy.
+type recreatingSource struct {
+	*uidSource
+	at, calls int
+}
+
+func (s *recreatingSource) FolderState(ctx context.Context, f importers.Folder) (uint32, uint32, error) {
+	if s.calls++; s.calls == s.at {
+		b := s.boxes[f.String()]
+		slices.Reverse(b.msgs) // new UIDs in another order
+		b.recreate()
+	}
+	return s.uidSource.FolderState(ctx, f)
+}
+
+// A UIDVALIDITY that changes between the plan and the copy: the copy
+// walks the folder in full (the plan's UIDs mean nothing now), copies
+// only what is new and records the new UIDVALIDITY.
+func TestIncrementalValidityChangesDuringRun(t *testing.T) {
+	base := newUIDSource(40, importers.Folder{"INBOX"})
+	sink := &stateSink{MemSink: exportertest.NewMemSink()}
+	runCopy(t, base, sink, exporters.Options{})
+	inbox := base.boxes["INBOX"]
+	inbox.add(500) // one new message
+	src := &recreatingSource{uidSource: base, at: 2} // 1: plan, 2: copy
+	eng := &exporters.Engine{Src: src, Sink: sink, Opts: exporters.Options{SourceID: "imaps://alice@example.com:993"}}
+	p, err := eng.Copy(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Totals().Copied != 1 || sink.total() != 41 {
+		t.Errorf("copied %d, sink holds %d; want 1, 41", p.Totals().Copied, sink.total())
+	}
+	if got := sink.entries(t)["INBOX"]; got != [2]uint32{inbox.validity, inbox.next - 1} {
+		t.Errorf("state %v, want %v", got, [2]uint32{inbox.validity, inbox.next - 1})
 	}
 }
