@@ -412,7 +412,7 @@ func TestIncrementalValidityChangesDuringRun(t *testing.T) {
 	sink := &stateSink{MemSink: exportertest.NewMemSink()}
 	runCopy(t, base, sink, exporters.Options{})
 	inbox := base.boxes["INBOX"]
-	inbox.add(500) // one new message
+	inbox.add(500)                                   // one new message
 	src := &recreatingSource{uidSource: base, at: 2} // 1: plan, 2: copy
 	eng := &exporters.Engine{Src: src, Sink: sink, Opts: exporters.Options{SourceID: "imaps://alice@example.com:993"}}
 	p, err := eng.Copy(context.Background())
