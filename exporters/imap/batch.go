@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/mailferry/mailferry/exporters"
@@ -50,14 +51,26 @@ func (t *Target) AppendBatch(ctx context.Context, items []exporters.BatchItem) e
 	return err
 }
 
+// rawIdle is how long the MULTIAPPEND connection may stay unused before
+// it is replaced (servers close idle connections after 30 minutes or
+// less; a NAT box may drop them sooner).
+const rawIdle = 2 * time.Minute
+
 // rawConn returns the MULTIAPPEND connection, dialing it when needed; nil
 // when the server has no MULTIAPPEND.
 func (s *Sink) rawConn(ctx context.Context) (*imapimp.RawConn, error) {
 	if s.noMulti {
 		return nil, nil
 	}
-	if s.raw != nil && s.raw.Alive() {
+	if s.raw != nil && s.raw.Alive() && time.Since(s.rawUsed) < rawIdle {
+		s.rawUsed = time.Now()
 		return s.raw, nil
+	}
+	if s.raw != nil {
+		// Idle for long: the server may have closed it without our
+		// noticing, and a batch must not be sent into a dead connection.
+		s.raw.Close()
+		s.raw = nil
 	}
 	rc, err := s.sess.DialRaw(ctx)
 	if err != nil {
@@ -68,6 +81,6 @@ func (s *Sink) rawConn(ctx context.Context) (*imapimp.RawConn, error) {
 		s.noMulti = true
 		return nil, nil
 	}
-	s.raw = rc
+	s.raw, s.rawUsed = rc, time.Now()
 	return rc, nil
 }

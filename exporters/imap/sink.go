@@ -54,6 +54,7 @@ type Sink struct {
 	// raw is the connection for MULTIAPPEND (see AppendBatch); noMulti
 	// says the server has no MULTIAPPEND.
 	raw     *imapimp.RawConn
+	rawUsed time.Time
 	noMulti bool
 }
 
