@@ -59,6 +59,9 @@ func itemMsg(t testing.TB, it *outlook.Item, ansi bool) *tmsg {
 	if !it.DeliveryTime.IsZero() {
 		add(tm(prDeliveryTime, it.DeliveryTime))
 	}
+	if !it.CreationTime.IsZero() {
+		add(tm(prCreationTime, it.CreationTime))
+	}
 	for _, r := range []struct {
 		typ int32
 		as  []outlook.Address

@@ -52,6 +52,8 @@ type wMsg struct {
 	atts      []*wAtt
 	noClass   bool
 	subjectRE bool // store the subject with a 0x01 prefix marker
+	// PR_LAST_VERB_EXECUTED, PR_FLAG_STATUS, PR_ICON_INDEX; 0 = absent.
+	verb, flagStatus, icon int32
 }
 
 type wAtt struct {
@@ -468,6 +470,14 @@ func (w *pstWriter) message(m *wMsg) ([]byte, *subs) {
 	}
 	if m.inetCP != 0 {
 		props = append(props, i32(pidInternetCPID, int32(m.inetCP)))
+	}
+	for _, p := range []struct {
+		id uint16
+		v  int32
+	}{{pidLastVerbExecuted, m.verb}, {pidFlagStatus, m.flagStatus}, {pidIconIndex, m.icon}} {
+		if p.v != 0 {
+			props = append(props, i32(p.id, p.v))
+		}
 	}
 	var disp []string
 	for _, r := range m.to {

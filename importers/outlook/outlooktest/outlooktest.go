@@ -288,7 +288,7 @@ func Want(t testing.TB, c importertest.Corpus) (importertest.Corpus, []*outlook.
 			t.Fatalf("%s: FromMIME: %v", x.File, err)
 		}
 		SetFlags(it, x.Flags)
-		it.DeliveryTime = x.Date.UTC()
+		it.DeliveryTime, it.CreationTime = x.Date.UTC(), x.Date.UTC()
 		var buf bytes.Buffer
 		if err := outlook.Build(&buf, it); err != nil {
 			t.Fatalf("%s: Build: %v", x.File, err)
