@@ -338,3 +338,89 @@ func CheckCanonical(t *testing.T, src importers.Source, c importertest.Corpus, m
 		t.Errorf("read %d messages, corpus has %d", len(got), len(c))
 	}
 }
+
+// CheckMessage checks that raw, the message outlook.Build wrote for it,
+// parses cleanly with go-message (every part walked and decoded) and
+// keeps every attachment of it: each attachment by value is a part with
+// its file name and exactly its bytes, each embedded message a
+// message/rfc822 part (checked recursively against the embedded item),
+// and no other attachment part exists except the RTF body ("body.rtf",
+// "body.rtf.lzfu") of an item with compressed RTF. S/MIME items are only
+// parsed: their MIME is kept as it was signed. It returns the number of
+// attachments checked, embedded messages and theirs included.
+func CheckMessage(raw []byte, it *outlook.Item) (int, error) {
+	return checkMessage(raw, it, 0)
+}
+
+func checkMessage(raw []byte, it *outlook.Item, depth int) (int, error) {
+	if depth > outlook.MaxEmbedDepth {
+		return 0, errors.New("embedded messages nested too deep")
+	}
+	_, parts, err := Parts(raw)
+	if err != nil {
+		return 0, err
+	}
+	c := strings.ToLower(strings.TrimSpace(it.MessageClass))
+	if c == "ipm.note.smime" || strings.HasPrefix(c, "ipm.note.smime.") {
+		return 0, nil
+	}
+	used := make([]bool, len(parts))
+	var rfc822 []int
+	for i, p := range parts {
+		if p.Type == "message/rfc822" {
+			rfc822 = append(rfc822, i)
+		}
+	}
+	n, ei := 0, 0
+	for k := range it.Attachments {
+		a := &it.Attachments[k]
+		name := strings.TrimSpace(a.Filename)
+		if a.Embedded != nil && (a.Method == 5 || a.Open == nil) {
+			if ei >= len(rfc822) {
+				return n, fmt.Errorf("embedded message %q: no message/rfc822 part", name)
+			}
+			i := rfc822[ei]
+			ei++
+			used[i] = true
+			m, err := checkMessage(parts[i].Body, a.Embedded, depth+1)
+			if err != nil {
+				return n, fmt.Errorf("embedded message %q: %w", name, err)
+			}
+			n += 1 + m
+			continue
+		}
+		var data []byte
+		if a.Open != nil {
+			rc, err := a.Open()
+			if err != nil {
+				return n, fmt.Errorf("attachment %q: %w", name, err)
+			}
+			data, err = io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				return n, fmt.Errorf("attachment %q: %w", name, err)
+			}
+		}
+		found := false
+		for i, p := range parts {
+			if !used[i] && p.Type != "message/rfc822" && (name == "" || p.Filename == name) && bytes.Equal(p.Body, data) {
+				used[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			return n, fmt.Errorf("attachment %q (%d bytes): no part with this name and these bytes", name, len(data))
+		}
+		n++
+	}
+	for i, p := range parts {
+		if used[i] || !(p.Attachment || p.Type == "message/rfc822") {
+			continue
+		}
+		if len(it.RTFCompressed) > 0 && (p.Filename == "body.rtf" || p.Filename == "body.rtf.lzfu") {
+			continue
+		}
+		return n, fmt.Errorf("part %d (%s %q) is no attachment of the item", i, p.Type, p.Filename)
+	}
+	return n, nil
+}
