@@ -54,7 +54,7 @@ func sameAttachments(ours, theirs string) bool {
 // messages whose Message-ID is unique in both outputs): the same bytes
 // under the same file names.
 //
-// QUIRK: readpst (libpst 0.6.76) writes both filename*=utf-8''NAME, with
+// QUIRK: readpst (libpst 0.6.76) writes both filename*=utf-8”NAME, with
 // NAME not percent-encoded (RFC 2231 section 7 allows no '@', '(' or
 // space there), and filename="NAME"; Go's mime.ParseMediaType rejects the
 // pair, so go-message gives no name for those attachments (in 19
