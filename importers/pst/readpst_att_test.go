@@ -54,11 +54,11 @@ func sameAttachments(ours, theirs string) bool {
 // messages whose Message-ID is unique in both outputs): the same bytes
 // under the same file names.
 //
-// QUIRK: readpst (libpst 0.6.76) writes both filename*=utf-8”NAME, with
-// NAME not percent-encoded (RFC 2231 section 7 allows no '@', '(' or
-// space there), and filename="NAME"; Go's mime.ParseMediaType rejects the
-// pair, so go-message gives no name for those attachments (in 19
-// messages of enron.pst and 1 of support.pst).
+// QUIRK: readpst (libpst 0.6.76) writes both an RFC 2231 "filename*"
+// parameter (charset utf-8, the name not percent-encoded although RFC
+// 2231 section 7 allows no '@', '(' or space there) and "filename"; Go's
+// mime.ParseMediaType rejects the pair, so go-message gives no name for
+// those attachments (in 19 messages of enron.pst and 1 of support.pst).
 // There only the bytes are compared.
 func TestReadpstAttachments(t *testing.T) {
 	for _, name := range []string{"enron.pst", "support.pst"} {
