@@ -335,3 +335,52 @@ func FuzzScanHeader(f *testing.F) {
 		ParseDate(string(b))
 	})
 }
+
+// FuzzSource reads arbitrary bytes as a one-file eml: store through the
+// Source: no panic, and a message that is read has Len bytes, the same
+// on a second Open.
+func FuzzSource(f *testing.F) {
+	f.Add([]byte(msgA))
+	f.Add([]byte("\xef\xbb\xbfFrom x\nDate: Thu, 1 Apr 2021 09:00 JST\n\nbody\n"))
+	f.Add([]byte("Subject: x\r\n folded\r\nDate: 2 Jan 2006 15:04:05 -0700\r\n\r\n"))
+	f.Add([]byte{})
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		path := filepath.Join(dir, "m.eml")
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		src, err := Open(path, nil)
+		if err != nil {
+			return
+		}
+		defer src.Close()
+		fis, err := src.Folders(context.Background())
+		if err != nil {
+			return
+		}
+		for _, fi := range fis {
+			src.Walk(context.Background(), fi.Folder, nil, func(m *importers.Message, err error) error {
+				if err != nil {
+					return nil
+				}
+				var got [2][]byte
+				for i := range got {
+					rc, err := m.Body.Open()
+					if err != nil {
+						t.Fatalf("%s: Open: %v", m.Ref, err)
+					}
+					got[i], err = io.ReadAll(rc)
+					rc.Close()
+					if err != nil {
+						t.Fatalf("%s: read: %v", m.Ref, err)
+					}
+				}
+				if int64(len(got[0])) != m.Body.Len() || !bytes.Equal(got[0], got[1]) {
+					t.Fatalf("%s: Len %d, read %d then %d bytes", m.Ref, m.Body.Len(), len(got[0]), len(got[1]))
+				}
+				return nil
+			})
+		}
+	})
+}
