@@ -303,7 +303,9 @@ func TestCopyLocalStoresIntoDovecot(t *testing.T) {
 // writeWithEngine writes the generated corpus o into a local store.
 func writeWithEngine(t *testing.T, ctx context.Context, spec string, o importertest.GenOptions) {
 	t.Helper()
-	sink, err := exporters.Open(ctx, spec, &importers.Options{})
+	sink, err := exporters.Open(ctx, spec, &importers.Options{
+		Password: func(string, string) (string, error) { return dovecottest.Password, nil },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,5 +400,30 @@ func TestOverQuotaMidRun(t *testing.T) {
 		if !want[s.String()] {
 			t.Errorf("server holds a message that is not one of the source's (partial?): %s", s)
 		}
+	}
+}
+
+// TestIMAPToIMAP: a consultant's move between two servers, one with the
+// default namespace ("/" delimiter), the other Courier-style ("INBOX."
+// prefix, "." delimiter): every message arrives once, byte for byte, with
+// flags and dates, in the mapped folders; a second run copies nothing.
+func TestIMAPToIMAP(t *testing.T) {
+	from := dovecottest.Start(t, nil)
+	to := dovecottest.Start(t, &dovecottest.Config{NamespacePrefix: "INBOX."})
+	t.Setenv("MAILFERRY_PASSWORD", dovecottest.Password)
+	o := importertest.GenOptions{Count: 630, Seed: 11, AvgSize: 6 << 10}
+	writeWithEngine(t, context.Background(), "imap://alice@"+from.Addr, o)
+	src, dst := "imap://alice@"+from.Addr, "imap://bob@"+to.Addr
+	code, sum := copyJSON(t, src, dst)
+	if code != exitOK || totalOf(t, sum, "copied") != int64(o.Count) {
+		t.Fatalf("copy: exit %d, copied %d, want %d", code, totalOf(t, sum, "copied"), o.Count)
+	}
+	want := serverHolds(t, from, "alice")
+	if len(want) != o.Count {
+		t.Fatalf("source holds %d messages, want %d", len(want), o.Count)
+	}
+	compareStored(t, "IMAP to IMAP", serverHolds(t, to, "bob"), want)
+	if code, sum := copyJSON(t, src, dst); code != exitOK || totalOf(t, sum, "copied") != 0 {
+		t.Errorf("second copy: exit %d, copied %d, want 0", code, totalOf(t, sum, "copied"))
 	}
 }
