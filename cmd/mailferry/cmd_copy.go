@@ -28,11 +28,13 @@ type copyOptions struct {
 	allAccounts bool
 	since       string
 	before      string
+	verify      bool
 }
 
 func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
 	if isCopy {
 		f.BoolVarP(&o.dryRun, "dry-run", "n", false, "do everything but write: list, dedupe, quota check and report")
+		f.BoolVar(&o.verify, "verify", false, "after the copy, check that every source message is in the target (as mailferry verify)")
 	}
 	f.StringVar(&o.into, "into", "", "put every folder below this target folder (e.g. Imported); keeps the source tree as it is")
 	f.StringArrayVar(&o.folderMap, "folder-map", nil, "rename a source folder (and its subfolders): OLD=NEW, paths with '/' (repeatable)")
@@ -168,6 +170,11 @@ func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dst
 	}
 	if !isCopy && !plan.Fits() && !o.ignoreQuota {
 		return &exporters.QuotaError{Plan: plan, Checks: failing(plan)}
+	}
+	if isCopy && o.verify && !o.dryRun {
+		if err := runVerify(ctx, g, o, false, srcSpec, dstSpec); err != nil {
+			return err
+		}
 	}
 	if plan.Incomplete() {
 		return errIncomplete
