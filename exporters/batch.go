@@ -1,7 +1,6 @@
 package exporters
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -99,19 +98,19 @@ func (e *Engine) drain(ctx context.Context, plan *Plan, fp *FolderPlan, b *batch
 	err := f.err
 	var rej *RejectedError
 	var me *importers.MessageError
-	if err != nil && !errors.Is(err, ErrOverQuota) && !errors.As(err, &rej) && !errors.As(err, &me) {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return &writeError{fmt.Errorf("writing %d messages to %s: %w", len(f.items), fp.Target, err)}
+	if err != nil && !errors.Is(err, ErrOverQuota) && !errors.As(err, &rej) && !errors.As(err, &me) && ctx.Err() != nil {
+		return ctx.Err()
 	}
-	for _, it := range f.items {
+	// A failed batch is stored one by one (resilience.go): after a
+	// connection failure what arrived anyway is not stored again.
+	var errs []error
+	if err != nil {
+		errs = e.batchFallback(ctx, fp, b.bt, f.items, err)
+	}
+	for i, it := range f.items {
 		var aerr error
-		if err != nil {
-			aerr = b.bt.Append(ctx, it.M, int64(len(it.Data)), bytes.NewReader(it.Data))
-			if aerr != nil && !errors.Is(aerr, ErrOverQuota) && !errors.As(aerr, &rej) && !errors.As(aerr, &me) {
-				aerr = &writeError{aerr}
-			}
+		if errs != nil {
+			aerr = errs[i]
 		}
 		if err := e.outcome(plan, fp, it.M, int64(len(it.Data)), aerr); err != nil {
 			return err

@@ -353,7 +353,7 @@ func (e *Engine) Plan(ctx context.Context) (*Plan, *sets, error) {
 		set := work.get(fp.Target)
 		have := ex.get(fp.Target)
 		e.obs.Event(Event{Type: "scan", Folder: fp.SourceP})
-		err := e.walk(ctx, fp, fp.FromUID, &hdrOnly, func(m *importers.Message, rerr error) error {
+		err := e.safeWalk(ctx, fp, fp.FromUID, &hdrOnly, func(m *importers.Message, rerr error) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -382,7 +382,16 @@ type decision struct {
 	err  error
 }
 
-func (e *Engine) decide(m *importers.Message, rerr error, set *dedupe.Set) decision {
+func (e *Engine) decide(m *importers.Message, rerr error, set *dedupe.Set) (d decision) {
+	defer func() {
+		if v := recover(); v != nil { // a panic parsing this message is its error
+			me := &importers.MessageError{Err: recovered(v)}
+			if m != nil {
+				me.Ref, me.Folder = m.Ref, m.Folder
+			}
+			d = decision{kind: "error", err: me}
+		}
+	}()
 	if rerr != nil {
 		return decision{kind: "error", err: rerr}
 	}
@@ -553,7 +562,7 @@ func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set
 	wopts.HeadersOnly = fp.inc.planNew*8 <= fp.inc.planWalked
 	from := e.inc.copyStart(ctx, fp)
 	defer e.inc.copyDone(fp)
-	err := e.walk(ctx, fp, from, &wopts, func(m *importers.Message, rerr error) error {
+	err := e.safeWalk(ctx, fp, from, &wopts, func(m *importers.Message, rerr error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -596,7 +605,7 @@ func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set
 				return err
 			}
 		}
-		return e.outcome(plan, fp, m, d.in.wire, e.appendOne(ctx, fp, m, d.in.wire))
+		return e.outcome(plan, fp, m, d.in.wire, e.appendRetry(ctx, fp, m, d.in))
 	})
 	if batch != nil {
 		if err == nil {
