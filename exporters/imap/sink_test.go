@@ -53,40 +53,7 @@ func cfgName(cfg *dovecottest.Config) string {
 
 var configs = []*dovecottest.Config{nil, {NamespacePrefix: "INBOX."}}
 
-// The Sink passes the exporter suite on a real Dovecot, both namespace
-// layouts; the read-back is the IMAP Source on the same account.
-func TestConformance(t *testing.T) {
-	for _, cfg := range configs {
-		t.Run(cfgName(cfg), func(t *testing.T) {
-			srv := dovecottest.Start(t, cfg)
-			url := userURL(srv, "alice")
-			exportertest.Run(t, exportertest.Opt{
-				New: func(t *testing.T) (exporters.Sink, func(t *testing.T) importers.Source) {
-					srv.ResetUser(t, "alice")
-					s, err := Open(context.Background(), url, testOpts())
-					if err != nil {
-						t.Fatal(err)
-					}
-					return s, func(t *testing.T) importers.Source {
-						src, err := imapimp.Open(context.Background(), url, testOpts())
-						if err != nil {
-							t.Fatal(err)
-						}
-						t.Cleanup(func() { src.Close() })
-						return src
-					}
-				},
-				Reopen: func(t *testing.T) exporters.Sink {
-					s, err := Open(context.Background(), url, testOpts())
-					if err != nil {
-						t.Fatal(err)
-					}
-					return s
-				},
-			})
-		})
-	}
-}
+// The exporter suite runs in suite_dovecot_test.go.
 
 // Special folders go to the server's SPECIAL-USE folders, whatever the
 // source called them; nested and Japanese folders are created, subscribed,

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/mailferry/mailferry/exporters"
-	imapexp "github.com/mailferry/mailferry/exporters/imap"
 	"github.com/mailferry/mailferry/exporters/exportertest"
+	imapexp "github.com/mailferry/mailferry/exporters/imap"
 	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
 	"github.com/mailferry/mailferry/importers"
 	imapimp "github.com/mailferry/mailferry/importers/imap"
