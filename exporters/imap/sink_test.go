@@ -19,7 +19,6 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/mailferry/mailferry/dedupe"
 	"github.com/mailferry/mailferry/exporters"
-	"github.com/mailferry/mailferry/exporters/exportertest"
 	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
 	"github.com/mailferry/mailferry/importers"
 	imapimp "github.com/mailferry/mailferry/importers/imap"
