@@ -256,6 +256,11 @@ func TestRedactor(t *testing.T) {
 // need a password Dovecot's test users do not have.
 func memServer(t *testing.T, user, pw string) string {
 	t.Helper()
+	return memServerCaps(t, user, pw, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapNamespace: {}, imap.CapLiteralPlus: {}})
+}
+
+func memServerCaps(t *testing.T, user, pw string, caps imap.CapSet) string {
+	t.Helper()
 	mem := imapmemserver.New()
 	u := imapmemserver.NewUser(user, pw)
 	u.Create("INBOX", nil)
@@ -264,7 +269,7 @@ func memServer(t *testing.T, user, pw string) string {
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return mem.NewSession(), nil, nil
 		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapNamespace: {}, imap.CapLiteralPlus: {}},
+		Caps:         caps,
 		InsecureAuth: true,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -316,6 +321,40 @@ func TestLoginTrickyPasswords(t *testing.T) {
 				t.Errorf("password %q in the trace:\n%s", try, s)
 			} else if !strings.Contains(s, "LOGIN [redacted]") {
 				t.Errorf("no redacted LOGIN in the trace:\n%s", s)
+			}
+		}
+	}
+}
+
+// The MULTIAPPEND connection logs in with its own code: quoted strings
+// with escapes, or literals (LITERAL+ or synchronizing) for non-ASCII.
+func TestRawLoginTrickyPasswords(t *testing.T) {
+	ctx := context.Background()
+	for _, literalPlus := range []bool{true, false} {
+		for _, pw := range trickyPasswords {
+			caps := imap.CapSet{imap.CapIMAP4rev1: {}}
+			if literalPlus {
+				caps[imap.CapLiteralPlus] = struct{}{}
+			}
+			addr := memServerCaps(t, "alice@example.com", pw, caps)
+			ep, err := ParseURL("imap://alice@example.com@" + addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, try := range []string{pw, pw + "x"} {
+				sess := NewSession(ep, &importers.Options{Password: func(string, string) (string, error) { return try, nil }}, "target")
+				rc, err := sess.DialRaw(ctx)
+				if try == pw {
+					if err != nil {
+						t.Errorf("LITERAL+ %v: raw login with %q: %v", literalPlus, pw, err)
+						continue
+					}
+					rc.Close()
+					continue
+				}
+				if !errors.Is(err, ErrLogin) || strings.Contains(err.Error(), try) {
+					t.Errorf("raw login with a wrong password: %v, want ErrLogin without the password", err)
+				}
 			}
 		}
 	}
