@@ -33,6 +33,10 @@ type Haser interface {
 	Has(ctx context.Context, m *importers.Message, k dedupe.Key) (found, known bool, err error)
 }
 
+// ErrInterrupted is returned by Copy when Options.Stop was closed. It
+// wraps context.Canceled.
+var ErrInterrupted = fmt.Errorf("interrupted: %w", context.Canceled)
+
 // PanicError is a panic recovered while handling one message (or walking
 // one folder); Stack is where it happened.
 type PanicError struct {
@@ -54,6 +58,11 @@ func (e *Engine) safeWalk(ctx context.Context, fp *FolderPlan, from uint32, opts
 		}
 	}()
 	return e.walk(ctx, fp, from, opts, func(m *importers.Message, rerr error) error {
+		select {
+		case <-e.Opts.Stop:
+			return ErrInterrupted
+		default:
+		}
 		if m != nil && m.Body != nil {
 			mc := *m
 			mc.Body = safeBody{m.Body}

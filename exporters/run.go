@@ -46,6 +46,10 @@ type Options struct {
 	// SourceID names the source account ("imaps://user@host:993") for the
 	// incremental state (see state.go); "" asks the source (Identified).
 	SourceID string
+	// Stop, when closed, ends the run after the message (or batch) in
+	// flight: Copy returns ErrInterrupted with the outcome so far (Ctrl-C).
+	// Cancelling ctx instead aborts what is in flight.
+	Stop <-chan struct{}
 }
 
 func (o *Options) headroom() float64 {
@@ -367,6 +371,9 @@ func (e *Engine) Plan(ctx context.Context) (*Plan, *sets, error) {
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
 			}
+			if errors.Is(err, ErrInterrupted) {
+				return nil, nil, err
+			}
 			fp.Errors++
 			plan.Problems = append(plan.Problems, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
 		}
@@ -618,7 +625,7 @@ func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set
 	}
 	if err != nil {
 		var qe *QuotaError
-		if ctx.Err() != nil || errors.As(err, &qe) {
+		if ctx.Err() != nil || errors.As(err, &qe) || errors.Is(err, ErrInterrupted) {
 			return err
 		}
 		if isWalkFatal(err) {

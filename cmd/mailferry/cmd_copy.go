@@ -153,12 +153,18 @@ func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dst
 	defer sink.Close()
 	out := g.newReporter(isCopy && !o.dryRun)
 	eo.Observer = out
+	// Ctrl-C (ctx done) stops after the message in flight, which gets
+	// 30 s more before it is aborted.
+	ectx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	context.AfterFunc(ctx, func() { time.AfterFunc(30*time.Second, cancel) })
+	eo.Stop = ctx.Done()
 	eng := &exporters.Engine{Src: src, Sink: sink, Opts: eo}
 	var plan *exporters.Plan
 	if isCopy {
-		plan, err = eng.Copy(ctx)
+		plan, err = eng.Copy(ectx)
 	} else {
-		plan, _, err = eng.Plan(ctx)
+		plan, _, err = eng.Plan(ectx)
 	}
 	out.finish()
 	var qe *exporters.QuotaError
