@@ -2,8 +2,10 @@
 // exporters.Sink. The connection code (URL, TLS policy, login, namespace,
 // folder names) is shared with importers/imap.
 //
-// A message is stored with one APPEND, with its flags (without \Recent) and
-// its internal date. An APPEND is all or nothing: when the body cannot be
+// A message is stored with one APPEND, with its flags and its internal
+// date. Flags APPEND cannot carry are left out (\Recent, unknown system
+// flags, keywords that are not IMAP atoms: see importers/imap.AppendFlags),
+// so the message is stored without them rather than refused. An APPEND is all or nothing: when the body cannot be
 // read to the end, the literal cannot be aborted, so the Sink closes the
 // connection (the server then drops the incomplete command) and dials
 // again for the next operation.

@@ -466,3 +466,38 @@ func TestIMAPS(t *testing.T) {
 		t.Errorf("imaps source without the CA: %v, want a certificate error", err)
 	}
 }
+
+// Flags that cannot be sent as an IMAP atom (a Maildir keyword with a
+// space, Thunderbird tags with parentheses) are left out, not a reason to
+// lose the message; Append and AppendBatch agree.
+func TestAppendOddFlags(t *testing.T) {
+	ctx := context.Background()
+	srv := dovecottest.Start(t, nil)
+	s := openSink(t, userURL(srv, "alice"), nil)
+	tg, err := s.Resolve(ctx, importers.Folder{"Odd"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := []imap.Flag{imap.FlagSeen, "bad(flag", "has space", `quo"te`, "ok$kw", "", `\Recent`, "日本語", `\Junk`, `\seen`, `\ANSWERED`}
+	if err := appendBytes(ctx, tg, &importers.Message{Flags: flags}, message("odd1@test", 300)); err != nil {
+		t.Fatalf("Append with odd flags: %v", err)
+	}
+	items := []exporters.BatchItem{
+		{M: &importers.Message{Ref: "a", Flags: flags}, Data: message("odd2@test", 300)},
+		{M: &importers.Message{Ref: "b", Flags: flags}, Data: message("odd3@test", 300)},
+	}
+	if err := tg.(exporters.BatchTarget).AppendBatch(ctx, items); err != nil {
+		t.Fatalf("AppendBatch with odd flags: %v", err)
+	}
+	got := fetchAll(t, srv.Dial(t, "alice"), "Odd")
+	if len(got) != 3 {
+		t.Fatalf("Odd holds %d messages, want 3", len(got))
+	}
+	for i, m := range got {
+		fs := slices.DeleteFunc(slices.Clone(m.Flags), func(f imap.Flag) bool { return f == `\Recent` })
+		slices.Sort(fs)
+		if !slices.Equal(fs, []imap.Flag{imap.FlagAnswered, imap.FlagSeen, "ok$kw"}) {
+			t.Errorf("message %d: flags %v", i, m.Flags)
+		}
+	}
+}

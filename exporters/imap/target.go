@@ -166,18 +166,8 @@ func (t *Target) fullKeys(ctx context.Context, c *imapimp.Conn, uids []imap.UID,
 	return firstErr
 }
 
-// appendFlags are the flags APPEND may set: \Recent cannot be set by a
-// client.
-func appendFlags(flags []imap.Flag) []imap.Flag {
-	out := make([]imap.Flag, 0, len(flags))
-	for _, f := range flags {
-		if strings.EqualFold(string(f), `\Recent`) || f == "" {
-			continue
-		}
-		out = append(out, f)
-	}
-	return out
-}
+// appendFlags are the flags APPEND may set (see importers/imap.AppendFlags).
+func appendFlags(flags []imap.Flag) []imap.Flag { return imapimp.AppendFlags(flags) }
 
 // Append implements exporters.Target with one APPEND carrying the flags and
 // the internal date. When r yields fewer or more than size bytes, the

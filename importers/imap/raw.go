@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -342,12 +343,36 @@ func quote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
-// flagAtom reports whether f can be sent as a flag.
+// AppendFlags returns the flags of flags that APPEND can set: the system
+// flags \Seen, \Answered, \Flagged, \Deleted and \Draft (in canonical
+// case) and keywords that are IMAP atoms. \Recent (no client can set it),
+// other system flags (Dovecot answers BAD) and keywords with spaces,
+// parentheses, quotes or non-ASCII characters (possible in Maildir
+// keyword files and Thunderbird tags; not sendable) are left out, so that
+// the message is stored without them rather than not at all.
+func AppendFlags(flags []imap.Flag) []imap.Flag {
+	out := make([]imap.Flag, 0, len(flags))
+	for _, f := range flags {
+		if strings.HasPrefix(string(f), `\`) {
+			for _, sf := range systemFlags {
+				if strings.EqualFold(string(f), string(sf)) && !slices.Contains(out, sf) {
+					out = append(out, sf)
+				}
+			}
+			continue
+		}
+		if flagAtom(f) && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+var systemFlags = []imap.Flag{imap.FlagSeen, imap.FlagAnswered, imap.FlagFlagged, imap.FlagDeleted, imap.FlagDraft}
+
+// flagAtom reports whether keyword f is an IMAP atom (RFC 3501 flag-keyword).
 func flagAtom(f imap.Flag) bool {
 	s := string(f)
-	if strings.HasPrefix(s, `\`) {
-		s = s[1:]
-	}
 	if s == "" {
 		return false
 	}
@@ -376,10 +401,7 @@ func (c *RawConn) Append(ctx context.Context, mailbox string, msgs []RawMessage)
 	next := 0 // the message whose literal the server waits for (sync literals)
 	writeMeta := func(m RawMessage) {
 		var flags []string
-		for _, f := range m.Flags {
-			if strings.EqualFold(string(f), `\Recent`) || !flagAtom(f) {
-				continue
-			}
+		for _, f := range AppendFlags(m.Flags) {
 			flags = append(flags, string(f))
 		}
 		c.w.WriteString(" (" + strings.Join(flags, " ") + ")")

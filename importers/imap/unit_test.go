@@ -359,3 +359,12 @@ func TestRawLoginTrickyPasswords(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendFlags(t *testing.T) {
+	in := []imap.Flag{`\seen`, `\Recent`, `\ANSWERED`, `\Junk`, `\Flagged`, `\Deleted`, `\Draft`, "$Forwarded", "ok$kw", "Work_1",
+		"bad(flag", "has space", `quo"te`, "", "日本語", `back\slash`, "per%cent", "star*", "br]acket", `\Seen`, "$Forwarded"}
+	want := []imap.Flag{imap.FlagSeen, imap.FlagAnswered, imap.FlagFlagged, imap.FlagDeleted, imap.FlagDraft, "$Forwarded", "ok$kw", "Work_1"}
+	if got := AppendFlags(in); !reflect.DeepEqual(got, want) {
+		t.Errorf("AppendFlags = %q, want %q", got, want)
+	}
+}
