@@ -3,6 +3,7 @@ package imap
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -359,5 +360,92 @@ func TestSourceLargeFolderFlatMemory(t *testing.T) {
 	t.Logf("walked %d messages, %d MB; heap grew by at most %.1f MB", count, bytesRead>>20, float64(growth)/(1<<20))
 	if growth > bytesRead/4 {
 		t.Errorf("heap grew by %d bytes walking %d bytes: bodies are not released batch by batch", growth, bytesRead)
+	}
+}
+
+// The Source dials again when the server dropped its connection between
+// operations; a canceled ctx stops a walk with context.Canceled; a large
+// body goes to a spool file that is gone once the walk returned.
+func TestSourceRedialCancelSpool(t *testing.T) {
+	ctx := context.Background()
+	srv := dovecottest.Start(t, nil)
+	cl := srv.Dial(t, "bob")
+	big := append([]byte("Message-ID: <big@test>\r\nSubject: big\r\n\r\n"), bytes.Repeat([]byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\r\n"), 3<<20/64)...)
+	appendRaw(t, cl, "INBOX", big, nil, time.Time{})
+	for i := range 5 {
+		appendRaw(t, cl, "INBOX", msg(i), nil, time.Time{})
+	}
+	cl.Logout().Wait()
+	opts := testOpts()
+	opts.SpoolDir = t.TempDir()
+	s := openSource(t, srv, "bob", opts)
+	n := 0
+	err := s.Walk(ctx, importers.Folder{"INBOX"}, nil, func(m *importers.Message, err error) error {
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			if m.Body.Len() != int64(len(big)) {
+				t.Errorf("big body Len %d, want %d", m.Body.Len(), len(big))
+			}
+			if ents, _ := os.ReadDir(opts.SpoolDir); len(ents) != 1 {
+				t.Errorf("%d spool files for a 3 MiB body, want 1", len(ents))
+			}
+			for range 2 {
+				rc, err := m.Body.Open()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var b bytes.Buffer
+				b.ReadFrom(rc)
+				rc.Close()
+				if !bytes.Equal(b.Bytes(), big) {
+					t.Errorf("spooled body differs")
+				}
+			}
+		}
+		n++
+		return nil
+	})
+	if err != nil || n != 6 {
+		t.Fatalf("walk: %v, %d messages", err, n)
+	}
+	if ents, _ := os.ReadDir(opts.SpoolDir); len(ents) != 0 {
+		t.Errorf("%d spool files left after the walk", len(ents))
+	}
+
+	// The server drops the connection (idle timeout, restart): kick, and
+	// wait until the client has seen it.
+	old := s.sess.Current()
+	srv.Doveadm(t, "kick", "bob")
+	<-old.C.Closed()
+	if got := walkAll(t, s, importers.Folder{"INBOX"}, 0, nil); len(got) != 6 {
+		t.Errorf("walk after the server dropped the connection: %d messages, want 6", len(got))
+	}
+	if s.sess.Current() == old {
+		t.Error("no new connection")
+	}
+	if _, err := s.Folders(ctx); err != nil {
+		t.Error(err)
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	n = 0
+	err = s.Walk(cctx, importers.Folder{"INBOX"}, nil, func(m *importers.Message, err error) error {
+		n++
+		cancel()
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || n != 1 {
+		t.Errorf("canceled walk: %v after %d messages, want context.Canceled after 1", err, n)
+	}
+	if _, err := s.Folders(cctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Folders with a canceled ctx: %v", err)
+	}
+	if got := walkAll(t, s, importers.Folder{"INBOX"}, 0, nil); len(got) != 6 {
+		t.Errorf("walk after a canceled one: %d messages, want 6", len(got))
+	}
+	if err := s.Walk(ctx, importers.Folder{"Missing"}, nil, func(*importers.Message, error) error { return nil }); err == nil {
+		t.Error("walking a missing folder succeeded")
 	}
 }
