@@ -501,3 +501,56 @@ func TestAppendOddFlags(t *testing.T) {
 		}
 	}
 }
+
+// After the server dropped the connection the Sink dials again; a canceled
+// Append returns context.Canceled, stores nothing, and the next one works.
+func TestSinkRedialAndCancel(t *testing.T) {
+	ctx := context.Background()
+	srv := dovecottest.Start(t, nil)
+	s := openSink(t, userURL(srv, "bob"), nil)
+	tg, err := s.Resolve(ctx, importers.Folder{"INBOX"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := s.sess.Current()
+	srv.Doveadm(t, "kick", "bob")
+	<-old.C.Closed()
+	if err := appendBytes(ctx, tg, &importers.Message{}, message("after-kick@test", 300)); err != nil {
+		t.Fatalf("Append after the server dropped the connection: %v", err)
+	}
+	if _, err := s.Quota(ctx, nil); err != nil {
+		t.Error(err)
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	raw := message("canceled@test", 100<<10)
+	r := &cancelingReader{r: bytes.NewReader(raw), after: 50 << 10, cancel: cancel}
+	err = tg.Append(cctx, &importers.Message{Ref: "test:cancel"}, int64(len(raw)), r)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled Append: %v, want context.Canceled", err)
+	}
+	if err := appendBytes(ctx, tg, &importers.Message{}, message("next@test", 300)); err != nil {
+		t.Fatalf("Append after a canceled one: %v", err)
+	}
+	got := fetchAll(t, srv.Dial(t, "bob"), "INBOX")
+	if len(got) != 2 {
+		t.Errorf("INBOX holds %d messages, want 2 (the canceled one not stored)", len(got))
+	}
+}
+
+// cancelingReader cancels its ctx after some bytes.
+type cancelingReader struct {
+	r      io.Reader
+	after  int
+	cancel func()
+}
+
+func (c *cancelingReader) Read(p []byte) (int, error) {
+	if c.after <= 0 {
+		c.cancel()
+		return 0, context.Canceled
+	}
+	n, err := c.r.Read(p[:min(len(p), c.after)])
+	c.after -= n
+	return n, err
+}
