@@ -554,3 +554,42 @@ func (c *cancelingReader) Read(p []byte) (int, error) {
 	c.after -= n
 	return n, err
 }
+
+// Keys reads the folder as it is now, also when the same Sink keyed it
+// before and appended since (one APPEND, one MULTIAPPEND on the other
+// connection): a second run with the same Sink must not upload again.
+func TestKeysAfterAppendSameSink(t *testing.T) {
+	ctx := context.Background()
+	srv := dovecottest.Start(t, nil)
+	s := openSink(t, userURL(srv, "bob"), nil)
+	tg, err := s.Resolve(ctx, importers.Folder{"INBOX"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		n := 0
+		if err := tg.Keys(ctx, func(dedupe.Key) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("empty INBOX: %d keys", n)
+	}
+	if err := appendBytes(ctx, tg, &importers.Message{}, message("k1@test", 300)); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("after one Append: %d keys, want 1", n)
+	}
+	items := []exporters.BatchItem{
+		{M: &importers.Message{Ref: "a"}, Data: message("k2@test", 300)},
+		{M: &importers.Message{Ref: "b"}, Data: message("k3@test", 300)},
+	}
+	if err := tg.(exporters.BatchTarget).AppendBatch(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 3 {
+		t.Errorf("after a MULTIAPPEND of 2 more: %d keys, want 3", n)
+	}
+}

@@ -83,7 +83,9 @@ func (t *Target) Keys(ctx context.Context, fn func(k dedupe.Key) error) error {
 		return err
 	}
 	defer stop()
-	sel, err := c.Select(t.name, true)
+	// Always EXAMINE afresh: this Sink may have appended since (here or on
+	// its MULTIAPPEND connection), and a cached selection has old counts.
+	sel, err := c.Reselect(t.name, true)
 	if err != nil {
 		return ctxErr(ctx, fmt.Errorf("imap: EXAMINE %q: %w", t.name, err))
 	}

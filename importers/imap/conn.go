@@ -94,8 +94,16 @@ func (c *Conn) Selection() *Selected {
 	return c.sel
 }
 
+// Reselect is Select that always sends SELECT/EXAMINE, for a current
+// message count and UIDNEXT.
+func (c *Conn) Reselect(mailbox string, readOnly bool) (*Selected, error) {
+	c.sel = nil
+	return c.Select(mailbox, readOnly)
+}
+
 // Select selects mailbox (read-only with EXAMINE when readOnly), unless it
-// is already selected that way.
+// is already selected that way. Then the Selected returned is the one of
+// the earlier SELECT: its counts may be out of date (use Reselect).
 func (c *Conn) Select(mailbox string, readOnly bool) (*Selected, error) {
 	if s := c.Selection(); s != nil && s.Name == mailbox && s.ReadOnly == readOnly {
 		return s, nil

@@ -127,8 +127,7 @@ func (s *Source) FolderState(ctx context.Context, f importers.Folder) (uidValidi
 	if sel := c.Selection(); sel != nil && strings.EqualFold(sel.Name, name) {
 		// RFC 3501 6.3.10: no STATUS on the selected mailbox; select it
 		// again for fresh values.
-		c.sel = nil
-		sel, err := c.Select(name, true)
+		sel, err := c.Reselect(name, true)
 		if err != nil {
 			return 0, 0, ctxErr(ctx, fmt.Errorf("imap: EXAMINE %q: %w", name, err))
 		}
