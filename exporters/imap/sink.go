@@ -15,7 +15,14 @@
 // message up to 4 KiB (go-imap sends LITERAL+/LITERAL- literals without
 // waiting), two for larger ones (go-imap v2.0.0-beta.8 waits for the
 // server's "+" before a literal over 4 KiB, which also lets Dovecot refuse
-// an over-quota message before its body is sent).
+// an over-quota message before its body is sent; go-imap then closes the
+// connection, and the next operation dials again).
+//
+// Small messages go in batches through Target.AppendBatch: one
+// MULTIAPPEND on a second connection (see batch.go).
+//
+// QUIRK: Dovecot stores a NUL byte in a message as 0x80 (it accepts no
+// NUL in a plain literal); such a message is not stored byte for byte.
 package imap
 
 import (
