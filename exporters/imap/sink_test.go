@@ -358,6 +358,10 @@ func TestAppendKeepsFlagsDateBytesAndKeys(t *testing.T) {
 	if err := tg.(exporters.BatchTarget).AppendBatch(ctx, items); err != nil {
 		t.Fatalf("AppendBatch: %v", err)
 	}
+	// GETQUOTAROOT of an existing Japanese-named mailbox (UTF-7 on the wire).
+	if qr, err := s.Quota(ctx, []exporters.Target{tg}); err != nil || len(qr) != 1 || qr[0].Limit != dovecottest.DefaultQuotaBytes || qr[0].Used <= 200<<10 {
+		t.Errorf("Quota([INBOX.仕事]) = %+v, %v", qr, err)
+	}
 	got := fetchAll(t, srv.Dial(t, "alice"), "INBOX.仕事")
 	if len(got) != len(bodies) {
 		t.Fatalf("%d messages on the server, want %d", len(got), len(bodies))

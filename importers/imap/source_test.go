@@ -92,6 +92,20 @@ func TestJapaneseFolderNames(t *testing.T) {
 				t.Errorf("Folders() = %v, lacks %q with 1 message", fis, f)
 			}
 		}
+		// Special uses come with LIST; a parent made only by its child's
+		// CREATE holds no messages.
+		uses := map[string]imap.MailboxAttr{}
+		noSelect := map[string]bool{}
+		for _, fi := range fis {
+			uses[fi.Folder.String()] = fi.Use
+			noSelect[fi.Folder.String()] = fi.NoSelect
+		}
+		if uses["Sent"] != imap.MailboxAttrSent || uses["Drafts"] != imap.MailboxAttrDrafts || uses["Junk"] != imap.MailboxAttrJunk || uses["INBOX"] != "" {
+			t.Errorf("special uses %v", uses)
+		}
+		if !noSelect["仕事"] || noSelect["仕事/重要"] {
+			t.Errorf("NoSelect %v, want 仕事 only", noSelect)
+		}
 	}
 }
 
