@@ -597,3 +597,38 @@ func TestKeysAfterAppendSameSink(t *testing.T) {
 		t.Errorf("after a MULTIAPPEND of 2 more: %d keys, want 3", n)
 	}
 }
+
+// A mailbox deleted behind the Sink's back: APPEND gets TRYCREATE, which
+// rejects that message only; the next Append creates the mailbox again.
+func TestAppendTryCreate(t *testing.T) {
+	ctx := context.Background()
+	srv := dovecottest.Start(t, nil)
+	s := openSink(t, userURL(srv, "bob"), nil)
+	tg, err := s.Resolve(ctx, importers.Folder{"Gone"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.Create(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := srv.Dial(t, "bob")
+	for _, size := range []int{300, 64 << 10} {
+		if err := c.Delete("Gone").Wait(); err != nil {
+			t.Fatal(err)
+		}
+		err := appendBytes(ctx, tg, &importers.Message{}, message("gone@test", size))
+		var rej *exporters.RejectedError
+		if !errors.As(err, &rej) || !strings.Contains(err.Error(), "TRYCREATE") {
+			t.Errorf("Append of %d bytes to a deleted mailbox: %v, want a RejectedError (TRYCREATE)", size, err)
+		}
+		if tg.Exists() {
+			t.Error("Exists() after TRYCREATE")
+		}
+		if err := appendBytes(ctx, tg, &importers.Message{}, message("back@test", size)); err != nil {
+			t.Fatalf("Append after TRYCREATE: %v", err)
+		}
+	}
+	if got := fetchAll(t, c, "Gone"); len(got) != 1 {
+		t.Errorf("Gone holds %d messages, want 1", len(got))
+	}
+}
