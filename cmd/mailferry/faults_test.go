@@ -54,7 +54,8 @@ func killRun(t *testing.T, rng *rand.Rand, bin string, killAfter int, args ...st
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = io.Discard
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +84,9 @@ func killRun(t *testing.T, rng *rand.Rand, bin string, killAfter int, args ...st
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if ws.Signaled() && ws.Signal() == syscall.SIGKILL {
 		return true, copied, -1
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 0 {
+		t.Logf("%q: exit %d: %s", args, code, tail(stderr.String(), 3000))
 	}
 	return false, copied, cmd.ProcessState.ExitCode()
 }

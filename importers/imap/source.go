@@ -170,40 +170,58 @@ func (s *Source) WalkFrom(ctx context.Context, f importers.Folder, minUID uint32
 	if cur := s.sess.Current(); cur != nil {
 		cur.sel = nil // EXAMINE again for a fresh message count
 	}
-	c, stop, err := s.examine(ctx, f, 0)
-	if err != nil {
-		return err
-	}
-	name := c.Mailbox(f)
-	// c.sel, not c.Selection(): go-imap may not have recorded the
-	// selected mailbox yet when SELECT's Wait returns.
-	sel := c.sel
-	if sel == nil {
+	var name string
+	var uidValidity uint32
+	var uids []uint32
+	empty := false
+	err := s.retry(ctx, func() error {
+		c, stop, err := s.examine(ctx, f, 0)
+		if err != nil {
+			return err
+		}
+		name = c.Mailbox(f)
+		// c.sel, not c.Selection(): go-imap may not have recorded the
+		// selected mailbox yet when SELECT's Wait returns.
+		sel := c.sel
+		if sel == nil {
+			stop()
+			return fmt.Errorf("imap: EXAMINE %q: no mailbox selected", name)
+		}
+		uidValidity = sel.UIDValidity
+		if sel.NumMessages == 0 {
+			stop()
+			empty = true
+			return nil
+		}
+		uids, err = c.SearchUIDs(minUID, opts.Since, opts.Before)
 		stop()
-		return fmt.Errorf("imap: EXAMINE %q: no mailbox selected", name)
-	}
-	uidValidity := sel.UIDValidity
-	if sel.NumMessages == 0 {
-		stop()
+		if err != nil {
+			return ctxErr(ctx, fmt.Errorf("imap: UID SEARCH in %q: %w", name, err))
+		}
 		return nil
-	}
-	uids, err := c.SearchUIDs(minUID, opts.Since, opts.Before)
-	stop()
-	if err != nil {
-		return ctxErr(ctx, fmt.Errorf("imap: UID SEARCH in %q: %w", name, err))
+	})
+	if err != nil || empty {
+		return err
 	}
 	folder := slices.Clone(f)
 	for len(uids) > 0 {
 		batch := uids[:min(len(uids), s.batch)]
 		uids = uids[len(batch):]
-		c, stop, err := s.examine(ctx, f, uidValidity)
+		var metas []*meta
+		err := s.retry(ctx, func() error {
+			c, stop, err := s.examine(ctx, f, uidValidity)
+			if err != nil {
+				return err
+			}
+			metas, err = fetchMeta(c, batch)
+			stop()
+			if err != nil {
+				return ctxErr(ctx, fmt.Errorf("imap: UID FETCH in %q: %w", name, err))
+			}
+			return nil
+		})
 		if err != nil {
 			return err
-		}
-		metas, err := fetchMeta(c, batch)
-		stop()
-		if err != nil {
-			return ctxErr(ctx, fmt.Errorf("imap: UID FETCH in %q: %w", name, err))
 		}
 		metas = slices.DeleteFunc(metas, func(m *meta) bool { return !inRange(m.date, opts) })
 		if err := s.deliver(ctx, f, folder, name, uidValidity, metas, opts.HeadersOnly, fn); err != nil {
@@ -437,14 +455,20 @@ func (s *Source) deliver(ctx context.Context, f, folder importers.Folder, name s
 				m.body = &lazyBody{s: s, ctx: ctx, f: f, uidValidity: uidValidity, uid: m.uid, size: m.size}
 			}
 		} else {
-			c, stop, err := s.examine(ctx, f, uidValidity)
+			err := s.retry(ctx, func() error {
+				c, stop, err := s.examine(ctx, f, uidValidity)
+				if err != nil {
+					return err
+				}
+				err = s.fetchBodies(c, chunk)
+				stop()
+				if err != nil {
+					return ctxErr(ctx, fmt.Errorf("imap: UID FETCH BODY.PEEK[] in %q: %w", name, err))
+				}
+				return nil
+			})
 			if err != nil {
 				return err
-			}
-			err = s.fetchBodies(c, chunk)
-			stop()
-			if err != nil {
-				return ctxErr(ctx, fmt.Errorf("imap: UID FETCH BODY.PEEK[] in %q: %w", name, err))
 			}
 		}
 		for i, m := range chunk {
@@ -500,15 +524,21 @@ func (b *lazyBody) Open() (io.ReadCloser, error) {
 		return nil, errors.New("imap: body opened after Release")
 	}
 	if b.spooled == nil {
-		c, stop, err := b.s.examine(b.ctx, b.f, b.uidValidity)
+		m := &meta{uid: b.uid, size: b.size}
+		err := b.s.retry(b.ctx, func() error {
+			c, stop, err := b.s.examine(b.ctx, b.f, b.uidValidity)
+			if err != nil {
+				return err
+			}
+			err = b.s.fetchBodies(c, []*meta{m})
+			stop()
+			if err != nil {
+				return ctxErr(b.ctx, fmt.Errorf("imap: UID FETCH %d BODY.PEEK[]: %w", b.uid, err))
+			}
+			return nil
+		})
 		if err != nil {
 			return nil, err
-		}
-		m := &meta{uid: b.uid, size: b.size}
-		err = b.s.fetchBodies(c, []*meta{m})
-		stop()
-		if err != nil {
-			return nil, ctxErr(b.ctx, fmt.Errorf("imap: UID FETCH %d BODY.PEEK[]: %w", b.uid, err))
 		}
 		if m.body == nil {
 			return nil, fmt.Errorf("imap: UID %d: the server returned no body (expunged?)", b.uid)

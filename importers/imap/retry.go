@@ -1,0 +1,48 @@
+package imap
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+// RetryDelays are the waits before each new attempt of a read that failed
+// because the connection broke (cut mid-FETCH, closed after login); their
+// number is the number of retries. Reads are idempotent (EXAMINE, UID
+// SEARCH, UID FETCH BODY.PEEK), so a retry on a new connection is safe.
+var RetryDelays = []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second}
+
+// retryable reports whether err is a failure of the connection rather
+// than an answer of the server, a refused login or a changed UIDVALIDITY.
+func retryable(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	var ie *imap.Error
+	if errors.As(err, &ie) || errors.Is(err, ErrLogin) {
+		return false
+	}
+	return !strings.Contains(err.Error(), "UIDVALIDITY changed")
+}
+
+// retry runs op, and again on a new connection after a connection
+// failure, waiting RetryDelays in between.
+func (s *Source) retry(ctx context.Context, op func() error) error {
+	err := op()
+	for i := 0; i < len(RetryDelays) && retryable(ctx, err); i++ {
+		s.sess.Drop()
+		s.opts.Log().Warn("imap: read failed, retrying on a new connection", "error", err, "attempt", i+1, "wait", RetryDelays[i])
+		t := time.NewTimer(RetryDelays[i])
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		err = op()
+	}
+	return err
+}
