@@ -65,6 +65,10 @@ func killRun(t *testing.T, rng *rand.Rand, bin string, killAfter int, args ...st
 	if killAfter < 0 {
 		timer = time.AfterFunc(time.Duration(rng.Intn(-killAfter))*time.Millisecond, kill)
 	}
+	// A run that hangs is dumped (SIGQUIT prints every goroutine) rather
+	// than left to the test timeout.
+	watchdog := time.AfterFunc(time.Minute, func() { cmd.Process.Signal(syscall.SIGQUIT) })
+	defer watchdog.Stop()
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -86,7 +90,7 @@ func killRun(t *testing.T, rng *rand.Rand, bin string, killAfter int, args ...st
 		return true, copied, -1
 	}
 	if code := cmd.ProcessState.ExitCode(); code != 0 {
-		t.Logf("%q: exit %d: %s", args, code, tail(stderr.String(), 3000))
+		t.Logf("%q: exit %d: %s", args, code, tail(stderr.String(), 20000))
 	}
 	return false, copied, cmd.ProcessState.ExitCode()
 }
