@@ -227,7 +227,9 @@ func (e *Engine) batchFallback(ctx context.Context, fp *FolderPlan, bt BatchTarg
 		}
 		aerr := store()
 		out[i] = e.retry(ctx, fp, it.M, k, aerr, store)
-		if errors.Is(out[i], ErrOverQuota) {
+		if errors.Is(out[i], ErrOverQuota) || retryable(ctx, out[i]) {
+			// The run stops at this item: over quota, or the target
+			// still failing after every retry.
 			for j := i + 1; j < len(items); j++ {
 				out[j] = out[i]
 			}

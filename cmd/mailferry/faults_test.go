@@ -306,3 +306,23 @@ func TestInterruptPrintsSummary(t *testing.T) {
 		t.Errorf("rerun after SIGINT: exit %d: %s", code, stderr)
 	}
 }
+
+// TestHalfCreatedMaildirFolder: a run killed while creating a Maildir
+// folder leaves cur/ without tmp/ and new/ (found by TestKillAndResume);
+// the next run completes the folder instead of failing on every message.
+func TestHalfCreatedMaildirFolder(t *testing.T) {
+	dir := t.TempDir()
+	src := "maildir:" + filepath.Join(dir, "src")
+	if code, _, stderr := runCLI(t, "gen", src, "--count", "60", "--seed", "6"); code != 0 {
+		t.Fatalf("gen: exit %d: %s", code, stderr)
+	}
+	dst := filepath.Join(dir, "dst")
+	for _, d := range []string{"cur", ".Sent/cur", ".Archive/new"} {
+		if err := os.MkdirAll(filepath.Join(dst, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, stderr := runCLI(t, "copy", "--verify", src, "maildir:"+dst); code != 0 {
+		t.Fatalf("copy into half-created folders: exit %d: %s", code, stderr)
+	}
+}

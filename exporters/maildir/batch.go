@@ -26,7 +26,7 @@ func (t *target) AppendBatch(ctx context.Context, items []exporters.BatchItem) (
 	if t.err != nil {
 		return t.err
 	}
-	if !t.exists {
+	if !t.exists || t.partial {
 		if err := t.Create(ctx); err != nil {
 			return err
 		}

@@ -290,6 +290,15 @@ func (s *Sink) Resolve(ctx context.Context, f importers.Folder, use imap.Mailbox
 	if t.err == nil {
 		t.exists, t.err = s.root.DirExists(t.rel("cur")...)
 	}
+	if t.exists {
+		// A run killed while creating the folder leaves cur/ without
+		// tmp/ or new/: the first write completes the folder.
+		for _, sub := range []string{"tmp", "new"} {
+			if ok, err := s.root.DirExists(t.rel(sub)...); err == nil && !ok {
+				t.partial = true
+			}
+		}
+	}
 	return t, nil
 }
 
@@ -308,8 +317,10 @@ type target struct {
 	dir    string // Maildir++ directory name, "" for INBOX
 	exists bool
 	err    error // the folder cannot be written (its name)
-	gen    int
-	kw     *maildir.Keywords
+	// partial: cur/ exists but tmp/ or new/ does not (Create completes it).
+	partial bool
+	gen     int
+	kw      *maildir.Keywords
 }
 
 // rel returns the path of sub below the folder's Maildir.
@@ -369,7 +380,7 @@ func (t *target) Create(ctx context.Context) error {
 	if err := t.s.root.SyncDir(); err != nil {
 		return err
 	}
-	t.exists = true
+	t.exists, t.partial = true, false
 	return nil
 }
 
@@ -470,7 +481,7 @@ func (t *target) Append(ctx context.Context, m *importers.Message, size int64, r
 	if t.err != nil {
 		return t.err
 	}
-	if !t.exists {
+	if !t.exists || t.partial {
 		if err := t.Create(ctx); err != nil {
 			return err
 		}
