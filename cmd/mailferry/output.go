@@ -76,6 +76,11 @@ func (r *reporter) Event(ev exporters.Event) {
 		} else {
 			fmt.Fprintf(g.stderr, "%s: %s: %s\n", ev.Type, ev.Ref, ev.Reason)
 		}
+	case "warning":
+		if r.bar != nil {
+			r.bar.Clear()
+		}
+		fmt.Fprintf(g.stderr, "warning: %s\n", ev.Reason)
 	case "dup":
 		if g.verbose && r.bar == nil {
 			fmt.Fprintf(g.stderr, "duplicate %s\n", ev.Ref)
