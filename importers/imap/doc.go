@@ -29,4 +29,12 @@
 // changes (not even \Seen), and fetches with BODY.PEEK. Messages are read in
 // UID order in batches; bodies are streamed into importers.Spool, so at most
 // one batch of small bodies is in memory and larger ones go to SpoolDir.
+// A read that fails because the connection broke is retried on a new
+// connection (RetryDelays); reads change nothing, so a retry is safe.
+//
+// # Writing
+//
+// exporters/imap appends through a Session (which dials again after a
+// dropped connection) and, for batches, a RawConn (MULTIAPPEND). Flags
+// that APPEND cannot carry are left out (AppendFlags).
 package imap
