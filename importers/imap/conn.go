@@ -3,6 +3,7 @@ package imap
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -200,12 +201,15 @@ func dial(ctx context.Context, ep Endpoint, opts *importers.Options, getPassword
 		}
 		tc := tls.Client(raw, tcfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, fmt.Errorf("imap: TLS with %s: %w", ep.Addr(), err)
+			return nil, tlsError("TLS", ep, err)
 		}
 		c = imapclient.New(tc, copts)
 	case ep.startTLSRequired(opts):
 		c, err = imapclient.NewStartTLS(raw, copts)
 		if err != nil {
+			if certError(err) {
+				return nil, tlsError("STARTTLS", ep, err)
+			}
 			return nil, fmt.Errorf("imap: STARTTLS with %s: %w (a plaintext connection to a host that is not loopback must be upgraded: use imaps://, or --insecure-plain on a network you trust)", ep.Addr(), err)
 		}
 	default:
@@ -238,6 +242,28 @@ func dial(ctx context.Context, ep Endpoint, opts *importers.Options, getPassword
 		return nil, ctx.Err()
 	}
 	return conn, nil
+}
+
+// certError reports whether err is a failed certificate check.
+func certError(err error) bool {
+	var ua x509.UnknownAuthorityError
+	var ci x509.CertificateInvalidError
+	var he x509.HostnameError
+	var ve *tls.CertificateVerificationError
+	return errors.As(err, &ua) || errors.As(err, &ci) || errors.As(err, &he) || errors.As(err, &ve)
+}
+
+// tlsError wraps a failed TLS handshake (what is "TLS" or "STARTTLS") with
+// a hint at the usual causes.
+func tlsError(what string, ep Endpoint, err error) error {
+	hint := ""
+	switch {
+	case certError(err):
+		hint = " (the server's certificate is not trusted: for a self-signed certificate or a private CA give the CA's certificate with --tls-ca FILE)"
+	case strings.Contains(err.Error(), "does not look like a TLS handshake"):
+		hint = " (this port speaks plaintext: use imap:// for STARTTLS)"
+	}
+	return fmt.Errorf("imap: %s with %s: %w%s", what, ep.Addr(), err, hint)
 }
 
 func login(c *imapclient.Client, ep Endpoint, getPassword func() (string, error), trace *redactor) error {

@@ -62,7 +62,7 @@ func (s *Session) DialRaw(ctx context.Context) (_ *RawConn, err error) {
 	if ep.ImplicitTLS() {
 		tc := tls.Client(nc, tlsConfig(s.opts, ep.Host))
 		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, fmt.Errorf("imap: TLS with %s: %w", ep.Addr(), err)
+			return nil, tlsError("TLS", ep, err)
 		}
 		c.conn = tc
 	}
@@ -87,7 +87,7 @@ func (s *Session) DialRaw(ctx context.Context) (_ *RawConn, err error) {
 		}
 		tc := tls.Client(c.conn, tlsConfig(s.opts, ep.Host))
 		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, fmt.Errorf("imap: TLS with %s: %w", ep.Addr(), err)
+			return nil, tlsError("STARTTLS", ep, err)
 		}
 		c.conn = tc
 		c.r = bufio.NewReaderSize(c.conn, 16<<10)

@@ -82,20 +82,24 @@ func TestStartTLS(t *testing.T) {
 	var uerr x509.UnknownAuthorityError
 	trace.Reset()
 	_, err = Dial(ctx, endpoint(t, url, true), tlsOpts(t, "", &trace), "source")
-	if !errors.As(err, &uerr) || !strings.Contains(err.Error(), "STARTTLS") {
-		t.Errorf("STARTTLS without the CA: %v, want a certificate error", err)
+	if !errors.As(err, &uerr) || !strings.Contains(err.Error(), "STARTTLS") || !strings.Contains(err.Error(), "--tls-ca") || strings.Contains(err.Error(), "--insecure-plain") {
+		t.Errorf("STARTTLS without the CA: %v, want a certificate error that points to --tls-ca", err)
 	}
 	if strings.Contains(trace.String(), "LOGIN [redacted]") {
 		t.Errorf("LOGIN sent although the certificate was refused:\n%s", trace.String())
 	}
 	_, err = NewSession(endpoint(t, url, true), tlsOpts(t, "", nil), "target").DialRaw(ctx)
-	if !errors.As(err, &uerr) {
-		t.Errorf("DialRaw STARTTLS without the CA: %v, want a certificate error", err)
+	if !errors.As(err, &uerr) || !strings.Contains(err.Error(), "--tls-ca") {
+		t.Errorf("DialRaw STARTTLS without the CA: %v, want a certificate error that points to --tls-ca", err)
 	}
 	// imaps: the same on the TLS port.
 	_, err = Dial(ctx, endpoint(t, "imaps://alice@"+srv.TLSAddr, false), tlsOpts(t, "", nil), "source")
-	if !errors.As(err, &uerr) {
-		t.Errorf("imaps without the CA: %v, want a certificate error", err)
+	if !errors.As(err, &uerr) || !strings.Contains(err.Error(), "--tls-ca") {
+		t.Errorf("imaps without the CA: %v, want a certificate error that points to --tls-ca", err)
+	}
+	_, err = Dial(ctx, endpoint(t, "imaps://alice@"+srv.Addr, false), tlsOpts(t, "", nil), "source")
+	if err == nil || !strings.Contains(err.Error(), "use imap://") {
+		t.Errorf("imaps:// to the plaintext port: %v, want a hint at imap://", err)
 	}
 	_, err = NewSession(endpoint(t, "imaps://alice@"+srv.TLSAddr, false), tlsOpts(t, "", nil), "target").DialRaw(ctx)
 	if !errors.As(err, &uerr) {
