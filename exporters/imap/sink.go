@@ -207,7 +207,32 @@ func (s *Sink) Resolve(ctx context.Context, f importers.Folder, use imap.Mailbox
 			return s.target(cands[0].Name, cands[0].Folder), nil
 		}
 	}
-	return s.target(s.ns.Mailbox(f), f), nil
+	name := s.ns.Mailbox(f)
+	if s.lookup(name) == nil {
+		// An earlier run may have had to use the safe name (see
+		// Target.Create).
+		if alt := s.safeMailbox(f); alt != name && s.lookup(alt) != nil {
+			name = alt
+		}
+	}
+	return s.target(name, f), nil
+}
+
+// safeMailbox is the name a folder gets when the server refuses its own
+// name: '.' and '/' inside an element and a leading '~' become '_'.
+// QUIRK: Dovecot with Maildir++ storage refuses '.' in names when its
+// separator is '/', '/' when it is '.', and a leading '~' always
+// ("NO [CANNOT] Character not allowed in mailbox name").
+func (s *Sink) safeMailbox(f importers.Folder) string {
+	safe := make(importers.Folder, len(f))
+	for i, e := range f {
+		e = strings.NewReplacer(".", "_", "/", "_").Replace(e)
+		if strings.HasPrefix(e, "~") {
+			e = "_" + e[1:]
+		}
+		safe[i] = e
+	}
+	return s.ns.Mailbox(safe)
 }
 
 func (s *Sink) target(name string, f importers.Folder) *Target {

@@ -22,6 +22,7 @@ import (
 	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
 	"github.com/mailferry/mailferry/importers"
 	imapimp "github.com/mailferry/mailferry/importers/imap"
+	"github.com/mailferry/mailferry/importers/importertest"
 )
 
 func testOpts() *importers.Options {
@@ -630,5 +631,53 @@ func TestAppendTryCreate(t *testing.T) {
 	}
 	if got := fetchAll(t, c, "Gone"); len(got) != 1 {
 		t.Errorf("Gone holds %d messages, want 1", len(got))
+	}
+}
+
+// Folder names the server refuses (Dovecot/Maildir++: '.' with separator
+// '/', '/' with separator '.', a leading '~') are created under a safe
+// name, which later runs find again: a second copy uploads nothing.
+func TestRefusedFolderNames(t *testing.T) {
+	ctx := context.Background()
+	for _, cfg := range configs {
+		t.Run(cfgName(cfg), func(t *testing.T) {
+			srv := dovecottest.Start(t, cfg)
+			p, d := srv.NamespacePrefix, string(srv.Delimiter)
+			folders := map[string]string{ // source folder -> server name
+				"v1.2":                 p + "v1_2",
+				"info@example.co.jp":   p + "info@example_co_jp",
+				"~home":                p + "_home",
+				"Archive\x002019.01":   p + "Archive" + d + "2019_01",
+				"Plain":                p + "Plain",
+				"Lists\x00golang/nuts": p + "Lists" + d + "golang_nuts",
+			}
+			if d == "." {
+				folders["v1.2"] = p + "v1_2" // '.' is the delimiter: replaced at once
+				folders["info@example.co.jp"] = p + "info@example_co_jp"
+			}
+			var c importertest.Corpus
+			i := 0
+			for f := range folders {
+				i++
+				c = append(c, importertest.Item{File: f, Folder: strings.Split(f, "\x00"), Raw: message(fmt.Sprintf("refused%d@test", i), 300)})
+			}
+			for run := range 2 {
+				eng := &exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: openSink(t, userURL(srv, "bob"), nil)}
+				plan, err := eng.Copy(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tot := plan.Totals(); tot.Copied != int64(len(c)*(1-run)) || plan.Incomplete() {
+					t.Errorf("run %d: copied %d, problems %v", run+1, tot.Copied, plan.Problems)
+				}
+			}
+			s := openSink(t, userURL(srv, "bob"), nil)
+			for f, want := range folders {
+				tg, err := s.Resolve(ctx, strings.Split(f, "\x00"), "")
+				if err != nil || tg.Name() != want || !tg.Exists() {
+					t.Errorf("Resolve(%q) = %q exists %v (%v), want %q", f, tg.Name(), tg.Exists(), err, want)
+				}
+			}
+		})
 	}
 }

@@ -33,7 +33,10 @@ func (t *Target) Exists() bool { return t.exists }
 
 // Create makes the mailbox with CREATE (the server makes the parents) and
 // subscribes to it, so that mail clients show it. An existing mailbox is
-// not an error.
+// not an error. When the server refuses the name (characters it does not
+// allow, see Sink.safeMailbox), the mailbox is created under its safe
+// name, and Name returns that name from then on; a later Resolve of the
+// same folder finds it.
 func (t *Target) Create(ctx context.Context) error {
 	if t.exists {
 		return nil
@@ -43,25 +46,42 @@ func (t *Target) Create(ctx context.Context) error {
 		return err
 	}
 	defer stop()
-	if err := c.C.Create(t.name, nil).Wait(); err != nil {
+	if err := t.create(ctx, c, t.name); err != nil {
+		alt := t.s.safeMailbox(t.folder)
 		var ie *imap.Error
-		if !errors.As(err, &ie) {
-			return ctxErr(ctx, fmt.Errorf("imap: CREATE %q: %w", t.name, err))
+		if !errors.As(err, &ie) || alt == t.name {
+			return err
 		}
-		// ALREADYEXISTS, or a server that says NO without a code: it is
-		// fine if the mailbox is there now.
-		if _, lerr := t.s.mailboxes(ctx, true); lerr != nil {
-			return lerr
+		if aerr := t.create(ctx, c, alt); aerr != nil {
+			return err
 		}
-		if mi := t.s.lookup(t.name); mi == nil || mi.NoSelect {
-			return fmt.Errorf("imap: CREATE %q: %w", t.name, err)
-		}
+		t.name = alt
 	}
 	// A refused SUBSCRIBE does not stop the copy: the mail is there.
 	_ = c.C.Subscribe(t.name).Wait()
 	t.exists = true
 	if t.s.lookup(t.name) == nil {
 		t.s.list = append(t.s.list, imapimp.MailboxInfo{Name: t.name, Folder: t.folder})
+	}
+	return nil
+}
+
+// create sends CREATE; a NO is fine when the mailbox is there now
+// (ALREADYEXISTS, or a server that says NO without a code).
+func (t *Target) create(ctx context.Context, c *imapimp.Conn, name string) error {
+	err := c.C.Create(name, nil).Wait()
+	if err == nil {
+		return nil
+	}
+	var ie *imap.Error
+	if !errors.As(err, &ie) {
+		return ctxErr(ctx, fmt.Errorf("imap: CREATE %q: %w", name, err))
+	}
+	if _, lerr := t.s.mailboxes(ctx, true); lerr != nil {
+		return lerr
+	}
+	if mi := t.s.lookup(name); mi == nil || mi.NoSelect {
+		return fmt.Errorf("imap: CREATE %q: %w", name, err)
 	}
 	return nil
 }
