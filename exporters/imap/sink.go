@@ -180,7 +180,8 @@ func (s *Sink) lookup(name string) *imapimp.MailboxInfo {
 // folder with one of the usual names of that use ("Sent", "Sent Items",
 // "送信済みアイテム", see exporters.SpecialUseByName), preferring the same
 // name as f. Otherwise the folder is f in the server's naming (see
-// importers/imap.Namespace.Mailbox).
+// importers/imap.Namespace.Mailbox), or its safe name when an earlier
+// Create had to use that (see Target.Create).
 func (s *Sink) Resolve(ctx context.Context, f importers.Folder, use imap.MailboxAttr) (exporters.Target, error) {
 	l, err := s.mailboxes(ctx, false)
 	if err != nil {
