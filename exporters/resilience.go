@@ -264,3 +264,27 @@ func (e *Engine) retryKeys(ctx context.Context, fp *FolderPlan, m *importers.Mes
 	}
 	return nil, &writeError{fmt.Errorf("writing to %s: %w", fp.Target, err)}
 }
+
+// keysRetry is t.Keys, read again after a connection failure (RetryDelays).
+// fn must be idempotent (adding to a set): a retry calls it again for the
+// keys already seen.
+func (e *Engine) keysRetry(ctx context.Context, t Target, fn func(k dedupe.Key) error) error {
+	err := t.Keys(ctx, fn)
+	for i := 0; i < len(RetryDelays) && err != nil && ctx.Err() == nil; i++ {
+		var rej *RejectedError
+		if errors.As(err, &rej) {
+			return err
+		}
+		e.obs.Event(Event{Type: "warning", Target: t.Name(),
+			Reason: fmt.Sprintf("reading %s failed (%v); retry %d/%d in %s", t.Name(), err, i+1, len(RetryDelays), RetryDelays[i])})
+		tm := time.NewTimer(RetryDelays[i])
+		select {
+		case <-ctx.Done():
+			tm.Stop()
+			return err
+		case <-tm.C:
+		}
+		err = t.Keys(ctx, fn)
+	}
+	return err
+}

@@ -289,7 +289,7 @@ func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := t.Keys(ctx, func(k dedupe.Key) error { s.global.Add(k); return nil }); err != nil {
+			if err := e.keysRetry(ctx, t, func(k dedupe.Key) error { s.global.Add(k); return nil }); err != nil {
 				return nil, fmt.Errorf("reading target folder %s: %w", t.Name(), err)
 			}
 		}
@@ -307,7 +307,7 @@ func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
 		done[fp.Target] = true
 		set := s.get(fp.Target)
 		e.obs.Event(Event{Type: "inventory", Folder: fp.Target})
-		if err := fp.target.Keys(ctx, func(k dedupe.Key) error { set.Add(k); return nil }); err != nil {
+		if err := e.keysRetry(ctx, fp.target, func(k dedupe.Key) error { set.Add(k); return nil }); err != nil {
 			return nil, fmt.Errorf("reading target folder %s: %w", fp.Target, err)
 		}
 	}

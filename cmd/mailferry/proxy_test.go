@@ -68,6 +68,19 @@ func TestConnectionFaults(t *testing.T) {
 		run(t, "push", p, src, dst)
 		check(t, "push", src, "imap://alice@"+srv.Addr)
 	})
+	t.Run("push-keys", func(t *testing.T) {
+		// The target holds part of the corpus: cuts inside its key
+		// inventory (planning) and inside the check after an APPEND cut.
+		srv.ResetUser(t, "alice")
+		if code, _, stderr := runCLI(t, "copy", "--include", "^(INBOX|Sent|Archive)$", src, "imap://alice@"+srv.Addr); code != 0 {
+			t.Fatalf("partial copy: exit %d: %s", code, stderr)
+		}
+		p := dovecottest.NewProxy(t, srv.Addr)
+		midKeys := dovecottest.Fault{Name: "mid-Keys", After: `BODY[HEADER.FIELDS ("MESSAGE-ID")] {`, Bytes: 5}
+		p.Inject(midKeys, midKeys, dovecottest.CutMidAppend(3000), dovecottest.CutAfterLogin())
+		run(t, "push-keys", p, src, "imap://alice@"+p.Addr)
+		check(t, "push-keys", src, "imap://alice@"+srv.Addr)
+	})
 	t.Run("push-slow", func(t *testing.T) {
 		srv.ResetUser(t, "alice")
 		p := dovecottest.NewProxy(t, srv.Addr)

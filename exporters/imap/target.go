@@ -120,6 +120,8 @@ func (t *Target) Keys(ctx context.Context, fn func(k dedupe.Key) error) error {
 	var missing []imap.UID
 	var fnErr error
 	cmd := c.C.Fetch(all, fo)
+	var readErr error
+msgs:
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 		var uid imap.UID
 		var hdr map[string][]string
@@ -129,7 +131,14 @@ func (t *Target) Keys(ctx context.Context, fn func(k dedupe.Key) error) error {
 				uid = it.UID
 			case imapclient.FetchItemDataBodySection:
 				if it.Literal != nil {
-					b, _ := io.ReadAll(io.LimitReader(it.Literal, 64<<10))
+					b, err := io.ReadAll(io.LimitReader(it.Literal, 64<<10))
+					if err == nil && int64(len(b)) < min(it.Literal.Size(), 64<<10) {
+						err = io.ErrUnexpectedEOF
+					}
+					if err != nil {
+						readErr = err
+						break msgs
+					}
 					hdr = imapimp.ParseHeader(b)
 				}
 			}
@@ -142,6 +151,12 @@ func (t *Target) Keys(ctx context.Context, fn func(k dedupe.Key) error) error {
 		} else {
 			missing = append(missing, uid)
 		}
+	}
+	if readErr != nil {
+		// The connection broke inside a literal: do not touch the command
+		// again (see importers/imap abandon), drop the connection.
+		t.s.sess.Drop()
+		return ctxErr(ctx, fmt.Errorf("imap: UID FETCH in %q: %w", t.name, readErr))
 	}
 	if err := cmd.Close(); err != nil {
 		return ctxErr(ctx, fmt.Errorf("imap: UID FETCH in %q: %w", t.name, err))

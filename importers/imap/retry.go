@@ -46,3 +46,15 @@ func (s *Source) retry(ctx context.Context, op func() error) error {
 	}
 	return err
 }
+
+// abandon closes c after a literal could not be read to its end (the
+// connection broke, a spool file could not be written), without touching
+// the FETCH command again.
+//
+// QUIRK: go-imap v2 (beta.8) lets its reader goroutine go on as soon as a
+// literal reader returns an error; reading the literal again, as
+// FetchMessageData.Next and FetchCommand.Close do to discard it, then
+// races with that goroutine on the connection's buffer (go test -race,
+// TestConnectionFaults). The reader goroutine ends on its own once the
+// connection is closed: the FETCH channels are buffered.
+func abandon(c *Conn) { c.C.Close() }

@@ -325,6 +325,7 @@ func fetchMeta(c *Conn, uids []uint32) ([]*meta, error) {
 	cmd := c.C.Fetch(UIDSet(uids), fo)
 	got := make(map[uint32]*meta, len(uids))
 	var readErr error
+msgs:
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 		m := &meta{}
 		for item := msg.Next(); item != nil; item = msg.Next() {
@@ -340,8 +341,13 @@ func fetchMeta(c *Conn, uids []uint32) ([]*meta, error) {
 			case imapclient.FetchItemDataBodySection:
 				if it.Literal != nil {
 					b, err := io.ReadAll(io.LimitReader(it.Literal, maxHeaderFetch))
-					if err != nil && readErr == nil {
+					if err == nil && int64(len(b)) < min(it.Literal.Size(), maxHeaderFetch) {
+						err = io.ErrUnexpectedEOF // the connection broke inside the literal
+					}
+					if err != nil {
+						// Not a step further with this command (abandon).
 						readErr = err
+						break msgs
 					}
 					m.header = ParseHeader(b)
 				}
@@ -351,11 +357,12 @@ func fetchMeta(c *Conn, uids []uint32) ([]*meta, error) {
 			got[m.uid] = m
 		}
 	}
+	if readErr != nil {
+		abandon(c)
+		return nil, readErr
+	}
 	if err := cmd.Close(); err != nil {
 		return nil, err
-	}
-	if readErr != nil {
-		return nil, readErr
 	}
 	out := make([]*meta, 0, len(got))
 	for _, u := range uids {
@@ -390,9 +397,17 @@ func (s *Source) fetchBodies(c *Conn, metas []*meta) error {
 					continue
 				}
 				b, err := importers.Spool(it.Literal, importers.DefaultSpoolMem, s.opts.SpoolDir)
+				if err == nil && b.Len() != it.Literal.Size() {
+					// QUIRK: go-imap reports a literal cut short by the
+					// connection as io.EOF, not io.ErrUnexpectedEOF.
+					b.Release()
+					err = fmt.Errorf("body of UID %d: %w after %d of %d bytes", uid, io.ErrUnexpectedEOF, b.Len(), it.Literal.Size())
+				}
 				if err != nil {
 					spoolErr = err
-					continue
+					abandon(c)
+					releaseAll(metas)
+					return err
 				}
 				body = b
 			}
