@@ -288,3 +288,41 @@ func (e *Engine) keysRetry(ctx context.Context, t Target, fn func(k dedupe.Key) 
 	}
 	return err
 }
+
+// Sweeper is a Target that can remove byte-identical duplicates which
+// arrived in the folder after the engine first keyed it: a copy killed
+// while the server was still storing its last write leaves that write to
+// be committed late, possibly after the next run keyed the folder, which
+// then stores the same messages again. The oldest copy is kept; messages
+// that were there before the run are never touched.
+type Sweeper interface {
+	SweepDuplicates(ctx context.Context) (removed int, err error)
+}
+
+// sweep runs each written target's SweepDuplicates after the copy pass
+// (not with ScopeOff: duplicates were asked for).
+func (e *Engine) sweep(ctx context.Context, plan *Plan) {
+	if e.Opts.scope() == ScopeOff {
+		return
+	}
+	done := map[string]bool{}
+	for _, fp := range plan.Folders {
+		if fp.Copied == 0 || done[fp.Target] {
+			continue
+		}
+		done[fp.Target] = true
+		sw, ok := fp.target.(Sweeper)
+		if !ok {
+			continue
+		}
+		n, err := sw.SweepDuplicates(ctx)
+		switch {
+		case err != nil:
+			e.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Target: fp.Target,
+				Reason: fmt.Sprintf("checking %s for duplicates left by an interrupted earlier run: %v", fp.Target, err)})
+		case n > 0:
+			e.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Target: fp.Target,
+				Reason: fmt.Sprintf("removed %d duplicate(s) from %s: an interrupted earlier run's last write was stored by the server after this run had read the folder", n, fp.Target)})
+		}
+	}
+}

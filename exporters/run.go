@@ -549,6 +549,7 @@ func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
 			return plan, err
 		}
 	}
+	e.sweep(ctx, plan) // resilience.go
 	plan.Elapsed = time.Since(start)
 	return plan, nil
 }

@@ -21,6 +21,9 @@ type Target struct {
 	name   string
 	folder importers.Folder
 	exists bool
+	// sweepFrom is the first UID that was not there when the folder was
+	// first keyed (1 when this run created it); 0: never keyed (sweep.go).
+	sweepFrom imap.UID
 }
 
 var _ exporters.Target = (*Target)(nil)
@@ -60,6 +63,7 @@ func (t *Target) Create(ctx context.Context) error {
 	// A refused SUBSCRIBE does not stop the copy: the mail is there.
 	_ = c.C.Subscribe(t.name).Wait()
 	t.exists = true
+	t.sweepFrom = 1
 	if t.s.lookup(t.name) == nil {
 		t.s.list = append(t.s.list, imapimp.MailboxInfo{Name: t.name, Folder: t.folder})
 	}
@@ -108,6 +112,9 @@ func (t *Target) Keys(ctx context.Context, fn func(k dedupe.Key) error) error {
 	sel, err := c.Reselect(t.name, true)
 	if err != nil {
 		return ctxErr(ctx, fmt.Errorf("imap: EXAMINE %q: %w", t.name, err))
+	}
+	if t.sweepFrom == 0 {
+		t.sweepFrom = imap.UID(max(sel.UIDNext, 1))
 	}
 	if sel.NumMessages == 0 {
 		return nil
