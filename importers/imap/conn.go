@@ -350,6 +350,11 @@ func (s *Session) Options() *importers.Options { return s.opts }
 
 // Conn returns the live connection, dialing (again) when there is none.
 func (s *Session) Conn(ctx context.Context) (*Conn, error) {
+	// A canceled ctx must fail the operation even when the command would
+	// finish before Watch closes the connection.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if s.conn != nil && s.conn.Alive() {
 		return s.conn, nil
 	}

@@ -2,11 +2,14 @@ package imap
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/mailferry/mailferry/importers"
 )
 
 // RetryDelays are the waits before each new attempt of a read that failed
@@ -22,10 +25,24 @@ func retryable(ctx context.Context, err error) bool {
 		return false
 	}
 	var ie *imap.Error
-	if errors.As(err, &ie) || errors.Is(err, ErrLogin) {
+	if errors.As(err, &ie) || errors.Is(err, ErrLogin) || errors.Is(err, importers.ErrUsage) {
 		return false
 	}
-	return !strings.Contains(err.Error(), "UIDVALIDITY changed")
+	// Certificates and the TLS policy do not change by trying again.
+	var cve *tls.CertificateVerificationError
+	var uae x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var cie x509.CertificateInvalidError
+	if errors.As(err, &cve) || errors.As(err, &uae) || errors.As(err, &he) || errors.As(err, &cie) {
+		return false
+	}
+	msg := err.Error()
+	for _, permanent := range []string{"UIDVALIDITY changed", "no password", "STARTTLS", "plaintext"} {
+		if strings.Contains(msg, permanent) {
+			return false
+		}
+	}
+	return true
 }
 
 // retry runs op, and again on a new connection after a connection
