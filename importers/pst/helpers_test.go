@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/textproto"
@@ -28,15 +30,22 @@ var (
 func samplePath(t testing.TB, name string) string {
 	t.Helper()
 	sampleOnce.Do(func() {
-		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/mooijtech/go-pst/v6").Output()
+		// go mod download fetches the module on a fresh machine (go list
+		// -m would report no directory) and prints where it is.
+		out, err := exec.Command("go", "mod", "download", "-json", "github.com/mooijtech/go-pst/v6").Output()
 		if err != nil {
 			sampleErr = err
 			return
 		}
-		sampleDir = filepath.Join(strings.TrimSpace(string(out)), "data")
+		var mod struct{ Dir, Error string }
+		if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
+			sampleErr = fmt.Errorf("go mod download: %v %s", err, mod.Error)
+			return
+		}
+		sampleDir = filepath.Join(mod.Dir, "data")
 	})
 	if sampleErr != nil {
-		t.Fatalf("locating go-pst's sample files (go list -m github.com/mooijtech/go-pst/v6): %v", sampleErr)
+		t.Fatalf("locating go-pst's sample files (go mod download github.com/mooijtech/go-pst/v6): %v", sampleErr)
 	}
 	p := filepath.Join(sampleDir, name)
 	if _, err := os.Stat(p); err != nil {
