@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -13,9 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/mailferry/mailferry/importers/maildir"
 )
 
 // RawConn is a logged-in IMAP connection driven without go-imap, for the
@@ -475,34 +474,4 @@ func (c *RawConn) Append(ctx context.Context, mailbox string, msgs []RawMessage)
 
 // EncodeMailbox encodes a UTF-8 mailbox name in modified UTF-7 (RFC 3501
 // section 5.1.3), as it goes on the wire.
-func EncodeMailbox(s string) string {
-	var b strings.Builder
-	var run []rune
-	flush := func() {
-		if len(run) == 0 {
-			return
-		}
-		u := utf16.Encode(run)
-		buf := make([]byte, 0, 2*len(u))
-		for _, x := range u {
-			buf = append(buf, byte(x>>8), byte(x))
-		}
-		enc := base64.RawStdEncoding.EncodeToString(buf)
-		b.WriteString("&" + strings.ReplaceAll(enc, "/", ",") + "-")
-		run = run[:0]
-	}
-	for _, r := range s {
-		if r >= 0x20 && r <= 0x7e {
-			flush()
-			if r == '&' {
-				b.WriteString("&-")
-			} else {
-				b.WriteRune(r)
-			}
-			continue
-		}
-		run = append(run, r)
-	}
-	flush()
-	return b.String()
-}
+func EncodeMailbox(s string) string { return maildir.EncodeMUTF7(s) }
