@@ -427,3 +427,44 @@ func TestIMAPToIMAP(t *testing.T) {
 		t.Errorf("second copy: exit %d, copied %d, want 0", code, totalOf(t, sum, "copied"))
 	}
 }
+
+// TestQuotaFreedRerunCompletes: another writer filled the box; the copy
+// stops cleanly with exit 4 when the server says OVERQUOTA; once space is
+// freed, the next run completes with every message exactly once.
+func TestQuotaFreedRerunCompletes(t *testing.T) {
+	srv := dovecottest.Start(t, nil)
+	t.Setenv("MAILFERRY_PASSWORD", dovecottest.Password)
+	dir := t.TempDir()
+	o := importertest.GenOptions{Count: 40, Seed: 8, AvgSize: 8 << 10, Folders: []importers.Folder{{"INBOX"}, {"Archive"}}}
+	writeWithEngine(t, context.Background(), "maildir:"+dir, o)
+
+	c := srv.Dial(t, "small")
+	filler := []byte("Message-ID: <filler@test>\r\nSubject: filler\r\n\r\n" + strings.Repeat("f", 760<<10) + "\r\n")
+	cmd := c.Append("INBOX", int64(len(filler)), nil)
+	cmd.Write(filler)
+	cmd.Close()
+	if _, err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	small := "imap://small@" + srv.Addr
+	if code, _ := copyJSON(t, "--ignore-quota", "maildir:"+dir, small); code != exitQuota {
+		t.Fatalf("copy into a box another writer filled: exit %d, want %d", code, exitQuota)
+	}
+	// Free the space: the filler goes.
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	var all imap.SeqSet
+	all.AddNum(1)
+	if err := c.Store(all, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Expunge().Close(); err != nil {
+		t.Fatal(err)
+	}
+	if code, sum := copyJSON(t, "maildir:"+dir, small); code != exitOK {
+		t.Fatalf("re-run after freeing space: exit %d, %v", code, sum)
+	}
+	compareStored(t, "after the re-run", serverHolds(t, srv, "small"),
+		genExpected(o, nil, sameFolder, nil, func(m *importers.Message) string { return flagNames(m.Flags) }))
+}
