@@ -147,6 +147,7 @@ func Of(r io.Reader) (Key, Kind, error) {
 		cur, curVal = "", nil
 	}
 	truncated := false
+	var stray []byte // header lines that are not fields
 	for {
 		line, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
@@ -170,6 +171,13 @@ func Of(r io.Reader) (Key, Kind, error) {
 				flush()
 				cur = strings.ToLower(string(bytes.TrimSpace(trim[:c])))
 				curVal = append([]byte(nil), bytes.TrimSpace(trim[c+1:])...)
+			} else if len(stray) < MaxHeaderBytes {
+				// Not a field: a message without a header (or a broken
+				// one). Its text must count, or every such message
+				// without Date/From/To/Subject would get one key.
+				flush()
+				stray = append(stray, trim...)
+				stray = append(stray, '\n')
 			}
 		}
 		if err == io.EOF {
@@ -195,6 +203,10 @@ func Of(r io.Reader) (Key, Kind, error) {
 		h.Write([]byte{0})
 		h.Write([]byte(collapseSpace(fields[f])))
 		h.Write([]byte{0})
+	}
+	if len(stray) > 0 {
+		h.Write([]byte("stray\x00"))
+		h.Write(stray)
 	}
 	if err := hashBody(h, br); err != nil {
 		return Key{}, 0, err

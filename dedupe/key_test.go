@@ -102,3 +102,22 @@ func FuzzOf(f *testing.F) {
 		_ = k2
 	})
 }
+
+// Messages without a header (no blank line, no fields) differ by their
+// text, not all one key; nor do they collide with an empty message.
+func TestHeaderlessMessagesDiffer(t *testing.T) {
+	keys := map[Key]string{}
+	for _, m := range []string{"", "just a body line\n", "another body line\n", "just a body line\r\n"} {
+		k, kind, err := Of(strings.NewReader(m))
+		if err != nil || kind != ByContent {
+			t.Fatalf("Of(%q) = %v, %v", m, kind, err)
+		}
+		if prev, ok := keys[k]; ok && !(prev == "just a body line\n" && m == "just a body line\r\n") {
+			t.Errorf("%q and %q have the same key", prev, m)
+		}
+		keys[k] = m
+	}
+	if len(keys) != 3 {
+		t.Errorf("%d distinct keys, want 3 (LF and CRLF forms alike)", len(keys))
+	}
+}

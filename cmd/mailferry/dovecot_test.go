@@ -468,3 +468,70 @@ func TestQuotaFreedRerunCompletes(t *testing.T) {
 	compareStored(t, "after the re-run", serverHolds(t, srv, "small"),
 		genExpected(o, nil, sameFolder, nil, func(m *importers.Message) string { return flagNames(m.Flags) }))
 }
+
+// TestBadInputToDovecot: awkward messages (empty file, 8-bit header, broken
+// MIME, broken encoded words, a 2 MiB single line without a newline, bare
+// CR) are either stored byte for byte (CRLF aside) or reported by name;
+// the run goes on and the exit code says which.
+func TestBadInputToDovecot(t *testing.T) {
+	srv := dovecottest.Start(t, nil)
+	t.Setenv("MAILFERRY_PASSWORD", dovecottest.Password)
+	dir := t.TempDir()
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		os.MkdirAll(filepath.Join(dir, sub), 0o700)
+	}
+	msgs := map[string]string{
+		"1.empty:2,S":   "",
+		"2.8bit:2,S":    "Message-ID: <8bit@test>\nSubject: 日本語の件名 raw UTF-8\nFrom: 山田 <yamada@example.jp>\n\nbody\n",
+		"3.mime:2,S":    "Message-ID: <mime@test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"nope\"\n\n--other\nno closing boundary\n",
+		"4.words:2,S":   "Message-ID: <words@test>\nSubject: =?ISO-2022-JP?B?broken====?= =?x?Q?=ZZ?=\n\nbody\n",
+		"5.oneline:2,S": "Message-ID: <oneline@test>\nSubject: long\n\n" + strings.Repeat("x", 2<<20),
+		"6.cr:2,S":      "Message-ID: <cr@test>\nSubject: bare\rCR\n\nline\rwith CR\n",
+		"7.noheader:2,": "just a body line without any header\n",
+	}
+	for name, body := range msgs {
+		if err := os.WriteFile(filepath.Join(dir, "cur", name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := runCLI(t, "copy", "--json", "maildir:"+dir, "imap://alice@"+srv.Addr)
+	if code != exitOK && code != exitIncomplete {
+		t.Fatalf("exit %d\n%s\n%s", code, tail(stdout, 2000), stderr)
+	}
+	var problems []map[string]any
+	for _, line := range strings.Split(stdout, "\n") {
+		var ev map[string]any
+		if json.Unmarshal([]byte(line), &ev) == nil && ev["type"] == "summary" {
+			if ps, ok := ev["problems"].([]any); ok {
+				for _, p := range ps {
+					problems = append(problems, p.(map[string]any))
+				}
+			}
+		}
+	}
+	if (code == exitIncomplete) != (len(problems) > 0) {
+		t.Errorf("exit %d with %d problems listed", code, len(problems))
+	}
+	reported := map[string]bool{}
+	for _, p := range problems {
+		for name := range msgs {
+			if strings.Contains(fmt.Sprint(p["ref"], p["reason"]), name) {
+				reported[name] = true
+			}
+		}
+	}
+	onServer := map[string]bool{}
+	for _, s := range serverHolds(t, srv, "alice") {
+		onServer[s.hash] = true
+	}
+	for name, body := range msgs {
+		stored := onServer[crlfHash([]byte(body))]
+		if !stored && !reported[name] {
+			t.Errorf("%s: neither on the server byte for byte nor reported by name (problems %v)", name, problems)
+		}
+		if stored && reported[name] {
+			t.Errorf("%s: stored and reported", name)
+		}
+	}
+	t.Logf("reported: %v", reported)
+}
