@@ -125,31 +125,42 @@ func newPlanCommand(g *globalOptions, isCopy bool) *cobra.Command {
 	return cmd
 }
 
+// openStores opens the source and the target of plan, copy and verify,
+// and returns the target's options too (verify opens it as a source).
+func (o *copyOptions) openStores(ctx context.Context, g *globalOptions, srcSpec, dstSpec string) (importers.Source, exporters.Sink, *importers.Options, error) {
+	sopts, err := g.storeOptions("source")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sopts.KeepDeleted = o.keepDeleted
+	sopts.AllAccounts = o.allAccounts
+	topts, err := g.storeOptions("target")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	src, err := importers.Open(ctx, srcSpec, sopts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sink, err := exporters.Open(ctx, dstSpec, topts)
+	if err != nil {
+		src.Close()
+		return nil, nil, nil, err
+	}
+	return src, sink, topts, nil
+}
+
 // runCopy is plan and copy; integration tests call it directly.
 func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dstSpec string, isCopy bool) error {
 	eo, err := o.engineOptions()
 	if err != nil {
 		return err
 	}
-	sopts, err := g.storeOptions("source")
-	if err != nil {
-		return err
-	}
-	sopts.KeepDeleted = o.keepDeleted
-	sopts.AllAccounts = o.allAccounts
-	topts, err := g.storeOptions("target")
-	if err != nil {
-		return err
-	}
-	src, err := importers.Open(ctx, srcSpec, sopts)
+	src, sink, _, err := o.openStores(ctx, g, srcSpec, dstSpec)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	sink, err := exporters.Open(ctx, dstSpec, topts)
-	if err != nil {
-		return err
-	}
 	defer sink.Close()
 	out := g.newReporter(isCopy && !o.dryRun)
 	eo.Observer = out

@@ -48,25 +48,11 @@ func runVerify(ctx context.Context, g *globalOptions, o *copyOptions, content bo
 	if err != nil {
 		return err
 	}
-	sopts, err := g.storeOptions("source")
-	if err != nil {
-		return err
-	}
-	sopts.KeepDeleted = o.keepDeleted
-	sopts.AllAccounts = o.allAccounts
-	topts, err := g.storeOptions("target")
-	if err != nil {
-		return err
-	}
-	src, err := importers.Open(ctx, srcSpec, sopts)
+	src, sink, topts, err := o.openStores(ctx, g, srcSpec, dstSpec)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	sink, err := exporters.Open(ctx, dstSpec, topts)
-	if err != nil {
-		return err
-	}
 	defer sink.Close()
 	v := &exporters.Verifier{Src: src, Sink: sink, Opts: eo, Content: content}
 	if content {
