@@ -33,23 +33,12 @@ import (
 // small ones so that CI stays quick.
 const integrationCount = 3000
 
-// stored is what a test knows about one message.
-type stored struct {
-	folder string // logical folder, "INBOX" for the inbox
-	hash   string // sha256 of the CRLF form
-	flags  string // importertest.FlagSet
-	date   int64  // unix seconds of the internal date
-}
+// stored is what a test knows about one message (HasID is not compared).
+type stored = importertest.Digest
 
-func (s stored) String() string {
-	return fmt.Sprintf("%s %s [%s] %s", s.folder, s.hash[:12], s.flags, time.Unix(s.date, 0).UTC().Format(time.RFC3339))
-}
-
-func folderName(f importers.Folder) string {
-	if f.IsInbox() {
-		return "INBOX"
-	}
-	return strings.Join(f, "/")
+// describe is how messages are compared and reported.
+func describe(s stored) string {
+	return fmt.Sprintf("%s %s [%s] %s", s.Folder, s.Hash[:12], s.Flags, time.Unix(s.Date, 0).UTC().Format(time.RFC3339))
 }
 
 func crlfHash(b []byte) string {
@@ -57,56 +46,24 @@ func crlfHash(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-func flagNames(fs []imap.Flag) string { return importertest.FlagSet(fs) }
-
 // serverHolds reads every message of user's account through the IMAP
 // importer and returns them sorted.
 func serverHolds(t *testing.T, srv *dovecottest.Server, user string) []stored {
 	t.Helper()
-	ctx := context.Background()
-	src, err := imapimp.Open(ctx, "imap://"+user+"@"+srv.Addr, &importers.Options{
+	src, err := imapimp.Open(context.Background(), "imap://"+user+"@"+srv.Addr, &importers.Options{
 		Password: func(string, string) (string, error) { return dovecottest.Password, nil },
 	})
 	if err != nil {
 		t.Fatalf("open server as source: %v", err)
 	}
 	defer src.Close()
-	fis, err := src.Folders(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []stored
-	for _, fi := range fis {
-		if fi.NoSelect {
-			continue
-		}
-		err := src.Walk(ctx, fi.Folder, nil, func(m *importers.Message, rerr error) error {
-			if rerr != nil {
-				return rerr
-			}
-			rc, err := m.Body.Open()
-			if err != nil {
-				return err
-			}
-			h := sha256.New()
-			_, err = io.Copy(h, rc)
-			rc.Close()
-			if err != nil {
-				return err
-			}
-			out = append(out, stored{folderName(fi.Folder), hex.EncodeToString(h.Sum(nil)), flagNames(m.Flags), m.InternalDate.Unix()})
-			return nil
-		})
-		if err != nil {
-			t.Fatalf("walk %s on the server: %v", fi.Folder, err)
-		}
-	}
+	out := importertest.Digests(t, src)
 	sortStored(out)
 	return out
 }
 
 func sortStored(s []stored) {
-	sort.Slice(s, func(i, j int) bool { return s[i].String() < s[j].String() })
+	sort.Slice(s, func(i, j int) bool { return describe(s[i]) < describe(s[j]) })
 }
 
 // compareStored fails the test with the first differences.
@@ -117,11 +74,11 @@ func compareStored(t *testing.T, what string, got, want []stored) {
 	}
 	gm := map[string]int{}
 	for _, s := range got {
-		gm[s.String()]++
+		gm[describe(s)]++
 	}
 	wm := map[string]int{}
 	for _, s := range want {
-		wm[s.String()]++
+		wm[describe(s)]++
 	}
 	n := 0
 	for k, c := range wm {
@@ -171,13 +128,11 @@ func genExpected(o importertest.GenOptions, keep func(i int) bool, mapFolder fun
 		if extra != nil {
 			raw = append(extra(i), raw...)
 		}
-		out = append(out, stored{mapFolder(folders[i%len(folders)]), crlfHash(raw), flagsOf(m), m.InternalDate.Unix()})
+		out = append(out, stored{Folder: mapFolder(folders[i%len(folders)]), Hash: crlfHash(raw), Flags: flagsOf(m), Date: m.InternalDate.Unix()})
 	}
 	sortStored(out)
 	return out
 }
-
-func sameFolder(f importers.Folder) string { return folderName(f) }
 
 // copyJSON runs copy with --json and returns the exit code and the final
 // summary event's totals.
@@ -226,7 +181,7 @@ func TestCopyLocalStoresIntoDovecot(t *testing.T) {
 	url := "imap://alice@" + srv.Addr
 	ctx := context.Background()
 
-	keepFlags := func(m *importers.Message) string { return flagNames(m.Flags) }
+	keepFlags := func(m *importers.Message) string { return importertest.FlagSet(m.Flags) }
 	noFlags := func(*importers.Message) string { return "" }
 
 	stores := []struct {
@@ -239,7 +194,7 @@ func TestCopyLocalStoresIntoDovecot(t *testing.T) {
 			if err := importertest.WriteThunderbird(lf, o, tbExpunged); err != nil {
 				t.Fatal(err)
 			}
-			want := genExpected(o, func(i int) bool { return !tbExpunged(i) }, sameFolder,
+			want := genExpected(o, func(i int) bool { return !tbExpunged(i) }, importertest.FolderName,
 				func(i int) []byte {
 					return importertest.MozillaHeader(importertest.GenMessage(o, i).Flags, tbExpunged(i))
 				}, keepFlags)
@@ -249,14 +204,14 @@ func TestCopyLocalStoresIntoDovecot(t *testing.T) {
 			o := genOptions(nil)
 			md := filepath.Join(dir, "Maildir")
 			writeWithEngine(t, ctx, "maildir:"+md, o)
-			return "maildir:" + md, genExpected(o, nil, sameFolder, nil, keepFlags)
+			return "maildir:" + md, genExpected(o, nil, importertest.FolderName, nil, keepFlags)
 		}},
 		{"mbox file", func(t *testing.T, dir string) (string, []stored) {
 			o := genOptions([]importers.Folder{{"INBOX"}})
 			writeWithEngine(t, ctx, "mbox:"+dir, o)
 			// The mbox exporter names the inbox "Inbox"; an mbox file does
 			// not keep flags.
-			return "mbox:" + filepath.Join(dir, "Inbox"), genExpected(o, nil, sameFolder, nil, noFlags)
+			return "mbox:" + filepath.Join(dir, "Inbox"), genExpected(o, nil, importertest.FolderName, nil, noFlags)
 		}},
 	}
 	for _, st := range stores {
@@ -335,8 +290,8 @@ func TestCopyIntoPrefixedNamespace(t *testing.T) {
 	if code, sum := copyJSON(t, "maildir:"+dir, url); code != exitOK || totalOf(t, sum, "copied") != 210 {
 		t.Fatalf("copy: exit %d, %v", code, sum)
 	}
-	compareStored(t, "INBOX. server", serverHolds(t, srv, "bob"), genExpected(o, nil, sameFolder, nil,
-		func(m *importers.Message) string { return flagNames(m.Flags) }))
+	compareStored(t, "INBOX. server", serverHolds(t, srv, "bob"), genExpected(o, nil, importertest.FolderName, nil,
+		func(m *importers.Message) string { return importertest.FlagSet(m.Flags) }))
 
 	c := srv.Dial(t, "bob")
 	l, err := c.List("", "*", nil).Collect()
@@ -393,12 +348,12 @@ func TestOverQuotaMidRun(t *testing.T) {
 		t.Errorf("server holds %d messages, the summary says %d copied", len(got), totalOf(t, sum, "copied"))
 	}
 	want := map[string]bool{}
-	for _, s := range genExpected(o, nil, sameFolder, nil, func(m *importers.Message) string { return flagNames(m.Flags) }) {
-		want[s.String()] = true
+	for _, s := range genExpected(o, nil, importertest.FolderName, nil, func(m *importers.Message) string { return importertest.FlagSet(m.Flags) }) {
+		want[describe(s)] = true
 	}
 	for _, s := range got {
-		if !want[s.String()] {
-			t.Errorf("server holds a message that is not one of the source's (partial?): %s", s)
+		if !want[describe(s)] {
+			t.Errorf("server holds a message that is not one of the source's (partial?): %s", describe(s))
 		}
 	}
 }
@@ -466,7 +421,7 @@ func TestQuotaFreedRerunCompletes(t *testing.T) {
 		t.Fatalf("re-run after freeing space: exit %d, %v", code, sum)
 	}
 	compareStored(t, "after the re-run", serverHolds(t, srv, "small"),
-		genExpected(o, nil, sameFolder, nil, func(m *importers.Message) string { return flagNames(m.Flags) }))
+		genExpected(o, nil, importertest.FolderName, nil, func(m *importers.Message) string { return importertest.FlagSet(m.Flags) }))
 }
 
 // TestBadInputToDovecot: awkward messages (empty file, 8-bit header, broken
@@ -522,7 +477,7 @@ func TestBadInputToDovecot(t *testing.T) {
 	}
 	onServer := map[string]bool{}
 	for _, s := range serverHolds(t, srv, "alice") {
-		onServer[s.hash] = true
+		onServer[s.Hash] = true
 	}
 	for name, body := range msgs {
 		stored := onServer[crlfHash([]byte(body))]

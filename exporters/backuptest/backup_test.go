@@ -6,8 +6,6 @@ package backuptest
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -21,11 +19,9 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/mailferry/mailferry/dedupe"
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
 	"github.com/mailferry/mailferry/importers"
-	imapimp "github.com/mailferry/mailferry/importers/imap"
 	"github.com/mailferry/mailferry/importers/importertest"
 )
 
@@ -36,27 +32,14 @@ const backupCount = 3000
 var formats = []string{"maildir", "mbox", "eml"}
 
 // stored is what a test knows about one message.
-type stored struct {
-	folder string // logical folder, "INBOX" for the inbox
-	hash   string // sha256 of the bytes
-	flags  string
-	date   int64 // unix seconds of the internal date
-	hasID  bool  // has a Message-ID (keyed without its body)
-}
+type stored = importertest.Digest
 
-func (s stored) key(flags bool) string {
+func key(s stored, flags bool) string {
 	f := ""
 	if flags {
-		f = s.flags
+		f = s.Flags
 	}
-	return fmt.Sprintf("%s %s [%s] %s", s.folder, s.hash, f, time.Unix(s.date, 0).UTC().Format(time.RFC3339))
-}
-
-func folderName(f importers.Folder) string {
-	if f.IsInbox() {
-		return "INBOX"
-	}
-	return strings.Join(f, "/")
+	return fmt.Sprintf("%s %s [%s] %s", s.Folder, s.Hash, f, time.Unix(s.Date, 0).UTC().Format(time.RFC3339))
 }
 
 func password(string, string) (string, error) { return dovecottest.Password, nil }
@@ -81,44 +64,6 @@ func seed(t testing.TB, srv *dovecottest.Server, user string, o importertest.Gen
 	}
 }
 
-// readAll reads every message of src.
-func readAll(t testing.TB, src importers.Source) []stored {
-	t.Helper()
-	ctx := context.Background()
-	fis, err := src.Folders(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []stored
-	for _, fi := range fis {
-		if fi.NoSelect {
-			continue
-		}
-		err := src.Walk(ctx, fi.Folder, nil, func(m *importers.Message, rerr error) error {
-			if rerr != nil {
-				return rerr
-			}
-			rc, err := m.Body.Open()
-			if err != nil {
-				return err
-			}
-			b, err := io.ReadAll(rc)
-			rc.Close()
-			if err != nil {
-				return err
-			}
-			h := sha256.Sum256(b)
-			_, hasID := dedupe.FromHeader(imapimp.ParseHeader(b))
-			out = append(out, stored{folderName(fi.Folder), hex.EncodeToString(h[:]), importertest.FlagSet(m.Flags), m.InternalDate.Unix(), hasID})
-			return nil
-		})
-		if err != nil {
-			t.Fatalf("walk %s: %v", fi.Folder, err)
-		}
-	}
-	return out
-}
-
 func serverHolds(t testing.TB, srv *dovecottest.Server, user string) []stored {
 	t.Helper()
 	src, err := openIMAP(context.Background(), "imap://"+user+"@"+srv.Addr, &importers.Options{Password: password})
@@ -126,7 +71,7 @@ func serverHolds(t testing.TB, srv *dovecottest.Server, user string) []stored {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	return readAll(t, src)
+	return importertest.Digests(t, src)
 }
 
 func localHolds(t testing.TB, format, dir string) []stored {
@@ -136,7 +81,7 @@ func localHolds(t testing.TB, format, dir string) []stored {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	return readAll(t, src)
+	return importertest.Digests(t, src)
 }
 
 // compare fails the test with the first differences between the
@@ -145,10 +90,10 @@ func compare(t testing.TB, what string, got, want []stored, flags bool) {
 	t.Helper()
 	count := map[string]int{}
 	for _, s := range want {
-		count[s.key(flags)]++
+		count[key(s, flags)]++
 	}
 	for _, s := range got {
-		count[s.key(flags)]--
+		count[key(s, flags)]--
 	}
 	var diffs []string
 	for k, n := range count {
@@ -320,7 +265,7 @@ func appendMsg(t testing.TB, c *imapclient.Client, mailbox, raw string, flags []
 
 func noID(s []stored, folders ...string) (n int) {
 	for _, m := range s {
-		if m.hasID {
+		if m.HasID {
 			continue
 		}
 		if len(folders) == 0 {
@@ -328,7 +273,7 @@ func noID(s []stored, folders ...string) (n int) {
 			continue
 		}
 		for _, f := range folders {
-			if m.folder == f {
+			if m.Folder == f {
 				n++
 			}
 		}
@@ -351,7 +296,7 @@ func TestBackupDovecot(t *testing.T) {
 	}
 	folders := map[string]bool{}
 	for _, s := range want {
-		folders[s.folder] = true
+		folders[s.Folder] = true
 	}
 	for _, f := range []string{"INBOX", "仕事/重要", "Archive/2019", "Customers/Acme"} {
 		if !folders[f] {
