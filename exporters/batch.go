@@ -42,15 +42,11 @@ type flight struct {
 // load reads m as the target stores it (CRLF converted when needed); the
 // result must be wire bytes long.
 func (e *Engine) load(m *importers.Message, wire int64) (BatchItem, error) {
-	rc, err := m.Body.Open()
+	r, err := e.openWire(m)
 	if err != nil {
-		return BatchItem{}, &importers.MessageError{Ref: m.Ref, Folder: m.Folder, Err: err}
+		return BatchItem{}, err
 	}
-	defer rc.Close()
-	var r io.Reader = rc
-	if e.caps.CRLF && !m.CRLF {
-		r = importers.CRLFReader(rc)
-	}
+	defer r.Close()
 	buf := make([]byte, wire)
 	if _, err := io.ReadFull(r, buf); err != nil {
 		return BatchItem{}, &importers.MessageError{Ref: m.Ref, Folder: m.Folder,

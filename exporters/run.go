@@ -650,16 +650,28 @@ type writeError struct{ err error }
 func (w *writeError) Error() string { return w.err.Error() }
 func (w *writeError) Unwrap() error { return w.err }
 
-func (e *Engine) appendOne(ctx context.Context, fp *FolderPlan, m *importers.Message, wire int64) error {
+// openWire opens m's body as the target stores it: converted to CRLF when
+// the target wants CRLF and the source does not have it.
+func (e *Engine) openWire(m *importers.Message) (io.ReadCloser, error) {
 	rc, err := m.Body.Open()
 	if err != nil {
-		return &importers.MessageError{Ref: m.Ref, Folder: m.Folder, Err: err}
+		return nil, &importers.MessageError{Ref: m.Ref, Folder: m.Folder, Err: err}
 	}
-	defer rc.Close()
-	var r io.Reader = rc
 	if e.caps.CRLF && !m.CRLF {
-		r = importers.CRLFReader(rc)
+		return struct {
+			io.Reader
+			io.Closer
+		}{importers.CRLFReader(rc), rc}, nil
 	}
+	return rc, nil
+}
+
+func (e *Engine) appendOne(ctx context.Context, fp *FolderPlan, m *importers.Message, wire int64) error {
+	r, err := e.openWire(m)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
 	err = fp.target.Append(ctx, m, wire, r)
 	if err == nil || errors.Is(err, ErrOverQuota) {
 		return err
