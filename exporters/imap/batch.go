@@ -38,7 +38,7 @@ func (t *Target) AppendBatch(ctx context.Context, items []exporters.BatchItem) e
 	}
 	msgs := make([]imapimp.RawMessage, len(items))
 	for i, it := range items {
-		msgs[i] = imapimp.RawMessage{Flags: appendFlags(it.M.Flags), Date: it.M.InternalDate, Data: it.Data}
+		msgs[i] = imapimp.RawMessage{Flags: it.M.Flags, Date: it.M.InternalDate, Data: it.Data}
 	}
 	err = rc.Append(ctx, t.name, msgs)
 	if err == nil {

@@ -210,9 +210,6 @@ func (t *Target) fullKeys(ctx context.Context, c *imapimp.Conn, uids []imap.UID,
 	return firstErr
 }
 
-// appendFlags are the flags APPEND may set (see importers/imap.AppendFlags).
-func appendFlags(flags []imap.Flag) []imap.Flag { return imapimp.AppendFlags(flags) }
-
 // Append implements exporters.Target with one APPEND carrying the flags and
 // the internal date. When r yields fewer or more than size bytes, the
 // literal cannot be completed honestly: the connection is dropped, so the
@@ -228,7 +225,7 @@ func (t *Target) Append(ctx context.Context, m *importers.Message, size int64, r
 		return err
 	}
 	defer stop()
-	opts := &imap.AppendOptions{Flags: appendFlags(m.Flags)}
+	opts := &imap.AppendOptions{Flags: imapimp.AppendFlags(m.Flags)}
 	if !m.InternalDate.IsZero() {
 		opts.Time = m.InternalDate
 	}
