@@ -71,11 +71,7 @@ func (r *reporter) Event(ev exporters.Event) {
 		if r.bar != nil {
 			r.bar.Clear()
 		}
-		if strings.HasPrefix(ev.Reason, ev.Ref) {
-			fmt.Fprintf(g.stderr, "%s: %s\n", ev.Type, ev.Reason)
-		} else {
-			fmt.Fprintf(g.stderr, "%s: %s: %s\n", ev.Type, ev.Ref, ev.Reason)
-		}
+		fmt.Fprintf(g.stderr, "%s: %s\n", ev.Type, refReason(ev.Ref, ev.Reason))
 	case "warning":
 		if r.bar != nil {
 			r.bar.Clear()
@@ -163,11 +159,7 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 	if len(p.Problems) > 0 {
 		fmt.Fprintf(w, "Not copied (%d):\n", len(p.Problems))
 		for _, pr := range p.Problems {
-			if strings.HasPrefix(pr.Reason, pr.Ref) {
-				fmt.Fprintf(w, "  %s\t%s\t%s\n", pr.Kind, pr.Folder, pr.Reason)
-			} else {
-				fmt.Fprintf(w, "  %s\t%s\t%s: %s\n", pr.Kind, pr.Folder, pr.Ref, pr.Reason)
-			}
+			fmt.Fprintf(w, "  %s\t%s\t%s\n", pr.Kind, pr.Folder, refReason(pr.Ref, pr.Reason))
 		}
 	}
 	switch {
@@ -178,4 +170,13 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 	default:
 		fmt.Fprintf(w, "Copied %d messages (%s) in %s.\n", t.Copied, exporters.HumanBytes(t.NewBytes), p.Elapsed.Round(1e7))
 	}
+}
+
+// refReason names a message and what happened to it, without the
+// reference twice when the reason already starts with it.
+func refReason(ref, reason string) string {
+	if strings.HasPrefix(reason, ref) {
+		return reason
+	}
+	return ref + ": " + reason
 }
