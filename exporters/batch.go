@@ -134,7 +134,7 @@ func (e *Engine) outcome(plan *Plan, fp *FolderPlan, m *importers.Message, wire 
 	var me *importers.MessageError
 	if errors.As(err, &rej) || errors.As(err, &me) {
 		fp.Failed++
-		plan.Problems = append(plan.Problems, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "rejected", Size: wire, Reason: err.Error()})
+		e.problem(plan, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "rejected", Size: wire, Reason: err.Error()})
 		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: m.Ref, Reason: err.Error()})
 		return nil
 	}

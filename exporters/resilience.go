@@ -301,12 +301,12 @@ type Sweeper interface {
 
 // sweep runs each written target's SweepDuplicates after the copy pass
 // (not with ScopeOff: duplicates were asked for).
-func (e *Engine) sweep(ctx context.Context, plan *Plan) {
+func (e *Engine) sweep(ctx context.Context, fps []*FolderPlan) {
 	if e.Opts.scope() == ScopeOff {
 		return
 	}
 	done := map[string]bool{}
-	for _, fp := range plan.Folders {
+	for _, fp := range fps {
 		if fp.Copied == 0 || done[fp.Target] {
 			continue
 		}

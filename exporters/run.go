@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -50,6 +51,10 @@ type Options struct {
 	// flight: Copy returns ErrInterrupted with the outcome so far (Ctrl-C).
 	// Cancelling ctx instead aborts what is in flight.
 	Stop <-chan struct{}
+	// Connections is how many source/target pairs copy folders in
+	// parallel (parallel.go); 0 or 1 copies one folder at a time. More
+	// than one needs Engine.Open.
+	Connections int
 }
 
 func (o *Options) headroom() float64 {
@@ -174,9 +179,14 @@ type Engine struct {
 	Sink Sink
 	Opts Options
 
+	// Open opens one more source and sink like Src and Sink (another
+	// connection each), for Options.Connections; nil: one pair only.
+	Open func(ctx context.Context) (importers.Source, Sink, error)
+
 	caps Caps
 	obs  Observer
-	inc  *incState // nil: not incremental (state.go)
+	inc  *incState   // nil: not incremental (state.go)
+	mu   *sync.Mutex // guards the Plan's Problems while workers run (parallel.go)
 }
 
 func (e *Engine) init() {
@@ -375,7 +385,7 @@ func (e *Engine) Plan(ctx context.Context) (*Plan, *sets, error) {
 				return nil, nil, err
 			}
 			fp.Errors++
-			plan.Problems = append(plan.Problems, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
+			e.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
 		}
 	}
 	e.quota(ctx, plan)
@@ -432,12 +442,12 @@ func (e *Engine) account(plan *Plan, fp *FolderPlan, m *importers.Message, d dec
 	case "too-big":
 		fp.TooBig++
 		fp.TooBigB += d.in.wire
-		plan.Problems = append(plan.Problems, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "too-big", Size: d.in.wire,
+		e.problem(plan, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "too-big", Size: d.in.wire,
 			Reason: fmt.Sprintf("%d bytes is over the limit of %d", d.in.wire, e.maxSize())})
 		e.obs.Event(Event{Type: "skip", Folder: fp.SourceP, Ref: m.Ref, Reason: "too-big", Bytes: d.in.wire})
 	case "error":
 		fp.Errors++
-		plan.Problems = append(plan.Problems, Problem{Ref: refOf(m, d.err), Folder: fp.SourceP, Kind: "error", Reason: d.err.Error()})
+		e.problem(plan, Problem{Ref: refOf(m, d.err), Folder: fp.SourceP, Kind: "error", Reason: d.err.Error()})
 		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: refOf(m, d.err), Reason: d.err.Error()})
 	}
 }
@@ -543,13 +553,18 @@ func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
 		fp.inc.planNew, fp.inc.planWalked = fp.New, fp.Messages-fp.inc.prefix
 		fp.New, fp.NewBytes, fp.Duplicates, fp.TooBig, fp.TooBigB, fp.Deleted, fp.Errors, fp.Messages = 0, 0, 0, 0, 0, 0, 0, 0
 	}
+	if units := e.units(plan); e.Opts.Connections > 1 && e.Open != nil && len(units) > 1 {
+		err = e.copyParallel(ctx, plan, work, units) // parallel.go
+		plan.Elapsed = time.Since(start)
+		return plan, err
+	}
 	for _, fp := range plan.Folders {
 		if err := e.copyFolder(ctx, plan, fp, work.get(fp.Target)); err != nil {
 			plan.Elapsed = time.Since(start)
 			return plan, err
 		}
 	}
-	e.sweep(ctx, plan) // resilience.go
+	e.sweep(ctx, plan.Folders) // resilience.go
 	plan.Elapsed = time.Since(start)
 	return plan, nil
 }
@@ -568,7 +583,7 @@ func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set
 	// When the plan found most messages in the target already, fetch only
 	// the new ones' bodies (on Body.Open), not every message's.
 	wopts.HeadersOnly = fp.inc.planNew*8 <= fp.inc.planWalked
-	from := e.inc.copyStart(ctx, fp)
+	from := e.inc.copyStart(ctx, e.Src, fp)
 	defer e.inc.copyDone(fp)
 	err := e.safeWalk(ctx, fp, from, &wopts, func(m *importers.Message, rerr error) error {
 		if err := ctx.Err(); err != nil {
@@ -633,9 +648,18 @@ func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set
 			return err
 		}
 		fp.Errors++
-		plan.Problems = append(plan.Problems, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
+		e.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
 	}
 	return nil
+}
+
+// problem records a message or folder that was not copied.
+func (e *Engine) problem(plan *Plan, p Problem) {
+	if e.mu != nil {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+	}
+	plan.Problems = append(plan.Problems, p)
 }
 
 // isWalkFatal tells a failure of the target (stop the run) from a source

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailferry/mailferry/dedupe"
@@ -103,6 +104,9 @@ type incState struct {
 	// failed holds the keys of messages whose write failed in this run: a
 	// later duplicate of one is not in the target.
 	failed *dedupe.Set
+	// mu guards entries and dirty, and the saves, when folders are copied
+	// in parallel; a folder's own fields (folderInc) belong to its worker.
+	mu sync.Mutex
 }
 
 // folderInc is the incremental side of one FolderPlan.
@@ -152,9 +156,10 @@ func (e *Engine) incremental() *incState {
 }
 
 // walk walks fp's source folder, above UID from when it is incremental.
+// The source is the engine's own (a worker's connection, parallel.go).
 func (e *Engine) walk(ctx context.Context, fp *FolderPlan, from uint32, opts *importers.WalkOptions, fn importers.WalkFunc) error {
-	if e.inc != nil && fp.inc.uidValidity != 0 {
-		return e.inc.src.WalkFrom(ctx, fp.Source, from, opts, fn)
+	if src, ok := e.Src.(IncrementalSource); ok && e.inc != nil && fp.inc.uidValidity != 0 {
+		return src.WalkFrom(ctx, fp.Source, from, opts, fn)
 	}
 	return e.Src.Walk(ctx, fp.Source, opts, fn)
 }
@@ -235,13 +240,18 @@ func (fi *folderInc) planned(uid uint32, inTarget bool) {
 }
 
 // copyStart returns the UID after which Copy walks fp, and prepares the
-// watermark of the copy when the state may be advanced.
-func (st *incState) copyStart(ctx context.Context, fp *FolderPlan) uint32 {
+// watermark of the copy when the state may be advanced. src is the
+// connection that walks fp (nil: the plan's).
+func (st *incState) copyStart(ctx context.Context, src importers.Source, fp *FolderPlan) uint32 {
 	if st == nil || fp.inc.uidValidity == 0 {
 		return 0
 	}
+	isrc := st.src
+	if s, ok := src.(IncrementalSource); ok {
+		isrc = s
+	}
 	// The plan's UIDs hold only while UIDVALIDITY is the same.
-	v, _, err := st.src.FolderState(ctx, fp.Source)
+	v, _, err := isrc.FolderState(ctx, fp.Source)
 	if err != nil {
 		return 0
 	}
@@ -284,6 +294,8 @@ func (st *incState) stored(fp *FolderPlan, uid uint32, ok bool) {
 	}
 	if fp.inc.sinceSave++; fp.inc.sinceSave >= stateSaveEvery {
 		fp.inc.sinceSave = 0
+		st.mu.Lock()
+		defer st.mu.Unlock()
 		st.advance(fp, fp.inc.v, fp.inc.mark.uid)
 		st.saveWarn()
 	}
@@ -294,6 +306,8 @@ func (st *incState) copyDone(fp *FolderPlan) {
 	if st == nil || fp.inc.mark == nil {
 		return
 	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	st.advance(fp, fp.inc.v, fp.inc.mark.uid)
 	st.saveWarn()
 }

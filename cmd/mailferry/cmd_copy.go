@@ -13,6 +13,14 @@ import (
 	"github.com/spf13/pflag"
 )
 
+// defaultConnections is the default of --connections: measured with
+// bench/ (README); low enough for the per-user connection limits of
+// hosted mail (Dovecot's default is 10 per user and address).
+const (
+	defaultConnections = 3
+	maxConnections     = 16
+)
+
 // copyOptions are the flags of plan and copy.
 type copyOptions struct {
 	dryRun      bool
@@ -29,6 +37,7 @@ type copyOptions struct {
 	since       string
 	before      string
 	verify      bool
+	connections int
 }
 
 func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
@@ -36,6 +45,7 @@ func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
 		f.BoolVarP(&o.dryRun, "dry-run", "n", false, "do everything but write: list, dedupe, quota check and report")
 		f.BoolVar(&o.verify, "verify", false, "after the copy, check that every source message is in the target (as mailferry verify)")
 	}
+	f.IntVarP(&o.connections, "connections", "j", defaultConnections, "copy this many folders at a time, each over a connection (or file handle) of its own")
 	f.StringVar(&o.into, "into", "", "put every folder below this target folder (e.g. Imported); keeps the source tree as it is")
 	f.StringArrayVar(&o.folderMap, "folder-map", nil, "rename a source folder (and its subfolders): OLD=NEW, paths with '/' (repeatable)")
 	f.StringArrayVar(&o.include, "include", nil, "copy only source folders matching this regexp (on the path joined with '/'; repeatable)")
@@ -56,6 +66,10 @@ func (o *copyOptions) engineOptions() (exporters.Options, error) {
 	eo.IgnoreQuota = o.ignoreQuota
 	eo.MaxSize = o.maxSize
 	eo.KeepDeleted = o.keepDeleted
+	if o.connections < 1 || o.connections > maxConnections {
+		return eo, importers.UsageError("--connections %d: want 1 to %d", o.connections, maxConnections)
+	}
+	eo.Connections = o.connections
 	if o.headroom <= 0 || o.headroom > 1 {
 		return eo, importers.UsageError("--quota-headroom %v: want a number in (0, 1]", o.headroom)
 	}
@@ -126,28 +140,37 @@ func newPlanCommand(g *globalOptions, isCopy bool) *cobra.Command {
 }
 
 // openStores opens the source and the target of plan, copy and verify,
-// and returns the target's options too (verify opens it as a source).
-func (o *copyOptions) openStores(ctx context.Context, g *globalOptions, srcSpec, dstSpec string) (importers.Source, exporters.Sink, *importers.Options, error) {
+// and returns the target's options too (verify opens it as a source) and
+// a function that opens another pair of the same (parallel connections;
+// the passwords asked for once).
+func (o *copyOptions) openStores(ctx context.Context, g *globalOptions, srcSpec, dstSpec string) (importers.Source, exporters.Sink, *importers.Options, func(context.Context) (importers.Source, exporters.Sink, error), error) {
 	sopts, err := g.storeOptions("source")
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	sopts.KeepDeleted = o.keepDeleted
 	sopts.AllAccounts = o.allAccounts
 	topts, err := g.storeOptions("target")
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	src, err := importers.Open(ctx, srcSpec, sopts)
+	open := func(ctx context.Context) (importers.Source, exporters.Sink, error) {
+		src, err := importers.Open(ctx, srcSpec, sopts)
+		if err != nil {
+			return nil, nil, err
+		}
+		sink, err := exporters.Open(ctx, dstSpec, topts)
+		if err != nil {
+			src.Close()
+			return nil, nil, err
+		}
+		return src, sink, nil
+	}
+	src, sink, err := open(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	sink, err := exporters.Open(ctx, dstSpec, topts)
-	if err != nil {
-		src.Close()
-		return nil, nil, nil, err
-	}
-	return src, sink, topts, nil
+	return src, sink, topts, open, nil
 }
 
 // runCopy is plan and copy; integration tests call it directly.
@@ -156,7 +179,7 @@ func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dst
 	if err != nil {
 		return err
 	}
-	src, sink, _, err := o.openStores(ctx, g, srcSpec, dstSpec)
+	src, sink, _, reopen, err := o.openStores(ctx, g, srcSpec, dstSpec)
 	if err != nil {
 		return err
 	}
@@ -170,7 +193,7 @@ func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dst
 	defer cancel()
 	context.AfterFunc(ctx, func() { time.AfterFunc(30*time.Second, cancel) })
 	eo.Stop = ctx.Done()
-	eng := &exporters.Engine{Src: src, Sink: sink, Opts: eo}
+	eng := &exporters.Engine{Src: src, Sink: sink, Opts: eo, Open: reopen}
 	var plan *exporters.Plan
 	if isCopy {
 		plan, err = eng.Copy(ectx)

@@ -48,7 +48,7 @@ func runVerify(ctx context.Context, g *globalOptions, o *copyOptions, content bo
 	if err != nil {
 		return err
 	}
-	src, sink, topts, err := o.openStores(ctx, g, srcSpec, dstSpec)
+	src, sink, topts, _, err := o.openStores(ctx, g, srcSpec, dstSpec)
 	if err != nil {
 		return err
 	}
