@@ -6,6 +6,10 @@
 //   - pull: IMAP → a new Maildir++ tree (mbsync: Sync Pull, CopyArrivalDate yes)
 //   - re-run: mailferry's second push and pull, when everything is present
 //
+// With -rss-counts (e.g. 1000,100000) it measures instead how mailferry's
+// peak RSS grows with the number of messages: a push and a pull of each
+// corpus size, small messages (-avg-size) so that the count dominates.
+//
 // Each run is a separate process; its wall time and peak RSS (getrusage
 // of the child) are measured. After every run the result is counted
 // (messages on the server, files in the Maildir): a run that did not move
@@ -63,36 +67,63 @@ func main() {
 	avg := flag.Int("avg-size", 50<<10, "mean message size in bytes")
 	rounds := flag.Int("rounds", 3, "rounds per tool (the median is reported)")
 	keep := flag.Bool("keep", false, "keep the work directory")
+	conns := flag.Int("connections", 0, "mailferry's --connections (0: its default)")
+	rssCounts := flag.String("rss-counts", "", "measure peak RSS against corpus size instead: comma-separated message counts, e.g. 1000,100000")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
-	if err := run(*count, *avg, *rounds, *keep); err != nil {
+	var extra []string
+	if *conns > 0 {
+		extra = []string{"--connections", fmt.Sprint(*conns)}
+	}
+	var err error
+	if *rssCounts != "" {
+		err = runRSS(*rssCounts, *avg, extra, *keep)
+	} else {
+		err = run(*count, *avg, *rounds, extra, *keep)
+	}
+	if err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(count, avg, rounds int, keep bool) error {
+// setup makes the work directory, builds mailferry into it and starts
+// Dovecot.
+func setup() (work, bin string, srv *dovecottest.Server, err error) {
+	work, err = os.MkdirTemp("", "mailferry-bench-")
+	if err != nil {
+		return "", "", nil, err
+	}
+	bin = filepath.Join(work, "mailferry")
+	log.Printf("building mailferry")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/mailferry").CombinedOutput(); err != nil {
+		os.RemoveAll(work)
+		return "", "", nil, fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	srv, err = dovecottest.Launch(&dovecottest.Config{QuotaBytes: 64 << 30})
+	if err != nil {
+		os.RemoveAll(work)
+		return "", "", nil, err
+	}
+	return work, bin, srv, nil
+}
+
+func run(count, avg, rounds int, extra []string, keep bool) error {
 	mbsync, err := exec.LookPath("mbsync")
 	if err != nil {
 		return fmt.Errorf("mbsync not found (apt-get install isync, or use bench/run): %w", err)
 	}
-	work, err := os.MkdirTemp("", "mailferry-bench-")
+	work, bin, srv, err := setup()
 	if err != nil {
 		return err
 	}
 	if !keep {
 		defer os.RemoveAll(work)
 	}
-	bin := filepath.Join(work, "mailferry")
-	log.Printf("building mailferry")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/mailferry").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
-	}
-	srv, err := dovecottest.Launch(&dovecottest.Config{QuotaBytes: 64 << 30})
-	if err != nil {
-		return err
-	}
 	defer srv.Stop()
+	copyArgs := func(from, to string) []string {
+		return append(append([]string{"-q", "copy"}, extra...), from, to)
+	}
 	pw := filepath.Join(work, "pw")
 	if err := os.WriteFile(pw, []byte(dovecottest.Password), 0o600); err != nil {
 		return err
@@ -151,7 +182,7 @@ func run(count, avg, rounds int, keep bool) error {
 			var res result
 			var err error
 			if tool == "mailferry" {
-				res, err = measure(env, bin, "-q", "copy", "maildir:"+corpus, url)
+				res, err = measure(env, bin, copyArgs("maildir:"+corpus, url)...)
 			} else {
 				res, err = measure(env, mbsync, "-q", "-c", conf, "push")
 			}
@@ -164,7 +195,7 @@ func run(count, avg, rounds int, keep bool) error {
 			push[tool].runs = append(push[tool].runs, res)
 			log.Printf("round %d push %-9s %6.2fs  %5.0f MB RSS", r+1, tool, res.wall.Seconds(), float64(res.rss)/1e6)
 			if tool == "mailferry" {
-				res, err = measure(env, bin, "-q", "copy", "maildir:"+corpus, url)
+				res, err = measure(env, bin, copyArgs("maildir:"+corpus, url)...)
 				if err != nil {
 					return fmt.Errorf("push re-run: %w", err)
 				}
@@ -189,7 +220,7 @@ func run(count, avg, rounds int, keep bool) error {
 			var res result
 			var err error
 			if tool == "mailferry" {
-				res, err = measure(env, bin, "-q", "copy", url, "maildir:"+out)
+				res, err = measure(env, bin, copyArgs(url, "maildir:"+out)...)
 			} else {
 				os.MkdirAll(out, 0o700)
 				res, err = measure(env, mbsync, "-q", "-c", conf, "pull")
@@ -207,7 +238,7 @@ func run(count, avg, rounds int, keep bool) error {
 			pull[tool].runs = append(pull[tool].runs, res)
 			log.Printf("round %d pull %-9s %6.2fs  %5.0f MB RSS", r+1, tool, res.wall.Seconds(), float64(res.rss)/1e6)
 			if tool == "mailferry" {
-				res, err = measure(env, bin, "-q", "copy", url, "maildir:"+out)
+				res, err = measure(env, bin, copyArgs(url, "maildir:"+out)...)
 				if err != nil {
 					return fmt.Errorf("pull re-run: %w", err)
 				}
@@ -221,9 +252,9 @@ func run(count, avg, rounds int, keep bool) error {
 
 	dv, _ := exec.Command(firstOf("/usr/sbin/dovecot", "dovecot"), "--version").Output()
 	mv, _ := exec.Command(mbsync, "--version").Output()
-	fmt.Printf("\n%d messages, %.1f MB, %d rounds (median), %d CPUs, %s/%s, Dovecot %s, %s\n\n",
+	fmt.Printf("\n%d messages, %.1f MB, %d rounds (median), %d CPUs, %s/%s, Dovecot %s, %s, mailferry %s\n\n",
 		count, float64(size)/1e6, rounds, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
-		strings.TrimSpace(string(dv)), strings.TrimSpace(string(mv)))
+		strings.TrimSpace(string(dv)), strings.TrimSpace(string(mv)), connsOf(extra))
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "operation\ttool\tseconds\tmsgs/s\tMB/s\tpeak RSS MB\tvs mbsync\t")
 	row := func(s *series, ref *series) {
@@ -372,4 +403,81 @@ SyncState %s/
 `, host, port, pw, corpus, filepath.Join(work, "pull"),
 		filepath.Join(work, "mbsync-state"), filepath.Join(work, "mbsync-state"))
 	return os.WriteFile(path, []byte(conf), 0o600)
+}
+
+func connsOf(extra []string) string {
+	if len(extra) == 0 {
+		return "default --connections"
+	}
+	return strings.Join(extra, " ")
+}
+
+// runRSS pushes and pulls a corpus of each size with mailferry and prints
+// the peak RSS of each run: flat memory means the big corpus needs no more
+// than the small one.
+func runRSS(counts string, avg int, extra []string, keep bool) error {
+	work, bin, srv, err := setup()
+	if err != nil {
+		return err
+	}
+	if !keep {
+		defer os.RemoveAll(work)
+	}
+	defer srv.Stop()
+	env := append(os.Environ(), "MAILFERRY_PASSWORD="+dovecottest.Password)
+	url := "imap://alice@" + srv.Addr
+	type row struct {
+		count      int
+		size       int64
+		push, pull result
+	}
+	var rows []row
+	for _, c := range strings.Split(counts, ",") {
+		var count int
+		if _, err := fmt.Sscan(strings.TrimSpace(c), &count); err != nil || count <= 0 {
+			return fmt.Errorf("-rss-counts: bad count %q", c)
+		}
+		corpus := filepath.Join(work, "corpus")
+		out := filepath.Join(work, "pull")
+		os.RemoveAll(corpus)
+		os.RemoveAll(out)
+		if err := srv.Reset("alice"); err != nil {
+			return err
+		}
+		log.Printf("generating %d messages (mean %d bytes)", count, avg)
+		if _, err := measure(env, bin, "-q", "gen", "maildir:"+corpus, "--count", fmt.Sprint(count), "--avg-size", fmt.Sprint(avg)); err != nil {
+			return err
+		}
+		n, size, err := countMaildir(corpus)
+		if err != nil {
+			return err
+		}
+		if n != count {
+			return fmt.Errorf("corpus has %d messages, want %d", n, count)
+		}
+		r := row{count: count, size: size}
+		if r.push, err = measure(env, bin, append(append([]string{"-q", "copy"}, extra...), "maildir:"+corpus, url)...); err != nil {
+			return err
+		}
+		if got, err := serverCount(srv); err != nil || got != count {
+			return fmt.Errorf("push of %d messages: the server holds %d (%v)", count, got, err)
+		}
+		if r.pull, err = measure(env, bin, append(append([]string{"-q", "copy"}, extra...), url, "maildir:"+out)...); err != nil {
+			return err
+		}
+		if got, _, err := countMaildir(out); err != nil || got != count {
+			return fmt.Errorf("pull of %d messages: %d arrived (%v)", count, got, err)
+		}
+		log.Printf("%d messages: push %.1fs %.0f MB RSS, pull %.1fs %.0f MB RSS", count,
+			r.push.wall.Seconds(), float64(r.push.rss)/1e6, r.pull.wall.Seconds(), float64(r.pull.rss)/1e6)
+		rows = append(rows, r)
+	}
+	fmt.Printf("\npeak RSS of mailferry against corpus size (mean %d bytes per message), %s\n\n", avg, connsOf(extra))
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "messages\tMB\tpush s\tpush RSS MB\tpull s\tpull RSS MB\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%d\t%.1f\t%.1f\t%.0f\t%.1f\t%.0f\t\n", r.count, float64(r.size)/1e6,
+			r.push.wall.Seconds(), float64(r.push.rss)/1e6, r.pull.wall.Seconds(), float64(r.pull.rss)/1e6)
+	}
+	return tw.Flush()
 }
