@@ -67,6 +67,10 @@ type Options struct {
 	Debug io.Writer
 	// SpoolDir is where large bodies are spooled; "" means os.TempDir().
 	SpoolDir string
+	// MemBudget bounds the message bytes a source reads ahead into memory
+	// (an IMAP FETCH chunk); 0: the source's default. Parallel copies
+	// share one budget among their connections.
+	MemBudget int64
 }
 
 // Log returns o.Logger or a logger that discards.

@@ -15,23 +15,53 @@ const DefaultSpoolMem = 1 << 20
 // a temporary file in dir (os.TempDir() when empty) that Release removes.
 // Memory held is at most memMax per live Body.
 func Spool(r io.Reader, memMax int64, dir string) (Body, error) {
+	return SpoolSize(r, -1, memMax, dir)
+}
+
+// SpoolSize is Spool for a stream whose length is known in advance (an
+// IMAP literal): a body that fits in memory gets a buffer of exactly that
+// size instead of a growing one. size is a hint: a stream that turns out
+// shorter gives a shorter Body, one that turns out longer is spooled whole.
+func SpoolSize(r io.Reader, size, memMax int64, dir string) (Body, error) {
 	if memMax <= 0 {
 		memMax = DefaultSpoolMem
 	}
-	var buf bytes.Buffer
-	n, err := io.CopyN(&buf, r, memMax+1)
-	if err == io.EOF {
-		return BytesBody(buf.Bytes()), nil
-	}
-	if err != nil {
-		return nil, err
+	var head []byte
+	if size >= 0 && size <= memMax {
+		buf := make([]byte, size)
+		n, err := io.ReadFull(r, buf)
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return BytesBody(buf[:n]), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		var one [1]byte
+		m, err := io.ReadFull(r, one[:])
+		if m == 0 && (err == io.EOF || err == nil) {
+			return BytesBody(buf), nil
+		}
+		if err != nil && err != io.ErrUnexpectedEOF {
+			return nil, err
+		}
+		head = append(buf, one[0]) // longer than announced
+	} else {
+		var buf bytes.Buffer
+		_, err := io.CopyN(&buf, r, memMax+1)
+		if err == io.EOF {
+			return BytesBody(buf.Bytes()), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		head = buf.Bytes()
 	}
 	f, err := os.CreateTemp(dir, "mailferry-spool-*")
 	if err != nil {
 		return nil, err
 	}
 	// Unlink-on-release; the file is private (0600 from CreateTemp).
-	if _, err := f.Write(buf.Bytes()); err != nil {
+	if _, err := f.Write(head); err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return nil, err
@@ -42,7 +72,7 @@ func Spool(r io.Reader, memMax int64, dir string) (Body, error) {
 		os.Remove(f.Name())
 		return nil, err
 	}
-	return &spoolFile{f: f, size: n + m}, nil
+	return &spoolFile{f: f, size: int64(len(head)) + m}, nil
 }
 
 type spoolFile struct {

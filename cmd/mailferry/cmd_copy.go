@@ -19,6 +19,9 @@ import (
 const (
 	defaultConnections = 3
 	maxConnections     = 16
+	// readAhead is the message bytes all connections together read ahead
+	// (importers.Options.MemBudget; an IMAP source's default alone).
+	readAhead = 16 << 20
 )
 
 // copyOptions are the flags of plan and copy.
@@ -150,6 +153,8 @@ func (o *copyOptions) openStores(ctx context.Context, g *globalOptions, srcSpec,
 	}
 	sopts.KeepDeleted = o.keepDeleted
 	sopts.AllAccounts = o.allAccounts
+	// The read-ahead of all connections together stays that of one.
+	sopts.MemBudget = readAhead / int64(max(o.connections, 1))
 	topts, err := g.storeOptions("target")
 	if err != nil {
 		return nil, nil, nil, nil, err

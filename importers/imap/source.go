@@ -54,6 +54,9 @@ func Open(ctx context.Context, url string, opts *importers.Options) (*Source, er
 		opts = &importers.Options{}
 	}
 	s := &Source{sess: NewSession(ep, opts, "source"), opts: opts, batch: DefaultBatch, batchBytes: DefaultBatchBytes}
+	if opts.MemBudget > 0 {
+		s.batchBytes = opts.MemBudget
+	}
 	if _, err := s.sess.Conn(ctx); err != nil {
 		return nil, err
 	}
@@ -396,7 +399,7 @@ func (s *Source) fetchBodies(c *Conn, metas []*meta) error {
 				if it.Literal == nil || body != nil || spoolErr != nil {
 					continue
 				}
-				b, err := importers.Spool(it.Literal, importers.DefaultSpoolMem, s.opts.SpoolDir)
+				b, err := importers.SpoolSize(it.Literal, it.Literal.Size(), importers.DefaultSpoolMem, s.opts.SpoolDir)
 				if err == nil && b.Len() != it.Literal.Size() {
 					// QUIRK: go-imap reports a literal cut short by the
 					// connection as io.EOF, not io.ErrUnexpectedEOF.
