@@ -62,12 +62,25 @@ func (s *series) median() result {
 	return result{wall: ws[len(ws)/2], rss: slices.Max(rs)}
 }
 
+var profileDir string
+
+// profiled is env with MAILFERRY_CPUPROFILE set for a run named name when
+// -profile is on.
+func profiled(env []string, name string) []string {
+	if profileDir == "" {
+		return env
+	}
+	os.MkdirAll(profileDir, 0o755)
+	return append(slices.Clone(env), "MAILFERRY_CPUPROFILE="+filepath.Join(profileDir, name+".pprof"))
+}
+
 func main() {
 	count := flag.Int("count", 5000, "messages in the generated corpus")
 	avg := flag.Int("avg-size", 50<<10, "mean message size in bytes")
 	rounds := flag.Int("rounds", 3, "rounds per tool (the median is reported)")
 	keep := flag.Bool("keep", false, "keep the work directory")
 	conns := flag.Int("connections", 0, "mailferry's --connections (0: its default)")
+	flag.StringVar(&profileDir, "profile", "", "write a CPU profile of each mailferry copy into this directory (push-1.pprof, push-rerun-1.pprof, ...)")
 	rssCounts := flag.String("rss-counts", "", "measure peak RSS against corpus size instead: comma-separated message counts, e.g. 1000,100000")
 	flag.Parse()
 	log.SetFlags(0)
@@ -182,7 +195,7 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 			var res result
 			var err error
 			if tool == "mailferry" {
-				res, err = measure(env, bin, copyArgs("maildir:"+corpus, url)...)
+				res, err = measure(profiled(env, fmt.Sprintf("push-%d", r+1)), bin, copyArgs("maildir:"+corpus, url)...)
 			} else {
 				res, err = measure(env, mbsync, "-q", "-c", conf, "push")
 			}
@@ -195,7 +208,7 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 			push[tool].runs = append(push[tool].runs, res)
 			log.Printf("round %d push %-9s %6.2fs  %5.0f MB RSS", r+1, tool, res.wall.Seconds(), float64(res.rss)/1e6)
 			if tool == "mailferry" {
-				res, err = measure(env, bin, copyArgs("maildir:"+corpus, url)...)
+				res, err = measure(profiled(env, fmt.Sprintf("push-rerun-%d", r+1)), bin, copyArgs("maildir:"+corpus, url)...)
 				if err != nil {
 					return fmt.Errorf("push re-run: %w", err)
 				}
@@ -220,7 +233,7 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 			var res result
 			var err error
 			if tool == "mailferry" {
-				res, err = measure(env, bin, copyArgs(url, "maildir:"+out)...)
+				res, err = measure(profiled(env, fmt.Sprintf("pull-%d", r+1)), bin, copyArgs(url, "maildir:"+out)...)
 			} else {
 				os.MkdirAll(out, 0o700)
 				res, err = measure(env, mbsync, "-q", "-c", conf, "pull")
@@ -238,7 +251,7 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 			pull[tool].runs = append(pull[tool].runs, res)
 			log.Printf("round %d pull %-9s %6.2fs  %5.0f MB RSS", r+1, tool, res.wall.Seconds(), float64(res.rss)/1e6)
 			if tool == "mailferry" {
-				res, err = measure(env, bin, copyArgs(url, "maildir:"+out)...)
+				res, err = measure(profiled(env, fmt.Sprintf("pull-rerun-%d", r+1)), bin, copyArgs(url, "maildir:"+out)...)
 				if err != nil {
 					return fmt.Errorf("pull re-run: %w", err)
 				}

@@ -129,11 +129,32 @@ func FromHeader(h map[string][]string) (k Key, ok bool) {
 // fallbackFields are hashed, in this order, for the content key.
 var fallbackFields = []string{"date", "from", "to", "subject"}
 
+// keyFields are the header fields Of keeps.
+var keyFields = map[string]bool{"message-id": true, "date": true, "from": true, "to": true, "subject": true}
+
+// smallFirst caps its first Read at 4 KiB.
+type smallFirst struct {
+	r    io.Reader
+	done bool
+}
+
+func (s *smallFirst) Read(p []byte) (int, error) {
+	if !s.done {
+		s.done = true
+		if len(p) > 4<<10 {
+			p = p[:4<<10]
+		}
+	}
+	return s.r.Read(p)
+}
+
 // Of reads a raw message and returns its key. It stops reading after the
 // header when the message has a good Message-ID; otherwise it reads to the
 // end. r may use LF or CRLF line endings; both give the same key.
 func Of(r io.Reader) (Key, Kind, error) {
-	br := bufio.NewReaderSize(r, 16<<10)
+	// The first read is small: most headers end within it, and the body
+	// need not be read at all.
+	br := bufio.NewReaderSize(&smallFirst{r: r}, 16<<10)
 	fields := map[string]string{}
 	var cur string // name of the field being read (lower case)
 	var curVal []byte
@@ -170,7 +191,11 @@ func Of(r io.Reader) (Key, Kind, error) {
 			} else if c := bytes.IndexByte(trim, ':'); c > 0 {
 				flush()
 				cur = strings.ToLower(string(bytes.TrimSpace(trim[:c])))
-				curVal = append([]byte(nil), bytes.TrimSpace(trim[c+1:])...)
+				if keyFields[cur] {
+					curVal = append([]byte(nil), bytes.TrimSpace(trim[c+1:])...)
+				} else {
+					cur = "" // not part of the key: skip it and its continuation lines
+				}
 			} else if len(stray) < MaxHeaderBytes {
 				// Not a field: a message without a header (or a broken
 				// one). Its text must count, or every such message

@@ -31,7 +31,7 @@ func (e *Engine) units(plan *Plan) [][]*FolderPlan {
 	idx := map[string]int{}
 	var units [][]*FolderPlan
 	for _, fp := range plan.Folders {
-		if fp.inc.upToDate {
+		if fp.inc.upToDate || fp.settled {
 			continue
 		}
 		i, ok := idx[fp.Target]

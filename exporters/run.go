@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -99,6 +100,10 @@ type FolderPlan struct {
 	target Target
 	mapped Mapped
 	inc    folderInc // incremental copy (state.go)
+	// settled: the plan found nothing to write here (all duplicates,
+	// skipped or unreadable); the copy pass keeps the plan's counts and
+	// does not read the folder again.
+	settled bool
 }
 
 // Problem is one message that was not copied, with the reason.
@@ -203,8 +208,11 @@ type inspected struct {
 	wire int64 // bytes to send
 }
 
-// inspect keys a message and computes its wire size in one read.
-func (e *Engine) inspect(m *importers.Message) (inspected, error) {
+// inspect keys a message and computes its wire size in one read. skip
+// tells, from the key, that the message will not be written whatever its
+// size (a duplicate): its size after CRLF conversion, which costs reading
+// the whole body, is not counted then, and wire is its source length.
+func (e *Engine) inspect(m *importers.Message, skip func(dedupe.Key) bool) (inspected, error) {
 	var in inspected
 	needCount := e.caps.CRLF && !m.CRLF
 	if m.Header != nil && !needCount {
@@ -225,6 +233,12 @@ func (e *Engine) inspect(m *importers.Message) (inspected, error) {
 	in.key = k
 	if !needCount {
 		in.wire = m.Body.Len()
+		return in, nil
+	}
+	// The size decides too-big before dedupe: count unless the source
+	// length alone decides it (wire is between Len and 2×Len).
+	if n, max := m.Body.Len(), e.maxSize(); skip != nil && (max == 0 || n > max || 2*n <= max) && skip(k) {
+		in.wire = n
 		return in, nil
 	}
 	if _, err := io.Copy(io.Discard, cnt); err != nil {
@@ -415,7 +429,11 @@ func (e *Engine) decide(m *importers.Message, rerr error, set *dedupe.Set) (d de
 	if !e.Opts.KeepDeleted && m.HasFlag(imap.FlagDeleted) {
 		return decision{kind: "deleted"}
 	}
-	in, err := e.inspect(m)
+	var skip func(dedupe.Key) bool
+	if set != nil {
+		skip = set.Has
+	}
+	in, err := e.inspect(m, skip)
 	if err != nil {
 		return decision{kind: "error", err: &importers.MessageError{Ref: m.Ref, Folder: m.Folder, Err: err}}
 	}
@@ -547,12 +565,23 @@ func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
 	// so a source that changed in between is handled, not trusted.
 	tot := plan.Totals()
 	e.obs.Event(Event{Type: "start", Messages: tot.New, Bytes: tot.NewBytes})
-	plan.Problems = nil
 	work := ex.clone()
+	settled := map[string]bool{}
 	for _, fp := range plan.Folders {
 		fp.inc.planNew, fp.inc.planWalked = fp.New, fp.Messages-fp.inc.prefix
+		// Nothing new: reading the folder again would only confirm it (a
+		// re-run costs the plan's header reads, not two passes). A message
+		// that arrives in the source meanwhile is for the next run, as
+		// with mbsync. Incremental folders have their own shortcut.
+		if fp.New == 0 && fp.inc.uidValidity == 0 {
+			fp.settled = true
+			settled[fp.SourceP] = true
+			continue
+		}
 		fp.New, fp.NewBytes, fp.Duplicates, fp.TooBig, fp.TooBigB, fp.Deleted, fp.Errors, fp.Messages = 0, 0, 0, 0, 0, 0, 0, 0
 	}
+	// The copy pass lists its own problems, but for the settled folders.
+	plan.Problems = slices.DeleteFunc(plan.Problems, func(p Problem) bool { return !settled[p.Folder] })
 	if units := e.units(plan); e.Opts.Connections > 1 && e.Open != nil && len(units) > 1 {
 		err = e.copyParallel(ctx, plan, work, units) // parallel.go
 		plan.Elapsed = time.Since(start)
@@ -570,8 +599,8 @@ func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
 }
 
 func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set *dedupe.Set) error {
-	if fp.inc.upToDate {
-		return nil // the incremental state and UIDNEXT say nothing is new
+	if fp.inc.upToDate || fp.settled {
+		return nil // the incremental state and UIDNEXT, or the plan, say nothing is new
 	}
 	e.obs.Event(Event{Type: "folder", Folder: fp.SourceP, Target: fp.Target})
 	created := fp.target.Exists()

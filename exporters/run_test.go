@@ -167,3 +167,24 @@ func TestMapper(t *testing.T) {
 		}
 	}
 }
+
+// A re-run reads a folder with nothing new only once (the plan), and still
+// lists its unreadable message.
+func TestRerunKeepsPlanProblems(t *testing.T) {
+	c := importertest.Load(t)
+	sink := exportertest.NewMemSink()
+	src := &importertest.MemSource{C: c, Fail: "09-sent.eml"}
+	for run := 1; run <= 2; run++ {
+		plan, err := (&exporters.Engine{Src: src, Sink: sink}).Copy(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tot := plan.Totals()
+		if tot.Errors != 1 || len(plan.Problems) != 1 || plan.Problems[0].Ref != "mem:09-sent.eml" {
+			t.Errorf("run %d: errors %d, problems %+v; want the bad message once", run, tot.Errors, plan.Problems)
+		}
+		if run == 2 && (tot.Copied != 0 || tot.Duplicates+tot.Errors+tot.Deleted != int64(len(c))) {
+			t.Errorf("re-run: %+v", tot)
+		}
+	}
+}
