@@ -6,32 +6,35 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/mailferry/mailferry/dedupe"
 )
 
-// Parallel copies (Options.Connections > 1): the folders are shared out
-// among workers, each with a source and a sink of its own (one more IMAP
-// connection each, or one more handle on a local store), so that the
-// server's work on one folder overlaps with the next folder's reading and
-// writing. The unit of work is a target folder with every source folder
-// mapped to it (kept in source order, one worker at a time), so a
-// target's dedupe set and its writes stay in one goroutine. Global dedupe
-// shares one set across all targets: it runs on one worker.
+// Parallel plans and copies (Options.Connections > 1): the folders are
+// shared out among workers, each with a source and a sink of its own (one
+// more IMAP connection each, or one more handle on a local store), so that
+// the server's work on one folder overlaps with the next folder's reading
+// and writing. The unit of work is a target folder with every source
+// folder mapped to it (kept in source order, one worker at a time), so a
+// target's dedupe set, its inventory and its writes stay in one goroutine.
+// Global dedupe shares one set across all targets: it runs on one worker.
 //
 // Worker 0 is the engine itself (the plan's connections). The others are
-// opened with Engine.Open when the copy starts; a connection the server
-// refuses (a per-user connection limit) leaves fewer workers, with a
-// warning, never fails the run.
+// opened with Engine.Open when the plan starts and serve the copy too; a
+// connection the server refuses (a per-user connection limit) leaves
+// fewer workers, with a warning, never fails the run.
 
-// units groups the plan's folders that have something to do by target,
-// the biggest first.
-func (e *Engine) units(plan *Plan) [][]*FolderPlan {
-	if e.Opts.scope() == ScopeGlobal {
-		return [][]*FolderPlan{plan.Folders}
-	}
+// parallel tells whether units of work go to several workers.
+func (e *Engine) parallel(units int) bool {
+	return e.Opts.Connections > 1 && e.Open != nil && units > 1 && e.Opts.scope() != ScopeGlobal
+}
+
+// group groups the folders that keep is true for by target.
+func group(fps []*FolderPlan, keep func(*FolderPlan) bool) [][]*FolderPlan {
 	idx := map[string]int{}
 	var units [][]*FolderPlan
-	for _, fp := range plan.Folders {
-		if fp.inc.upToDate || fp.settled {
+	for _, fp := range fps {
+		if !keep(fp) {
 			continue
 		}
 		i, ok := idx[fp.Target]
@@ -42,15 +45,20 @@ func (e *Engine) units(plan *Plan) [][]*FolderPlan {
 		}
 		units[i] = append(units[i], fp)
 	}
-	weight := func(u []*FolderPlan) (n int64) {
+	return units
+}
+
+// biggestFirst sorts units by weight, the heaviest first, so that the
+// last unit to finish is a small one.
+func biggestFirst(units [][]*FolderPlan, weight func(*FolderPlan) int64) {
+	sum := func(u []*FolderPlan) (n int64) {
 		for _, fp := range u {
-			// Bytes to write, plus a per-message cost for the walk.
-			n += fp.inc.planNew*4096 + fp.NewBytes + fp.Messages*256
+			n += weight(fp)
 		}
 		return n
 	}
 	slices.SortStableFunc(units, func(a, b []*FolderPlan) int {
-		wa, wb := weight(a), weight(b)
+		wa, wb := sum(a), sum(b)
 		switch {
 		case wa > wb:
 			return -1
@@ -58,6 +66,30 @@ func (e *Engine) units(plan *Plan) [][]*FolderPlan {
 			return 1
 		}
 		return 0
+	})
+}
+
+// planUnits are the plan's units: the folders to scan, by target, the
+// biggest (as the source listed them) first.
+func (e *Engine) planUnits(plan *Plan) [][]*FolderPlan {
+	if e.Opts.scope() == ScopeGlobal {
+		return [][]*FolderPlan{plan.Folders}
+	}
+	units := group(plan.Folders, func(fp *FolderPlan) bool { return !fp.inc.upToDate })
+	biggestFirst(units, func(fp *FolderPlan) int64 { return max(fp.listed, 0) })
+	return units
+}
+
+// units are the copy's units: the folders with something to write, by
+// target, the most work first.
+func (e *Engine) units(plan *Plan) [][]*FolderPlan {
+	if e.Opts.scope() == ScopeGlobal {
+		return [][]*FolderPlan{plan.Folders}
+	}
+	units := group(plan.Folders, func(fp *FolderPlan) bool { return !fp.inc.upToDate && !fp.settled })
+	// Bytes to write, plus a per-message cost for the walk.
+	biggestFirst(units, func(fp *FolderPlan) int64 {
+		return fp.inc.planNew*4096 + fp.NewBytes + fp.Messages*256
 	})
 	return units
 }
@@ -74,21 +106,77 @@ func (l *lockedObserver) Event(ev Event) {
 	l.o.Event(ev)
 }
 
-// copyParallel runs copyFolder for the units on up to Options.Connections
-// workers. After a fatal error (quota, a target that fails) no worker
-// starts another unit; the first such error is returned.
-func (e *Engine) copyParallel(ctx context.Context, plan *Plan, work *sets, units [][]*FolderPlan) error {
-	e.mu = &sync.Mutex{}
-	e.obs = &lockedObserver{o: e.obs}
-	if e.inc != nil {
-		e.inc.obs = e.obs
-	}
-	for _, u := range units { // the sets map is not written by the workers
-		for _, fp := range u {
-			work.get(fp.Target)
+// startWorkers makes the engine safe for workers and opens the other
+// connections, once; it returns every worker, the engine first.
+func (e *Engine) startWorkers(ctx context.Context) []*Engine {
+	if !e.opened {
+		e.opened = true
+		e.mu = &sync.Mutex{}
+		e.obs = &lockedObserver{o: e.obs}
+		if e.inc != nil {
+			e.inc.obs = e.obs
 		}
+		n := e.Opts.Connections
+		var (
+			mu      sync.Mutex
+			wg      sync.WaitGroup
+			workers []*Engine
+		)
+		for i := 1; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				src, sink, err := e.Open(ctx)
+				if err != nil {
+					if ctx.Err() == nil {
+						e.obs.Event(Event{Type: "warning", Reason: fmt.Sprintf("connection %d of %d not opened, going on with fewer: %v", i+1, n, err)})
+					}
+					return
+				}
+				w := *e
+				w.Src, w.Sink, w.workers = src, sink, nil
+				mu.Lock()
+				workers = append(workers, &w)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		e.workers = workers
 	}
-	n := min(e.Opts.Connections, len(units))
+	return append([]*Engine{e}, e.workers...)
+}
+
+// closeWorkers closes the other connections.
+func (e *Engine) closeWorkers() {
+	for _, w := range e.workers {
+		w.Src.Close()
+		w.Sink.Close()
+	}
+	e.workers = nil
+}
+
+// targetOf is fp's target on w's connection.
+func (e *Engine) targetOf(ctx context.Context, w *Engine, fp *FolderPlan) (Target, error) {
+	if w == e {
+		return fp.target, nil
+	}
+	t, err := w.Sink.Resolve(ctx, fp.mapped.Folder, fp.mapped.Use)
+	if err == nil && t.Name() != fp.Target {
+		err = fmt.Errorf("resolves to %s on another connection", t.Name())
+	}
+	if err != nil {
+		return nil, &writeError{fmt.Errorf("mapping folder %s: %w", fp.SourceP, err)}
+	}
+	return t, nil
+}
+
+// runUnits runs fn for each unit on the workers, at most as many as there
+// are units; after, when non-nil, runs in each worker at its end with the
+// units it did. After an error no worker starts another unit; the first
+// error (a QuotaError before others) is returned.
+func (e *Engine) runUnits(ctx context.Context, plan *Plan, units [][]*FolderPlan, fn func(w *Engine, u []*FolderPlan) error, after func(w *Engine, done [][]*FolderPlan)) error {
+	workers := e.startWorkers(ctx)
+	workers = workers[:min(len(workers), len(units))]
 	queue := make(chan []*FolderPlan, len(units))
 	for _, u := range units {
 		queue <- u
@@ -111,54 +199,94 @@ func (e *Engine) copyParallel(ctx context.Context, plan *Plan, work *sets, units
 			failed = err
 		}
 	}
-	worker := func(w *Engine) {
-		var mine []*FolderPlan
-		defer func() { w.sweep(ctx, mine) }()
-		for u := range queue {
-			for _, fp := range u {
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var done [][]*FolderPlan
+			if after != nil {
+				defer func() { after(w, done) }()
+			}
+			for u := range queue {
 				if stopped() {
 					return
 				}
-				if w != e {
-					// The plan's target belongs to the plan's connection.
-					t, err := w.Sink.Resolve(ctx, fp.mapped.Folder, fp.mapped.Use)
-					if err == nil && t.Name() != fp.Target {
-						err = fmt.Errorf("resolves to %s on another connection", t.Name())
-					}
-					if err != nil {
-						fail(&writeError{fmt.Errorf("mapping folder %s: %w", fp.SourceP, err)})
-						return
-					}
-					fp.target = t
-				}
-				mine = append(mine, fp)
-				if err := w.copyFolder(ctx, plan, fp, work.get(fp.Target)); err != nil {
+				done = append(done, u)
+				if err := fn(w, u); err != nil {
 					fail(err)
 					return
 				}
 			}
-		}
-	}
-	var wg sync.WaitGroup
-	for i := 1; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			src, sink, err := e.Open(ctx)
-			if err != nil {
-				if ctx.Err() == nil {
-					e.obs.Event(Event{Type: "warning", Reason: fmt.Sprintf("connection %d of %d not opened, going on with fewer: %v", i+1, n, err)})
-				}
-				return
-			}
-			defer src.Close()
-			defer sink.Close()
-			w := *e
-			w.Src, w.Sink = src, sink
-			worker(&w)
 		}()
 	}
-	worker(e)
 	wg.Wait()
+	// The problems in the order of the folders, as one worker lists them.
+	order := map[string]int{}
+	for i, fp := range plan.Folders {
+		order[fp.SourceP] = i
+	}
+	slices.SortStableFunc(plan.Problems, func(a, b Problem) int { return order[a.Folder] - order[b.Folder] })
 	return failed
+}
+
+// planParallel keys each unit's target and scans its source folders on
+// the workers; it returns the targets' keys as existing does.
+func (e *Engine) planParallel(ctx context.Context, plan *Plan, units [][]*FolderPlan) (*sets, error) {
+	ex := &sets{scope: e.Opts.scope(), by: map[string]*dedupe.Set{}}
+	if ex.scope == ScopeFolder {
+		for _, u := range units { // the map is only read by the workers
+			ex.by[u[0].Target] = dedupe.NewSet()
+		}
+	}
+	err := e.runUnits(ctx, plan, units, func(w *Engine, u []*FolderPlan) error {
+		have := ex.get(u[0].Target)
+		var set *dedupe.Set
+		if have != nil {
+			t, err := e.targetOf(ctx, w, u[0])
+			if err != nil {
+				return err
+			}
+			if t.Exists() {
+				w.obs.Event(Event{Type: "inventory", Folder: t.Name()})
+				if err := w.keysRetry(ctx, t, func(k dedupe.Key) error { have.Add(k); return nil }); err != nil {
+					return fmt.Errorf("reading target folder %s: %w", t.Name(), err)
+				}
+			}
+			set = have.Clone()
+		}
+		for _, fp := range u {
+			if err := w.scan(ctx, plan, fp, set, have); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return ex, nil
+}
+
+// copyParallel runs copyFolder for the units on the workers; each sweeps
+// the targets it wrote at its end.
+func (e *Engine) copyParallel(ctx context.Context, plan *Plan, work *sets, units [][]*FolderPlan) error {
+	for _, u := range units { // the sets map is not written by the workers
+		work.get(u[0].Target)
+	}
+	return e.runUnits(ctx, plan, units, func(w *Engine, u []*FolderPlan) error {
+		for _, fp := range u {
+			t, err := e.targetOf(ctx, w, fp)
+			if err != nil {
+				return err
+			}
+			fp.target = t
+			if err := w.copyFolder(ctx, plan, fp, work.get(fp.Target)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func(w *Engine, done [][]*FolderPlan) {
+		w.sweep(ctx, slices.Concat(done...))
+	})
 }

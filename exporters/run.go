@@ -100,6 +100,7 @@ type FolderPlan struct {
 	target Target
 	mapped Mapped
 	inc    folderInc // incremental copy (state.go)
+	listed int64 // messages, as the source listed the folder (-1: unknown)
 	// settled: the plan found nothing to write here (all duplicates,
 	// skipped or unreadable); the copy pass keeps the plan's counts and
 	// does not read the folder again.
@@ -192,6 +193,10 @@ type Engine struct {
 	obs  Observer
 	inc  *incState   // nil: not incremental (state.go)
 	mu   *sync.Mutex // guards the Plan's Problems while workers run (parallel.go)
+	// workers are the engines of the other connections (parallel.go),
+	// opened by the plan, used by the copy too, closed at the end.
+	workers []*Engine
+	opened  bool
 }
 
 func (e *Engine) init() {
@@ -341,6 +346,11 @@ func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
 // Plan lists the source, maps folders, keys the target and the source,
 // and checks quota. It writes nothing.
 func (e *Engine) Plan(ctx context.Context) (*Plan, *sets, error) {
+	defer e.closeWorkers()
+	return e.plan(ctx)
+}
+
+func (e *Engine) plan(ctx context.Context) (*Plan, *sets, error) {
 	e.init()
 	start := time.Now()
 	plan := &Plan{DryRun: e.Opts.DryRun}
@@ -360,51 +370,75 @@ func (e *Engine) Plan(ctx context.Context) (*Plan, *sets, error) {
 		}
 		fp := &FolderPlan{
 			Source: fi.Folder, SourceP: fi.Folder.String(), Target: t.Name(), Use: mp.Use,
-			Exists: t.Exists(), target: t, mapped: mp,
+			Exists: t.Exists(), target: t, mapped: mp, listed: fi.Messages,
 		}
 		plan.Folders = append(plan.Folders, fp)
 		if err := e.inc.prepare(ctx, fp); err != nil {
 			return nil, nil, err
 		}
 	}
-	ex, err := e.existing(ctx, plan)
+	var ex *sets
+	if units := e.planUnits(plan); e.parallel(len(units)) {
+		ex, err = e.planParallel(ctx, plan, units) // parallel.go
+	} else {
+		ex, err = e.planSequential(ctx, plan)
+	}
 	if err != nil {
 		return nil, nil, err
-	}
-	work := ex.clone()
-	hdrOnly := e.Opts.Walk
-	hdrOnly.HeadersOnly = true
-	for _, fp := range plan.Folders {
-		if fp.inc.upToDate {
-			continue
-		}
-		set := work.get(fp.Target)
-		have := ex.get(fp.Target)
-		e.obs.Event(Event{Type: "scan", Folder: fp.SourceP})
-		err := e.safeWalk(ctx, fp, fp.FromUID, &hdrOnly, func(m *importers.Message, rerr error) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			fp.Messages++
-			d := e.decide(m, rerr, set)
-			e.account(plan, fp, m, d, false)
-			fp.inc.planned(m.UID, d.kind == "dup" && have != nil && have.Has(d.in.key))
-			return nil
-		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, nil, ctx.Err()
-			}
-			if errors.Is(err, ErrInterrupted) {
-				return nil, nil, err
-			}
-			fp.Errors++
-			e.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
-		}
 	}
 	e.quota(ctx, plan)
 	plan.Elapsed = time.Since(start)
 	return plan, ex, nil
+}
+
+// planSequential keys the targets, then the source folders, over the
+// plan's connections.
+func (e *Engine) planSequential(ctx context.Context, plan *Plan) (*sets, error) {
+	ex, err := e.existing(ctx, plan)
+	if err != nil {
+		return nil, err
+	}
+	work := ex.clone()
+	for _, fp := range plan.Folders {
+		if fp.inc.upToDate {
+			continue
+		}
+		if err := e.scan(ctx, plan, fp, work.get(fp.Target), ex.get(fp.Target)); err != nil {
+			return nil, err
+		}
+	}
+	return ex, nil
+}
+
+// scan walks fp's source folder reading headers and decides each message
+// against set (the target's keys and what the plan took so far; have: the
+// target's keys alone). An unreadable folder is a problem of the plan; the
+// error returned stops the plan (cancelled, interrupted).
+func (e *Engine) scan(ctx context.Context, plan *Plan, fp *FolderPlan, set, have *dedupe.Set) error {
+	hdrOnly := e.Opts.Walk
+	hdrOnly.HeadersOnly = true
+	e.obs.Event(Event{Type: "scan", Folder: fp.SourceP})
+	err := e.safeWalk(ctx, fp, fp.FromUID, &hdrOnly, func(m *importers.Message, rerr error) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		fp.Messages++
+		d := e.decide(m, rerr, set)
+		e.account(plan, fp, m, d, false)
+		fp.inc.planned(m.UID, d.kind == "dup" && have != nil && have.Has(d.in.key))
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errors.Is(err, ErrInterrupted) {
+			return err
+		}
+		fp.Errors++
+		e.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
+	}
+	return nil
 }
 
 type decision struct {
@@ -543,7 +577,8 @@ func (e *Engine) quota(ctx context.Context, plan *Plan) {
 // outcome filled in. A quota refusal returns a *QuotaError and writes
 // nothing. Per-message problems do not make Copy fail: see Plan.Incomplete.
 func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
-	plan, ex, err := e.Plan(ctx)
+	defer e.closeWorkers()
+	plan, ex, err := e.plan(ctx)
 	if err != nil {
 		return plan, err
 	}
@@ -582,7 +617,7 @@ func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
 	}
 	// The copy pass lists its own problems, but for the settled folders.
 	plan.Problems = slices.DeleteFunc(plan.Problems, func(p Problem) bool { return !settled[p.Folder] })
-	if units := e.units(plan); e.Opts.Connections > 1 && e.Open != nil && len(units) > 1 {
+	if units := e.units(plan); e.parallel(len(units)) {
 		err = e.copyParallel(ctx, plan, work, units) // parallel.go
 		plan.Elapsed = time.Since(start)
 		return plan, err
