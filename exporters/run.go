@@ -100,7 +100,7 @@ type FolderPlan struct {
 	target Target
 	mapped Mapped
 	inc    folderInc // incremental copy (state.go)
-	listed int64 // messages, as the source listed the folder (-1: unknown)
+	listed int64     // messages, as the source listed the folder (-1: unknown)
 	// settled: the plan found nothing to write here (all duplicates,
 	// skipped or unreadable); the copy pass keeps the plan's counts and
 	// does not read the folder again.
