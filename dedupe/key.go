@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync"
 )
 
 // Key identifies a message for de-duplication.
@@ -132,6 +133,9 @@ var fallbackFields = []string{"date", "from", "to", "subject"}
 // keyFields are the header fields Of keeps.
 var keyFields = map[string]bool{"message-id": true, "date": true, "from": true, "to": true, "subject": true}
 
+// readers are Of's 16 KiB buffers, reused: one per message adds up.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
+
 // smallFirst caps its first Read at 4 KiB.
 type smallFirst struct {
 	r    io.Reader
@@ -154,7 +158,12 @@ func (s *smallFirst) Read(p []byte) (int, error) {
 func Of(r io.Reader) (Key, Kind, error) {
 	// The first read is small: most headers end within it, and the body
 	// need not be read at all.
-	br := bufio.NewReaderSize(&smallFirst{r: r}, 16<<10)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(&smallFirst{r: r})
+	defer func() {
+		br.Reset(nil)
+		readers.Put(br)
+	}()
 	fields := map[string]string{}
 	var cur string // name of the field being read (lower case)
 	var curVal []byte

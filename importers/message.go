@@ -145,7 +145,7 @@ func (s *sectionReadCloser) Read(p []byte) (int, error) {
 func (s *sectionReadCloser) Close() error { return s.f.Close() }
 
 func openRange(path string, off, n int64, whole bool) (io.ReadCloser, error) {
-	f, err := os.Open(path)
+	f, err := openFile(path)
 	if err != nil {
 		return nil, err
 	}
