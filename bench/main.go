@@ -71,7 +71,8 @@ func profiled(env []string, name string) []string {
 		return env
 	}
 	os.MkdirAll(profileDir, 0o755)
-	return append(slices.Clone(env), "MAILFERRY_CPUPROFILE="+filepath.Join(profileDir, name+".pprof"))
+	return append(slices.Clone(env), "MAILFERRY_CPUPROFILE="+filepath.Join(profileDir, name+".pprof"),
+		"MAILFERRY_MEMPROFILE="+filepath.Join(profileDir, name+".heap"))
 }
 
 func main() {
@@ -80,7 +81,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds per tool (the median is reported)")
 	keep := flag.Bool("keep", false, "keep the work directory")
 	conns := flag.Int("connections", 0, "mailferry's --connections (0: its default)")
-	flag.StringVar(&profileDir, "profile", "", "write a CPU profile of each mailferry copy into this directory (push-1.pprof, push-rerun-1.pprof, ...)")
+	flag.StringVar(&profileDir, "profile", "", "write CPU and peak-heap profiles of each mailferry copy into this directory (push-1.pprof, push-1.heap, ...)")
 	rssCounts := flag.String("rss-counts", "", "measure peak RSS against corpus size instead: comma-separated message counts, e.g. 1000,100000")
 	flag.Parse()
 	log.SetFlags(0)
@@ -469,13 +470,13 @@ func runRSS(counts string, avg int, extra []string, keep bool) error {
 			return fmt.Errorf("corpus has %d messages, want %d", n, count)
 		}
 		r := row{count: count, size: size}
-		if r.push, err = measure(env, bin, append(append([]string{"-q", "copy"}, extra...), "maildir:"+corpus, url)...); err != nil {
+		if r.push, err = measure(profiled(env, fmt.Sprintf("push-%d", count)), bin, append(append([]string{"-q", "copy"}, extra...), "maildir:"+corpus, url)...); err != nil {
 			return err
 		}
 		if got, err := serverCount(srv); err != nil || got != count {
 			return fmt.Errorf("push of %d messages: the server holds %d (%v)", count, got, err)
 		}
-		if r.pull, err = measure(env, bin, append(append([]string{"-q", "copy"}, extra...), url, "maildir:"+out)...); err != nil {
+		if r.pull, err = measure(profiled(env, fmt.Sprintf("pull-%d", count)), bin, append(append([]string{"-q", "copy"}, extra...), url, "maildir:"+out)...); err != nil {
 			return err
 		}
 		if got, _, err := countMaildir(out); err != nil || got != count {

@@ -25,6 +25,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"copy", "--no-such-flag", "a:", "b:"},
 		{"ls", "imap:host"},
 		{"plan", "--dedupe", "sometimes", "maildir:/tmp", "maildir:/tmp"},
+		{"copy", "--connections", "0", "maildir:/tmp", "maildir:/tmp"},
+		{"copy", "-j", "17", "maildir:/tmp", "maildir:/tmp"},
 	} {
 		code, _, stderr := runCLI(t, args...)
 		if code != exitUsage {

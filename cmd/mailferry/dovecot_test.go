@@ -417,7 +417,8 @@ func TestQuotaFreedRerunCompletes(t *testing.T) {
 	if err := c.Expunge().Close(); err != nil {
 		t.Fatal(err)
 	}
-	if code, sum := copyJSON(t, "maildir:"+dir, small); code != exitOK {
+	// One connection: the sequential path against the real server too.
+	if code, sum := copyJSON(t, "-j", "1", "maildir:"+dir, small); code != exitOK {
 		t.Fatalf("re-run after freeing space: exit %d, %v", code, sum)
 	}
 	compareStored(t, "after the re-run", serverHolds(t, srv, "small"),

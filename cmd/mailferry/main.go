@@ -10,9 +10,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
+	"time"
 
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
@@ -58,7 +60,45 @@ func run(args []string) int {
 			}
 		}
 	}
+	// MAILFERRY_MEMPROFILE=FILE writes a heap profile taken when the live
+	// heap was at its largest (checked every 100 ms after each GC).
+	if p := os.Getenv("MAILFERRY_MEMPROFILE"); p != "" {
+		stop := peakHeapProfile(p)
+		defer stop()
+	}
 	return runWith(args, os.Stdout, os.Stderr)
+}
+
+// peakHeapProfile keeps in path the heap profile of the largest live heap
+// seen; stop ends the sampling.
+func peakHeapProfile(path string) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		var peak uint64
+		var lastGC uint32
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if ms.NumGC == lastGC || ms.HeapAlloc <= peak {
+				continue
+			}
+			lastGC, peak = ms.NumGC, ms.HeapAlloc
+			if f, err := os.Create(path); err == nil {
+				pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // runWith runs the command line with the given output streams; tests call it.
