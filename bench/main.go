@@ -135,9 +135,6 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 		defer os.RemoveAll(work)
 	}
 	defer srv.Stop()
-	copyArgs := func(from, to string) []string {
-		return append(append([]string{"-q", "copy"}, extra...), from, to)
-	}
 	pw := filepath.Join(work, "pw")
 	if err := os.WriteFile(pw, []byte(dovecottest.Password), 0o600); err != nil {
 		return err
@@ -146,16 +143,9 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 	url := "imap://alice@" + srv.Addr
 
 	corpus := filepath.Join(work, "corpus")
-	log.Printf("generating %d messages (mean %d bytes) into %s", count, avg, corpus)
-	if _, err := measure(env, bin, "-q", "gen", "maildir:"+corpus, "--count", fmt.Sprint(count), "--avg-size", fmt.Sprint(avg)); err != nil {
-		return err
-	}
-	n, size, err := countMaildir(corpus)
+	size, err := generate(env, bin, corpus, count, avg)
 	if err != nil {
 		return err
-	}
-	if n != count {
-		return fmt.Errorf("corpus has %d messages, want %d", n, count)
 	}
 	conf := filepath.Join(work, "mbsyncrc")
 	if err := writeMbsyncConf(conf, srv, pw, corpus, work); err != nil {
@@ -196,7 +186,7 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 			var res result
 			var err error
 			if tool == "mailferry" {
-				res, err = measure(profiled(env, fmt.Sprintf("push-%d", r+1)), bin, copyArgs("maildir:"+corpus, url)...)
+				res, err = measure(profiled(env, fmt.Sprintf("push-%d", r+1)), bin, copyArgs(extra, "maildir:"+corpus, url)...)
 			} else {
 				res, err = measure(env, mbsync, "-q", "-c", conf, "push")
 			}
@@ -209,7 +199,7 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 			push[tool].runs = append(push[tool].runs, res)
 			log.Printf("round %d push %-9s %6.2fs  %5.0f MB RSS", r+1, tool, res.wall.Seconds(), float64(res.rss)/1e6)
 			if tool == "mailferry" {
-				res, err = measure(profiled(env, fmt.Sprintf("push-rerun-%d", r+1)), bin, copyArgs("maildir:"+corpus, url)...)
+				res, err = measure(profiled(env, fmt.Sprintf("push-rerun-%d", r+1)), bin, copyArgs(extra, "maildir:"+corpus, url)...)
 				if err != nil {
 					return fmt.Errorf("push re-run: %w", err)
 				}
@@ -234,7 +224,7 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 			var res result
 			var err error
 			if tool == "mailferry" {
-				res, err = measure(profiled(env, fmt.Sprintf("pull-%d", r+1)), bin, copyArgs(url, "maildir:"+out)...)
+				res, err = measure(profiled(env, fmt.Sprintf("pull-%d", r+1)), bin, copyArgs(extra, url, "maildir:"+out)...)
 			} else {
 				os.MkdirAll(out, 0o700)
 				res, err = measure(env, mbsync, "-q", "-c", conf, "pull")
@@ -252,7 +242,7 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 			pull[tool].runs = append(pull[tool].runs, res)
 			log.Printf("round %d pull %-9s %6.2fs  %5.0f MB RSS", r+1, tool, res.wall.Seconds(), float64(res.rss)/1e6)
 			if tool == "mailferry" {
-				res, err = measure(profiled(env, fmt.Sprintf("pull-rerun-%d", r+1)), bin, copyArgs(url, "maildir:"+out)...)
+				res, err = measure(profiled(env, fmt.Sprintf("pull-rerun-%d", r+1)), bin, copyArgs(extra, url, "maildir:"+out)...)
 				if err != nil {
 					return fmt.Errorf("pull re-run: %w", err)
 				}
@@ -291,6 +281,28 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 		100*rerunPush.median().wall.Seconds()/push["mailferry"].median().wall.Seconds(),
 		100*rerunPull.median().wall.Seconds()/pull["mailferry"].median().wall.Seconds())
 	return nil
+}
+
+// copyArgs is mailferry's command line for a copy.
+func copyArgs(extra []string, from, to string) []string {
+	return append(append([]string{"-q", "copy"}, extra...), from, to)
+}
+
+// generate writes the deterministic corpus into dir (a Maildir++ tree)
+// and returns its size after checking its message count.
+func generate(env []string, bin, dir string, count, avg int) (int64, error) {
+	log.Printf("generating %d messages (mean %d bytes) into %s", count, avg, dir)
+	if _, err := measure(env, bin, "-q", "gen", "maildir:"+dir, "--count", fmt.Sprint(count), "--avg-size", fmt.Sprint(avg)); err != nil {
+		return 0, err
+	}
+	n, size, err := countMaildir(dir)
+	if err != nil {
+		return 0, err
+	}
+	if n != count {
+		return 0, fmt.Errorf("corpus has %d messages, want %d", n, count)
+	}
+	return size, nil
 }
 
 func firstOf(paths ...string) string {
@@ -458,25 +470,18 @@ func runRSS(counts string, avg int, extra []string, keep bool) error {
 		if err := srv.Reset("alice"); err != nil {
 			return err
 		}
-		log.Printf("generating %d messages (mean %d bytes)", count, avg)
-		if _, err := measure(env, bin, "-q", "gen", "maildir:"+corpus, "--count", fmt.Sprint(count), "--avg-size", fmt.Sprint(avg)); err != nil {
-			return err
-		}
-		n, size, err := countMaildir(corpus)
+		size, err := generate(env, bin, corpus, count, avg)
 		if err != nil {
 			return err
 		}
-		if n != count {
-			return fmt.Errorf("corpus has %d messages, want %d", n, count)
-		}
 		r := row{count: count, size: size}
-		if r.push, err = measure(profiled(env, fmt.Sprintf("push-%d", count)), bin, append(append([]string{"-q", "copy"}, extra...), "maildir:"+corpus, url)...); err != nil {
+		if r.push, err = measure(profiled(env, fmt.Sprintf("push-%d", count)), bin, copyArgs(extra, "maildir:"+corpus, url)...); err != nil {
 			return err
 		}
 		if got, err := serverCount(srv); err != nil || got != count {
 			return fmt.Errorf("push of %d messages: the server holds %d (%v)", count, got, err)
 		}
-		if r.pull, err = measure(profiled(env, fmt.Sprintf("pull-%d", count)), bin, append(append([]string{"-q", "copy"}, extra...), url, "maildir:"+out)...); err != nil {
+		if r.pull, err = measure(profiled(env, fmt.Sprintf("pull-%d", count)), bin, copyArgs(extra, url, "maildir:"+out)...); err != nil {
 			return err
 		}
 		if got, _, err := countMaildir(out); err != nil || got != count {

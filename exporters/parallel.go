@@ -248,9 +248,8 @@ func (e *Engine) planParallel(ctx context.Context, plan *Plan, units [][]*Folder
 				return err
 			}
 			if t.Exists() {
-				w.obs.Event(Event{Type: "inventory", Folder: t.Name()})
-				if err := w.keysRetry(ctx, t, func(k dedupe.Key) error { have.Add(k); return nil }); err != nil {
-					return fmt.Errorf("reading target folder %s: %w", t.Name(), err)
+				if err := w.inventory(ctx, t, have); err != nil {
+					return err
 				}
 			}
 			set = have.Clone()

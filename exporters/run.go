@@ -52,9 +52,9 @@ type Options struct {
 	// flight: Copy returns ErrInterrupted with the outcome so far (Ctrl-C).
 	// Cancelling ctx instead aborts what is in flight.
 	Stop <-chan struct{}
-	// Connections is how many source/target pairs copy folders in
-	// parallel (parallel.go); 0 or 1 copies one folder at a time. More
-	// than one needs Engine.Open.
+	// Connections is how many source/target pairs plan and copy folders
+	// in parallel (parallel.go); 0 or 1: one folder at a time. More than
+	// one needs Engine.Open.
 	Connections int
 }
 
@@ -334,13 +334,20 @@ func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
 			continue
 		}
 		done[fp.Target] = true
-		set := s.get(fp.Target)
-		e.obs.Event(Event{Type: "inventory", Folder: fp.Target})
-		if err := e.keysRetry(ctx, fp.target, func(k dedupe.Key) error { set.Add(k); return nil }); err != nil {
-			return nil, fmt.Errorf("reading target folder %s: %w", fp.Target, err)
+		if err := e.inventory(ctx, fp.target, s.get(fp.Target)); err != nil {
+			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// inventory adds the keys of what target t holds to set.
+func (e *Engine) inventory(ctx context.Context, t Target, set *dedupe.Set) error {
+	e.obs.Event(Event{Type: "inventory", Folder: t.Name()})
+	if err := e.keysRetry(ctx, t, func(k dedupe.Key) error { set.Add(k); return nil }); err != nil {
+		return fmt.Errorf("reading target folder %s: %w", t.Name(), err)
+	}
+	return nil
 }
 
 // Plan lists the source, maps folders, keys the target and the source,
