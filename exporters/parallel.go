@@ -112,7 +112,9 @@ func (e *Engine) startWorkers(ctx context.Context) []*Engine {
 	if !e.opened {
 		e.opened = true
 		e.mu = &sync.Mutex{}
-		e.obs = &lockedObserver{o: e.obs}
+		if _, ok := e.obs.(*lockedObserver); !ok {
+			e.obs = &lockedObserver{o: e.obs}
+		}
 		if e.inc != nil {
 			e.inc.obs = e.obs
 		}
@@ -152,7 +154,7 @@ func (e *Engine) closeWorkers() {
 		w.Src.Close()
 		w.Sink.Close()
 	}
-	e.workers = nil
+	e.workers, e.opened = nil, false
 }
 
 // targetOf is fp's target on w's connection.

@@ -90,9 +90,13 @@ func TestParallelCopy(t *testing.T) {
 			t.Errorf("folder %s started %d times", f, n)
 		}
 	}
-	plan, err = (&exporters.Engine{Src: src, Sink: sink, Open: op.open, Opts: exporters.Options{Connections: 3}}).Copy(context.Background())
+	// The same engine again: the connections are opened anew.
+	plan, err = eng.Copy(context.Background())
 	if err != nil || plan.Totals().Copied != 0 || plan.Totals().Duplicates != 630 {
 		t.Fatalf("re-run: %v, %+v", err, plan.Totals())
+	}
+	if op.calls.Load() != 4 {
+		t.Errorf("re-run opened %d more connections, want 2", op.calls.Load()-2)
 	}
 }
 
