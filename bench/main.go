@@ -102,24 +102,29 @@ func main() {
 }
 
 // setup makes the work directory, builds mailferry into it and starts
-// Dovecot.
-func setup() (work, bin string, srv *dovecottest.Server, err error) {
+// Dovecot; done stops Dovecot and removes the directory unless keep.
+func setup(keep bool) (work, bin string, srv *dovecottest.Server, done func(), err error) {
 	work, err = os.MkdirTemp("", "mailferry-bench-")
 	if err != nil {
-		return "", "", nil, err
+		return "", "", nil, nil, err
+	}
+	remove := func() {
+		if !keep {
+			os.RemoveAll(work)
+		}
 	}
 	bin = filepath.Join(work, "mailferry")
 	log.Printf("building mailferry")
 	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/mailferry").CombinedOutput(); err != nil {
-		os.RemoveAll(work)
-		return "", "", nil, fmt.Errorf("go build: %v\n%s", err, out)
+		remove()
+		return "", "", nil, nil, fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	srv, err = dovecottest.Launch(&dovecottest.Config{QuotaBytes: 64 << 30})
 	if err != nil {
-		os.RemoveAll(work)
-		return "", "", nil, err
+		remove()
+		return "", "", nil, nil, err
 	}
-	return work, bin, srv, nil
+	return work, bin, srv, func() { srv.Stop(); remove() }, nil
 }
 
 func run(count, avg, rounds int, extra []string, keep bool) error {
@@ -127,14 +132,11 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 	if err != nil {
 		return fmt.Errorf("mbsync not found (apt-get install isync, or use bench/run): %w", err)
 	}
-	work, bin, srv, err := setup()
+	work, bin, srv, done, err := setup(keep)
 	if err != nil {
 		return err
 	}
-	if !keep {
-		defer os.RemoveAll(work)
-	}
-	defer srv.Stop()
+	defer done()
 	pw := filepath.Join(work, "pw")
 	if err := os.WriteFile(pw, []byte(dovecottest.Password), 0o600); err != nil {
 		return err
@@ -442,14 +444,11 @@ func connsOf(extra []string) string {
 // the peak RSS of each run: flat memory means the big corpus needs no more
 // than the small one.
 func runRSS(counts string, avg int, extra []string, keep bool) error {
-	work, bin, srv, err := setup()
+	work, bin, srv, done, err := setup(keep)
 	if err != nil {
 		return err
 	}
-	if !keep {
-		defer os.RemoveAll(work)
-	}
-	defer srv.Stop()
+	defer done()
 	env := append(os.Environ(), "MAILFERRY_PASSWORD="+dovecottest.Password)
 	url := "imap://alice@" + srv.Addr
 	type row struct {
