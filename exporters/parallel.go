@@ -72,9 +72,6 @@ func biggestFirst(units [][]*FolderPlan, weight func(*FolderPlan) int64) {
 // planUnits are the plan's units: the folders to scan, by target, the
 // biggest (as the source listed them) first.
 func (e *Engine) planUnits(plan *Plan) [][]*FolderPlan {
-	if e.Opts.scope() == ScopeGlobal {
-		return [][]*FolderPlan{plan.Folders}
-	}
 	units := group(plan.Folders, func(fp *FolderPlan) bool { return !fp.inc.upToDate })
 	biggestFirst(units, func(fp *FolderPlan) int64 { return max(fp.listed, 0) })
 	return units
@@ -83,9 +80,6 @@ func (e *Engine) planUnits(plan *Plan) [][]*FolderPlan {
 // units are the copy's units: the folders with something to write, by
 // target, the most work first.
 func (e *Engine) units(plan *Plan) [][]*FolderPlan {
-	if e.Opts.scope() == ScopeGlobal {
-		return [][]*FolderPlan{plan.Folders}
-	}
 	units := group(plan.Folders, func(fp *FolderPlan) bool { return !fp.inc.upToDate && !fp.settled })
 	// Bytes to write, plus a per-message cost for the walk.
 	biggestFirst(units, func(fp *FolderPlan) int64 {

@@ -626,18 +626,23 @@ func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
 	plan.Problems = slices.DeleteFunc(plan.Problems, func(p Problem) bool { return !settled[p.Folder] })
 	if units := e.units(plan); e.parallel(len(units)) {
 		err = e.copyParallel(ctx, plan, work, units) // parallel.go
-		plan.Elapsed = time.Since(start)
-		return plan, err
+	} else {
+		err = e.copySequential(ctx, plan, work)
 	}
+	plan.Elapsed = time.Since(start)
+	return plan, err
+}
+
+// copySequential copies the folders one after the other over the plan's
+// connections, then sweeps the targets written.
+func (e *Engine) copySequential(ctx context.Context, plan *Plan, work *sets) error {
 	for _, fp := range plan.Folders {
 		if err := e.copyFolder(ctx, plan, fp, work.get(fp.Target)); err != nil {
-			plan.Elapsed = time.Since(start)
-			return plan, err
+			return err
 		}
 	}
 	e.sweep(ctx, plan.Folders) // resilience.go
-	plan.Elapsed = time.Since(start)
-	return plan, nil
+	return nil
 }
 
 func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set *dedupe.Set) error {

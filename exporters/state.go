@@ -241,7 +241,7 @@ func (fi *folderInc) planned(uid uint32, inTarget bool) {
 
 // copyStart returns the UID after which Copy walks fp, and prepares the
 // watermark of the copy when the state may be advanced. src is the
-// connection that walks fp (nil: the plan's).
+// connection that walks fp (a worker's, parallel.go).
 func (st *incState) copyStart(ctx context.Context, src importers.Source, fp *FolderPlan) uint32 {
 	if st == nil || fp.inc.uidValidity == 0 {
 		return 0

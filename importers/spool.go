@@ -37,14 +37,14 @@ func SpoolSize(r io.Reader, size, memMax int64, dir string) (Body, error) {
 			return nil, err
 		}
 		var one [1]byte
-		m, err := io.ReadFull(r, one[:])
-		if m == 0 && (err == io.EOF || err == nil) {
+		switch _, err := io.ReadFull(r, one[:]); err {
+		case io.EOF:
 			return BytesBody(buf), nil
-		}
-		if err != nil && err != io.ErrUnexpectedEOF {
+		case nil:
+			head = append(buf, one[0]) // longer than announced
+		default:
 			return nil, err
 		}
-		head = append(buf, one[0]) // longer than announced
 	} else {
 		var buf bytes.Buffer
 		_, err := io.CopyN(&buf, r, memMax+1)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
+	imapimp "github.com/mailferry/mailferry/importers/imap"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -19,9 +20,6 @@ import (
 const (
 	defaultConnections = 3
 	maxConnections     = 16
-	// readAhead is the message bytes all connections together read ahead
-	// (importers.Options.MemBudget; an IMAP source's default alone).
-	readAhead = 16 << 20
 )
 
 // copyOptions are the flags of plan and copy.
@@ -154,7 +152,7 @@ func (o *copyOptions) openStores(ctx context.Context, g *globalOptions, srcSpec,
 	sopts.KeepDeleted = o.keepDeleted
 	sopts.AllAccounts = o.allAccounts
 	// The read-ahead of all connections together stays that of one.
-	sopts.MemBudget = readAhead / int64(max(o.connections, 1))
+	sopts.MemBudget = imapimp.DefaultBatchBytes / int64(max(o.connections, 1))
 	topts, err := g.storeOptions("target")
 	if err != nil {
 		return nil, nil, nil, nil, err
