@@ -89,6 +89,10 @@ type FolderPlan struct {
 	Deleted    int64 `json:"deleted_skipped"`
 	Filtered   int64 `json:"filtered"`
 	Errors     int64 `json:"errors"`
+	// Skipped counts items the source found but does not deliver as
+	// messages (importers.SkipError: contacts, appointments, files that
+	// are not messages); each is named in Problems with kind "skipped".
+	Skipped int64 `json:"skipped"`
 	// Copied and Failed are filled by Copy.
 	Copied int64 `json:"copied"`
 	Failed int64 `json:"failed"`
@@ -111,7 +115,7 @@ type FolderPlan struct {
 type Problem struct {
 	Ref    string `json:"ref"`
 	Folder string `json:"folder"`
-	Kind   string `json:"kind"` // "error", "too-big", "rejected"
+	Kind   string `json:"kind"` // "error", "too-big", "rejected", "skipped"
 	Size   int64  `json:"size,omitempty"`
 	Reason string `json:"reason"`
 }
@@ -156,6 +160,7 @@ func (p *Plan) Totals() FolderPlan {
 		t.Deleted += f.Deleted
 		t.Filtered += f.Filtered
 		t.Errors += f.Errors
+		t.Skipped += f.Skipped
 		t.Copied += f.Copied
 		t.Failed += f.Failed
 	}
@@ -449,7 +454,7 @@ func (e *Engine) scan(ctx context.Context, plan *Plan, fp *FolderPlan, set, have
 }
 
 type decision struct {
-	kind string // "new", "dup", "too-big", "deleted", "error"
+	kind string // "new", "dup", "too-big", "deleted", "skipped", "error"
 	in   inspected
 	err  error
 }
@@ -465,6 +470,10 @@ func (e *Engine) decide(m *importers.Message, rerr error, set *dedupe.Set) (d de
 		}
 	}()
 	if rerr != nil {
+		var se *importers.SkipError
+		if errors.As(rerr, &se) {
+			return decision{kind: "skipped", err: se}
+		}
 		return decision{kind: "error", err: rerr}
 	}
 	if !e.Opts.KeepDeleted && m.HasFlag(imap.FlagDeleted) {
@@ -504,6 +513,12 @@ func (e *Engine) account(plan *Plan, fp *FolderPlan, m *importers.Message, d dec
 		e.problem(plan, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "too-big", Size: d.in.wire,
 			Reason: fmt.Sprintf("%d bytes is over the limit of %d", d.in.wire, e.maxSize())})
 		e.obs.Event(Event{Type: "skip", Folder: fp.SourceP, Ref: m.Ref, Reason: "too-big", Bytes: d.in.wire})
+	case "skipped":
+		fp.Skipped++
+		var se *importers.SkipError
+		errors.As(d.err, &se)
+		e.problem(plan, Problem{Ref: refOf(m, d.err), Folder: fp.SourceP, Kind: "skipped", Reason: se.Kind + ": " + se.Reason})
+		e.obs.Event(Event{Type: "skip", Folder: fp.SourceP, Ref: refOf(m, d.err), Reason: se.Kind + ": " + se.Reason})
 	case "error":
 		fp.Errors++
 		e.problem(plan, Problem{Ref: refOf(m, d.err), Folder: fp.SourceP, Kind: "error", Reason: d.err.Error()})
@@ -620,7 +635,7 @@ func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
 			settled[fp.SourceP] = true
 			continue
 		}
-		fp.New, fp.NewBytes, fp.Duplicates, fp.TooBig, fp.TooBigB, fp.Deleted, fp.Errors, fp.Messages = 0, 0, 0, 0, 0, 0, 0, 0
+		fp.New, fp.NewBytes, fp.Duplicates, fp.TooBig, fp.TooBigB, fp.Deleted, fp.Errors, fp.Skipped, fp.Messages = 0, 0, 0, 0, 0, 0, 0, 0, 0
 	}
 	// The copy pass lists its own problems, but for the settled folders.
 	plan.Problems = slices.DeleteFunc(plan.Problems, func(p Problem) bool { return !settled[p.Folder] })

@@ -3,6 +3,7 @@ package exporters
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -44,6 +45,8 @@ type VerifyFolder struct {
 	// Skipped counts messages Copy would not copy: marked deleted at the
 	// source (without KeepDeleted).
 	Skipped int64 `json:"skipped_deleted"`
+	// NotMail counts items the source skips on purpose (importers.SkipError).
+	NotMail int64 `json:"skipped"`
 }
 
 // VerifyProblem is one source message that is not (or not identically) in
@@ -74,6 +77,7 @@ func (r *VerifyReport) Totals() VerifyFolder {
 		t.Differing += f.Differing
 		t.Errors += f.Errors
 		t.Skipped += f.Skipped
+		t.NotMail += f.NotMail
 	}
 	return t
 }
@@ -272,6 +276,11 @@ func (v *Verifier) verifyFolder(ctx context.Context, rep *VerifyReport, vf *Veri
 			return err
 		}
 		vf.Messages++
+		var se *importers.SkipError
+		if errors.As(rerr, &se) {
+			vf.NotMail++
+			return nil
+		}
 		if rerr != nil {
 			vf.Errors++
 			problem(VerifyProblem{Kind: "error", Ref: refOf(m, rerr), Reason: rerr.Error()})

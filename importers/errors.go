@@ -38,3 +38,24 @@ func (e *MessageError) Error() string {
 }
 
 func (e *MessageError) Unwrap() error { return e.Err }
+
+// SkipError is an item a source found but deliberately does not deliver as
+// a message: an Outlook contact or appointment, a file that is not a
+// message. The source passes it to its WalkFunc (m non-nil with Ref and
+// Folder set, no Body); the engine counts it as skipped and names it, with
+// Reason, in the summary. It is not a failure of the run.
+type SkipError struct {
+	Ref    string
+	Folder Folder
+	// Kind is a short class for counting: "contact", "appointment",
+	// "task", "note", "distribution-list", "not-a-message", ...
+	Kind   string
+	Reason string
+}
+
+func (e *SkipError) Error() string {
+	if len(e.Folder) > 0 {
+		return fmt.Sprintf("%s (folder %q): skipped (%s): %s", e.Ref, e.Folder.String(), e.Kind, e.Reason)
+	}
+	return fmt.Sprintf("%s: skipped (%s): %s", e.Ref, e.Kind, e.Reason)
+}

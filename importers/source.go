@@ -62,3 +62,13 @@ type Source interface {
 	// Close releases the store.
 	Close() error
 }
+
+// Counter is implemented by sources that can count a folder's items
+// independently of the parse Walk uses, conservatively: every candidate
+// (the files of a directory tree, the candidate envelope lines of an mbox,
+// the rows of a PST folder's contents table). The engine and verify check
+// that, per folder, this count equals copied + proven duplicates + skipped
+// (each named): a difference is a loss the parse would hide.
+type Counter interface {
+	CountItems(ctx context.Context, f Folder) (int64, error)
+}
