@@ -25,27 +25,43 @@ var (
 	sampleErr  error
 )
 
+// The sample PSTs are test data only: go-pst's module is fetched as a
+// file archive (not a dependency, so go.mod does not name it), pinned by
+// version and checked against its known module hash.
+const (
+	sampleModule = "github.com/mooijtech/go-pst/v6@v6.0.2"
+	sampleSum    = "h1:mXzOgcSZ30UPuCWpz4DAQCTm0ttOmiejOuF/CN32C2Q="
+)
+
 // samplePath returns the path of a PST shipped in go-pst's data/ folder,
-// found through the module cache (the module is in go.mod).
+// found through the module cache.
 func samplePath(t testing.TB, name string) string {
 	t.Helper()
 	sampleOnce.Do(func() {
-		// go mod download fetches the module on a fresh machine (go list
-		// -m would report no directory) and prints where it is.
-		out, err := exec.Command("go", "mod", "download", "-json", "github.com/mooijtech/go-pst/v6").Output()
+		// go mod download fetches the module on a fresh machine and prints
+		// where it is. It runs outside this module so that go.mod and
+		// go.sum are neither needed nor touched.
+		cmd := exec.Command("go", "mod", "download", "-json", sampleModule)
+		cmd.Dir = os.TempDir()
+		cmd.Env = append(os.Environ(), "GOFLAGS=")
+		out, err := cmd.Output()
 		if err != nil {
 			sampleErr = err
 			return
 		}
-		var mod struct{ Dir, Error string }
+		var mod struct{ Dir, Sum, Error string }
 		if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
 			sampleErr = fmt.Errorf("go mod download: %v %s", err, mod.Error)
+			return
+		}
+		if mod.Sum != sampleSum {
+			sampleErr = fmt.Errorf("%s has hash %s, want %s", sampleModule, mod.Sum, sampleSum)
 			return
 		}
 		sampleDir = filepath.Join(mod.Dir, "data")
 	})
 	if sampleErr != nil {
-		t.Fatalf("locating go-pst's sample files (go mod download github.com/mooijtech/go-pst/v6): %v", sampleErr)
+		t.Fatalf("locating go-pst's sample files (go mod download %s): %v", sampleModule, sampleErr)
 	}
 	p := filepath.Join(sampleDir, name)
 	if _, err := os.Stat(p); err != nil {
