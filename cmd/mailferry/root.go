@@ -87,12 +87,14 @@ EXIT STATUS
 		SilenceErrors: true,
 	}
 	g.addFlags(root)
+	root.Version = versionString()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return importers.UsageError("%v (see %s --help)", err, c.CommandPath())
 	})
-	root.AddCommand(newLsCommand(g), newPlanCommand(g, false), newPlanCommand(g, true), newQuotaCommand(g), newDemoCommand(g), newGenCommand(g), newVerifyCommand(g))
+	root.AddCommand(newLsCommand(g), newPlanCommand(g, false), newPlanCommand(g, true), newQuotaCommand(g), newDemoCommand(g), newGenCommand(g), newVerifyCommand(g), newVersionCommand(g))
 	return root
 }
 
