@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/mailferry/mailferry/exporters"
-	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
 
@@ -15,7 +14,7 @@ import (
 type reporter struct {
 	g       *globalOptions
 	copying bool
-	bar     *progressbar.ProgressBar
+	bar     *progress
 	// started: the copy pass began (events before it are the plan's).
 	started bool
 }
@@ -41,25 +40,17 @@ func (r *reporter) Event(ev exporters.Event) {
 	case "start":
 		r.started = true
 		if r.copying && !g.quiet && g.stderrIsTerminal() {
-			r.bar = progressbar.NewOptions64(ev.Bytes,
-				progressbar.OptionSetWriter(g.stderr),
-				progressbar.OptionShowBytes(true),
-				progressbar.OptionSetDescription(fmt.Sprintf("copying %d messages", ev.Messages)),
-				progressbar.OptionSetPredictTime(true),
-				progressbar.OptionShowCount(),
-				progressbar.OptionThrottle(100_000_000),
-				progressbar.OptionUseIECUnits(true),
-			)
+			r.bar = newProgress(g.stderr, ev.Messages, ev.Bytes)
 		}
 	case "folder":
 		if r.bar != nil {
-			r.bar.Describe(ev.Folder + " → " + ev.Target)
+			r.bar.setFolder(ev.Folder)
 		} else if g.verbose {
 			fmt.Fprintf(g.stderr, "folder %s → %s\n", ev.Folder, ev.Target)
 		}
 	case "copied":
 		if r.bar != nil {
-			r.bar.Add64(ev.Bytes)
+			r.bar.add(ev.Bytes)
 		} else if g.verbose {
 			fmt.Fprintf(g.stderr, "copied %s (%d bytes)\n", ev.Ref, ev.Bytes)
 		}
@@ -69,12 +60,12 @@ func (r *reporter) Event(ev exporters.Event) {
 			return
 		}
 		if r.bar != nil {
-			r.bar.Clear()
+			r.bar.clear()
 		}
 		fmt.Fprintf(g.stderr, "%s: %s\n", ev.Type, refReason(ev.Ref, ev.Reason))
 	case "warning":
 		if r.bar != nil {
-			r.bar.Clear()
+			r.bar.clear()
 		}
 		fmt.Fprintf(g.stderr, "warning: %s\n", ev.Reason)
 	case "dup":
@@ -90,8 +81,7 @@ func (r *reporter) Event(ev exporters.Event) {
 
 func (r *reporter) finish() {
 	if r.bar != nil {
-		r.bar.Finish()
-		fmt.Fprintln(r.g.stderr)
+		r.bar.finish()
 		r.bar = nil
 	}
 }
