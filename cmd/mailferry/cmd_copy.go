@@ -127,7 +127,10 @@ func newPlanCommand(g *globalOptions, isCopy bool) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan SRC DST",
 		Short: "Show what copy would do: per folder new, duplicate and too-big counts, folder mapping, quota fit; writes nothing",
-		Args:  cobra.ExactArgs(2),
+		Example: `  mailferry plan thunderbird: imaps://info@example.co.jp@mail.example.co.jp
+  mailferry plan pst:backup.pst imaps://user@host --into Outlook
+  mailferry plan imaps://user@old-host imaps://user@new-host --json`,
+		Args: storeArgs("mailferry plan thunderbird: imaps://user@mail.example.com", "a SOURCE", "a TARGET"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCopy(cmd.Context(), g, o, args[0], args[1], isCopy)
 		},
@@ -135,6 +138,11 @@ func newPlanCommand(g *globalOptions, isCopy bool) *cobra.Command {
 	if isCopy {
 		cmd.Use = "copy SRC DST"
 		cmd.Short = "Copy every message of SRC that DST does not have yet, with flags, dates and folders"
+		cmd.Example = `  mailferry copy thunderbird: imaps://info@example.co.jp@mail.example.co.jp
+  mailferry copy pst:"C:\Users\me\Documents\Outlook.pst" imaps://user@host --verify
+  mailferry copy imaps://user@host maildir:/mnt/nas/backup/user     # incremental backup
+  mailferry copy imaps://user@old-host imaps://user@new-host -j 2`
+		cmd.Args = storeArgs("mailferry copy thunderbird: imaps://user@mail.example.com", "a SOURCE", "a TARGET")
 	}
 	o.addFlags(cmd.Flags(), isCopy)
 	return cmd
@@ -206,7 +214,8 @@ func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dst
 	out.finish()
 	var qe *exporters.QuotaError
 	if plan != nil && (err == nil || errors.As(err, &qe) || ctx.Err() != nil) {
-		out.summary(plan, isCopy && !o.dryRun)
+		out.refused = qe != nil && !qe.MidRun
+		out.summary(plan, isCopy && !o.dryRun && !out.refused)
 	}
 	if err != nil {
 		return err

@@ -14,7 +14,10 @@ func newLsCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ls SRC",
 		Short: "List the folders of a store with message counts and bytes",
-		Args:  cobra.ExactArgs(1),
+		Example: `  mailferry ls thunderbird:
+  mailferry ls pst:Outlook.pst
+  mailferry ls imaps://user@mail.example.com`,
+		Args: storeArgs("mailferry ls thunderbird:", "a store"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLs(cmd.Context(), g, args[0], keepDeleted, allAccounts)
 		},

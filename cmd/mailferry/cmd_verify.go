@@ -24,7 +24,10 @@ Maildir's LF and IMAP's CRLF compare equal). Missing and differing
 messages are listed by folder and key.
 
 Exit status: 0 complete, 3 some messages missing or differing, 1 error.`,
-		Args: cobra.ExactArgs(2),
+		Example: `  mailferry verify thunderbird: imaps://user@mail.example.com
+  mailferry verify --content imaps://user@host maildir:/mnt/nas/backup/user
+  mailferry verify pst:old.pst imaps://user@host --into Outlook --json`,
+		Args: storeArgs("mailferry verify thunderbird: imaps://user@mail.example.com", "a SOURCE", "a TARGET"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVerify(cmd.Context(), g, o, content, args[0], args[1])
 		},

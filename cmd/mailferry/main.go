@@ -138,5 +138,9 @@ func (g *globalOptions) printError(err error, code int) {
 		g.emit(map[string]any{"type": "exit", "code": code, "error": err.Error()})
 		return
 	}
+	if code == exitCancelled {
+		fmt.Fprintln(g.stderr, "mailferry: interrupted. The summary above says what was done; run the same command again to finish the job (what is already in the target is not copied again).")
+		return
+	}
 	fmt.Fprintf(g.stderr, "mailferry: %v\n", err)
 }

@@ -17,6 +17,8 @@ type reporter struct {
 	bar     *progress
 	// started: the copy pass began (events before it are the plan's).
 	started bool
+	// refused: the quota check refused the copy before anything was written.
+	refused bool
 }
 
 func (g *globalOptions) newReporter(copying bool) *reporter {
@@ -153,6 +155,8 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 		}
 	}
 	switch {
+	case r.refused:
+		fmt.Fprintln(w, "Refused by quota: nothing was written.")
 	case p.DryRun:
 		fmt.Fprintln(w, "Dry run: nothing was written.")
 	case !copied:
