@@ -196,6 +196,9 @@ func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dst
 	}
 	defer src.Close()
 	defer sink.Close()
+	if err := g.checkSelection(ctx, src, &eo.Mapper); err != nil {
+		return err
+	}
 	out := g.newReporter(isCopy && !o.dryRun)
 	eo.Observer = out
 	// Ctrl-C (ctx done) stops after the message in flight, which gets

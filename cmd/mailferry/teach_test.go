@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -64,5 +66,33 @@ func TestHelpHasExamples(t *testing.T) {
 		if n := strings.Count(ex, "\n  mailferry "+c); n < 2 || n > 4 {
 			t.Errorf("%s --help has %d examples, want 2 to 4:\n%s", c, n, out.String())
 		}
+	}
+}
+
+func TestIncludeMatchingNothing(t *testing.T) {
+	dir := t.TempDir()
+	writeMbox := func(name string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("From a@b Thu Jan  1 00:00:00 2026\nSubject: x\n\nbody\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeMbox("Inbox")
+	writeMbox("Archive")
+	var out, errb bytes.Buffer
+	code := runWith([]string{"plan", "mbox:" + dir, "maildir:" + t.TempDir(), "--include", "Nope"}, &out, &errb)
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitUsage, errb.String())
+	}
+	for _, w := range []string{`--include "Nope" matches no source folder`, "The source's folders are: ", "Archive", "Inbox"} {
+		if !strings.Contains(errb.String(), w) {
+			t.Errorf("stderr %q lacks %q", errb.String(), w)
+		}
+	}
+	errb.Reset()
+	out.Reset()
+	code = runWith([]string{"plan", "mbox:" + dir, "maildir:" + t.TempDir(), "--include", "Nope", "--include", "Arch"}, &out, &errb)
+	if code != exitOK || !strings.Contains(errb.String(), `warning: --include "Nope" matches no source folder`) {
+		t.Errorf("one pattern matching: exit %d, stderr %q", code, errb.String())
 	}
 }
