@@ -130,7 +130,7 @@ func newPlanCommand(g *globalOptions, isCopy bool) *cobra.Command {
 		Example: `  mailferry plan thunderbird: imaps://info@example.co.jp@mail.example.co.jp
   mailferry plan pst:backup.pst imaps://user@host --into Outlook
   mailferry plan imaps://user@old-host imaps://user@new-host --json`,
-		Args: storeArgs("mailferry plan thunderbird: imaps://user@mail.example.com", "a SOURCE", "a TARGET"),
+		Args: g.storeArgs("mailferry plan thunderbird: imaps://user@mail.example.com", "a SOURCE", "a TARGET"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCopy(cmd.Context(), g, o, args[0], args[1], isCopy)
 		},
@@ -142,7 +142,7 @@ func newPlanCommand(g *globalOptions, isCopy bool) *cobra.Command {
   mailferry copy pst:"C:\Users\me\Documents\Outlook.pst" imaps://user@host --verify
   mailferry copy imaps://user@host maildir:/mnt/nas/backup/user     # incremental backup
   mailferry copy imaps://user@old-host imaps://user@new-host -j 2`
-		cmd.Args = storeArgs("mailferry copy thunderbird: imaps://user@mail.example.com", "a SOURCE", "a TARGET")
+		cmd.Args = g.storeArgs("mailferry copy thunderbird: imaps://user@mail.example.com", "a SOURCE", "a TARGET")
 	}
 	o.addFlags(cmd.Flags(), isCopy)
 	return cmd

@@ -17,7 +17,7 @@ func newLsCommand(g *globalOptions) *cobra.Command {
 		Example: `  mailferry ls thunderbird:
   mailferry ls pst:Outlook.pst
   mailferry ls imaps://user@mail.example.com`,
-		Args: storeArgs("mailferry ls thunderbird:", "a store"),
+		Args: g.storeArgs("mailferry ls thunderbird:", "a store"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLs(cmd.Context(), g, args[0], keepDeleted, allAccounts)
 		},

@@ -15,7 +15,7 @@ func newQuotaCommand(g *globalOptions) *cobra.Command {
 		Short: "Show usage and limit per quota root (IMAP QUOTA; free disk for local targets)",
 		Example: `  mailferry quota imaps://info@example.co.jp@mail.example.co.jp
   mailferry quota maildir:/mnt/nas/backup --json`,
-		Args: storeArgs("mailferry quota imaps://user@mail.example.com", "a TARGET"),
+		Args: g.storeArgs("mailferry quota imaps://user@mail.example.com", "a TARGET"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runQuota(cmd.Context(), g, args[0])
 		},

@@ -27,7 +27,7 @@ Exit status: 0 complete, 3 some messages missing or differing, 1 error.`,
 		Example: `  mailferry verify thunderbird: imaps://user@mail.example.com
   mailferry verify --content imaps://user@host maildir:/mnt/nas/backup/user
   mailferry verify pst:old.pst imaps://user@host --into Outlook --json`,
-		Args: storeArgs("mailferry verify thunderbird: imaps://user@mail.example.com", "a SOURCE", "a TARGET"),
+		Args: g.storeArgs("mailferry verify thunderbird: imaps://user@mail.example.com", "a SOURCE", "a TARGET"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVerify(cmd.Context(), g, o, content, args[0], args[1])
 		},

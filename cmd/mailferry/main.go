@@ -139,7 +139,7 @@ func (g *globalOptions) printError(err error, code int) {
 		return
 	}
 	if code == exitCancelled {
-		fmt.Fprintln(g.stderr, "mailferry: interrupted. The summary above says what was done; run the same command again to finish the job (what is already in the target is not copied again).")
+		g.T().Fprintf(g.stderr, "mailferry: interrupted. The summary above says what was done; run the same command again to finish the job (what is already in the target is not copied again).\n")
 		return
 	}
 	fmt.Fprintf(g.stderr, "mailferry: %v\n", err)

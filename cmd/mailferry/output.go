@@ -43,6 +43,7 @@ func (r *reporter) Event(ev exporters.Event) {
 		r.started = true
 		if r.copying && !g.quiet && g.stderrIsTerminal() {
 			r.bar = newProgress(g.stderr, ev.Messages, ev.Bytes)
+			r.bar.tr = g.T()
 		}
 	case "folder":
 		if r.bar != nil {
@@ -156,13 +157,13 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 	}
 	switch {
 	case r.refused:
-		fmt.Fprintln(w, "Refused by quota: nothing was written.")
+		g.T().Fprintf(w, "Refused by quota: nothing was written.\n")
 	case p.DryRun:
-		fmt.Fprintln(w, "Dry run: nothing was written.")
+		g.T().Fprintf(w, "Dry run: nothing was written.\n")
 	case !copied:
-		fmt.Fprintln(w, "Plan only: nothing was written.")
+		g.T().Fprintf(w, "Plan only: nothing was written.\n")
 	default:
-		fmt.Fprintf(w, "Copied %d messages (%s) in %s.\n", t.Copied, exporters.HumanBytes(t.NewBytes), p.Elapsed.Round(1e7))
+		g.T().Fprintf(w, "Copied %d messages (%s) in %s.\n", t.Copied, exporters.HumanBytes(t.NewBytes), p.Elapsed.Round(1e7))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/internal/i18n"
 	"golang.org/x/term"
 )
 
@@ -33,6 +34,7 @@ type progress struct {
 	folder  string
 	last    time.Time // last render
 	visible bool      // a line is on the screen
+	tr      *i18n.Printer
 }
 
 // progressThrottle is how often the line is redrawn at most.
@@ -127,9 +129,9 @@ func (p *progress) line(width int, now time.Time) string {
 	}
 	parts := []string{
 		fmt.Sprintf("%3.0f%%", pct),
-		fmt.Sprintf("%d/%d msgs", p.doneN, p.msgs),
+		p.tr.Sprintf("%d/%d msgs", p.doneN, p.msgs),
 		fmt.Sprintf("%s/%s", exporters.HumanBytes(p.doneB), exporters.HumanBytes(p.bytes)),
-		"ETA " + p.eta(now),
+		p.tr.Sprintf("ETA %s", p.eta(now)),
 	}
 	// Drop the least important parts until the numbers fit.
 	for len(parts) > 1 && displayWidth(strings.Join(parts, "  ")) > cols {

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/i18n"
 	"github.com/spf13/cobra"
 )
 
@@ -25,6 +26,8 @@ type globalOptions struct {
 	tlsCA           string
 	tlsInsecure     bool
 	insecurePlain   bool
+	lang            string
+	printer         *i18n.Printer
 
 	stdout, stderr io.Writer
 	stdin          *os.File
@@ -42,6 +45,17 @@ func (g *globalOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&g.tlsCA, "tls-ca", "", "PEM file of CA certificates to trust (self-signed servers)")
 	f.BoolVar(&g.tlsInsecure, "tls-insecure-skip-verify", false, "do not verify TLS certificates (DANGEROUS: anyone on the path can read your password)")
 	f.BoolVar(&g.insecurePlain, "insecure-plain", false, "allow login without TLS to a host that is not loopback (DANGEROUS)")
+	f.StringVar(&g.lang, "lang", "", "language of messages: en or ja (default: from LC_ALL, LC_MESSAGES or LANG)")
+}
+
+// T is the message printer in the user's language (--lang, else the
+// locale): every text meant for a person goes through it.
+func (g *globalOptions) T() *i18n.Printer {
+	if g.printer == nil {
+		l, _ := i18n.Detect(g.lang, os.Getenv)
+		g.printer = i18n.New(l)
+	}
+	return g.printer
 }
 
 func isCobraUsage(err error) bool {
@@ -85,6 +99,13 @@ EXIT STATUS
   130 interrupted`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := i18n.Detect(g.lang, os.Getenv); err != nil {
+				return importers.UsageError("%v", err)
+			}
+			g.printer = nil
+			return nil
+		},
 	}
 	g.addFlags(root)
 	root.Version = versionString()

@@ -41,7 +41,7 @@ func (g *globalOptions) checkSelection(ctx context.Context, src importers.Source
 			}
 		}
 		if !hit {
-			g.warn(fmt.Sprintf("--include %q matches no source folder", re.String()))
+			g.warn(g.T().Sprintf("--include %q matches no source folder", re.String()))
 		}
 	}
 	if selected == 0 {
@@ -49,7 +49,7 @@ func (g *globalOptions) checkSelection(ctx context.Context, src importers.Source
 		if len(names) > 30 {
 			list = strings.Join(names[:30], ", ") + fmt.Sprintf(", … (%d more; see mailferry ls)", len(names)-30)
 		}
-		return importers.UsageError("--include/--exclude leave no source folder to copy. The source's folders are: %s", list)
+		return importers.UsageError("%s", g.T().Sprintf("--include/--exclude leave no source folder to copy. The source's folders are: %s", list))
 	}
 	return nil
 }
@@ -60,5 +60,5 @@ func (g *globalOptions) warn(msg string) {
 		g.emit(exporters.Event{Type: "warning", Reason: msg})
 		return
 	}
-	fmt.Fprintln(g.stderr, "warning: "+msg)
+	g.T().Fprintf(g.stderr, "warning: %s\n", msg)
 }

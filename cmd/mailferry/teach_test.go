@@ -96,3 +96,23 @@ func TestIncludeMatchingNothing(t *testing.T) {
 		t.Errorf("one pattern matching: exit %d, stderr %q", code, errb.String())
 	}
 }
+
+func TestErrorsInJapanese(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := runWith([]string{"--lang", "ja", "copy", "maildir:/x"}, &out, &errb)
+	if code != exitUsage || !strings.Contains(errb.String(), "maildir:/x の後に 移行先(TARGET) が必要です") {
+		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+	errb.Reset()
+	t.Setenv("LANG", "ja_JP.UTF-8")
+	t.Setenv("LC_ALL", "")
+	t.Setenv("LC_MESSAGES", "")
+	runWith([]string{"plan"}, &out, &errb)
+	if !strings.Contains(errb.String(), "移行元(SOURCE)と移行先(TARGET) が必要です") {
+		t.Errorf("LANG=ja_JP.UTF-8: stderr %q", errb.String())
+	}
+	errb.Reset()
+	if code := runWith([]string{"--lang", "fr", "ls", "mbox:/x"}, &out, &errb); code != exitUsage {
+		t.Errorf("--lang fr: exit %d", code)
+	}
+}
