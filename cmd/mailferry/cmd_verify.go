@@ -89,6 +89,8 @@ func runVerify(ctx context.Context, g *globalOptions, o *copyOptions, content bo
 
 func (g *globalOptions) verifySummary(rep *exporters.VerifyReport) {
 	t := rep.Totals()
+	g.logEvent(map[string]any{"type": "verify-summary", "content": rep.Content, "complete": rep.Complete(),
+		"folders": rep.Folders, "totals": t, "problems": rep.Problems})
 	if g.json {
 		for _, p := range rep.Problems {
 			g.emit(struct {

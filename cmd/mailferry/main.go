@@ -113,6 +113,14 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		g.printError(err, code)
 	}
+	if g.log != nil {
+		ev := map[string]any{"type": "exit", "code": code}
+		if err != nil {
+			ev["error"] = err.Error()
+		}
+		g.logEvent(ev)
+		g.closeLog()
+	}
 	return code
 }
 

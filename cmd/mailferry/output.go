@@ -32,6 +32,9 @@ func (g *globalOptions) stderrIsTerminal() bool {
 
 func (r *reporter) Event(ev exporters.Event) {
 	g := r.g
+	if ev.Type != "plan" {
+		g.logEvent(ev)
+	}
 	if g.json {
 		if ev.Type != "plan" {
 			g.emit(ev)
@@ -92,9 +95,11 @@ func (r *reporter) finish() {
 // summary prints the plan (or the copy's outcome).
 func (r *reporter) summary(p *exporters.Plan, copied bool) {
 	g := r.g
+	sum := map[string]any{"type": "summary", "copy": copied, "dry_run": p.DryRun, "folders": p.Folders, "totals": p.Totals(),
+		"quota": p.Quota, "quota_unknown": p.QuotaErr, "fits": p.Fits(), "problems": p.Problems, "elapsed_seconds": p.Elapsed.Seconds()}
+	g.logEvent(sum)
 	if g.json {
-		g.emit(map[string]any{"type": "summary", "copy": copied, "dry_run": p.DryRun, "folders": p.Folders, "totals": p.Totals(),
-			"quota": p.Quota, "quota_unknown": p.QuotaErr, "fits": p.Fits(), "problems": p.Problems, "elapsed_seconds": p.Elapsed.Seconds()})
+		g.emit(sum)
 		return
 	}
 	w := g.stdout

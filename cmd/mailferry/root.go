@@ -28,6 +28,8 @@ type globalOptions struct {
 	insecurePlain   bool
 	lang            string
 	printer         *i18n.Printer
+	logFile         string
+	log             io.WriteCloser // --log-file, opened by the root's pre-run
 
 	stdout, stderr io.Writer
 	stdin          *os.File
@@ -45,6 +47,7 @@ func (g *globalOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&g.tlsCA, "tls-ca", "", "PEM file of CA certificates to trust (self-signed servers)")
 	f.BoolVar(&g.tlsInsecure, "tls-insecure-skip-verify", false, "do not verify TLS certificates (DANGEROUS: anyone on the path can read your password)")
 	f.BoolVar(&g.insecurePlain, "insecure-plain", false, "allow login without TLS to a host that is not loopback (DANGEROUS)")
+	f.StringVar(&g.logFile, "log-file", "", "append every event of the run (NDJSON with times, secrets redacted) to this file")
 	f.StringVar(&g.lang, "lang", "", "language of messages: en or ja (default: from LC_ALL, LC_MESSAGES or LANG)")
 }
 
@@ -104,7 +107,7 @@ EXIT STATUS
 				return importers.UsageError("%v", err)
 			}
 			g.printer = nil
-			return nil
+			return g.openLog(cmd)
 		},
 	}
 	g.addFlags(root)

@@ -116,3 +116,27 @@ func TestErrorsInJapanese(t *testing.T) {
 		t.Errorf("--lang fr: exit %d", code)
 	}
 }
+
+func TestLogFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Inbox"), []byte("From a@b Thu Jan  1 00:00:00 2026\nSubject: x\nMessage-ID: <1@x>\n\nbody\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(t.TempDir(), "run.log")
+	var out, errb bytes.Buffer
+	if code := runWith([]string{"copy", "mbox:" + dir, "maildir:" + t.TempDir(), "--log-file", log}, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`"type":"run"`, `"type":"copied"`, `"type":"summary"`, `"type":"exit","code":0`, `{"time":"`} {
+		if !strings.Contains(string(b), w) {
+			t.Errorf("log lacks %s:\n%s", w, b)
+		}
+	}
+	if fi, err := os.Stat(log); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("log file mode %v, %v; want 0600", fi.Mode(), err)
+	}
+}
