@@ -131,7 +131,7 @@ func TestLogFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{`"type":"run"`, `"type":"copied"`, `"type":"summary"`, `"type":"exit","code":0`, `{"time":"`} {
+	for _, w := range []string{`"type":"run"`, `"type":"copied"`, `"type":"summary"`, `"type":"exit"`, `"code":0`, `{"time":"`} {
 		if !strings.Contains(string(b), w) {
 			t.Errorf("log lacks %s:\n%s", w, b)
 		}
