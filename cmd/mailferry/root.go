@@ -24,6 +24,11 @@ type globalOptions struct {
 	srcPasswordFile string
 	dstPasswordFile string
 	tlsCA           string
+	srcTLSCA        string
+	dstTLSCA        string
+	tlsServerName   string
+	srcServerName   string
+	dstServerName   string
 	tlsInsecure     bool
 	insecurePlain   bool
 	lang            string
@@ -45,6 +50,11 @@ func (g *globalOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&g.srcPasswordFile, "source-password-file", "", "password file for the source only (default: $MAILFERRY_SOURCE_PASSWORD)")
 	f.StringVar(&g.dstPasswordFile, "target-password-file", "", "password file for the target only (default: $MAILFERRY_TARGET_PASSWORD)")
 	f.StringVar(&g.tlsCA, "tls-ca", "", "PEM file of CA certificates to trust (self-signed servers)")
+	f.StringVar(&g.srcTLSCA, "source-tls-ca", "", "--tls-ca for the source only")
+	f.StringVar(&g.dstTLSCA, "target-tls-ca", "", "--tls-ca for the target only")
+	f.StringVar(&g.tlsServerName, "tls-server-name", "", "the name the server's certificate must carry, when it differs from the host you connect to (e.g. a rental server's shared certificate)")
+	f.StringVar(&g.srcServerName, "source-tls-server-name", "", "--tls-server-name for the source only")
+	f.StringVar(&g.dstServerName, "target-tls-server-name", "", "--tls-server-name for the target only")
 	f.BoolVar(&g.tlsInsecure, "tls-insecure-skip-verify", false, "do not verify TLS certificates (DANGEROUS: anyone on the path can read your password)")
 	f.BoolVar(&g.insecurePlain, "insecure-plain", false, "allow login without TLS to a host that is not loopback (DANGEROUS)")
 	f.StringVar(&g.logFile, "log-file", "", "append every event of the run (NDJSON with times, secrets redacted) to this file")
@@ -131,14 +141,28 @@ func (g *globalOptions) storeOptions(role string) (*importers.Options, error) {
 	}
 	o.Logger = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
-	if g.tlsCA != "" {
-		pem, err := os.ReadFile(g.tlsCA)
+	caFlag, ca := "--tls-ca", g.tlsCA
+	tc.ServerName = g.tlsServerName
+	switch {
+	case role == "source" && g.srcTLSCA != "":
+		caFlag, ca = "--source-tls-ca", g.srcTLSCA
+	case role == "target" && g.dstTLSCA != "":
+		caFlag, ca = "--target-tls-ca", g.dstTLSCA
+	}
+	switch {
+	case role == "source" && g.srcServerName != "":
+		tc.ServerName = g.srcServerName
+	case role == "target" && g.dstServerName != "":
+		tc.ServerName = g.dstServerName
+	}
+	if ca != "" {
+		pem, err := os.ReadFile(ca)
 		if err != nil {
-			return nil, importers.UsageError("--tls-ca: %v", err)
+			return nil, importers.UsageError("%s: %v", caFlag, err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, importers.UsageError("--tls-ca %s: no PEM certificate found", g.tlsCA)
+			return nil, importers.UsageError("%s %s: no PEM certificate found", caFlag, ca)
 		}
 		tc.RootCAs = pool
 	}
