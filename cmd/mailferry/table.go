@@ -18,6 +18,10 @@ type table struct {
 	w          io.Writer
 	alignRight bool
 	buf        bytes.Buffer
+	// maxWidth > 0 fits the table into maxWidth-1 columns by shortening
+	// the cells of column flexCol in the middle (never below 8 columns).
+	maxWidth int
+	flexCol  int
 }
 
 func newTable(w io.Writer, alignRight bool) *table { return &table{w: w, alignRight: alignRight} }
@@ -57,11 +61,25 @@ func (t *table) Flush() error {
 		rows = append(rows, cells)
 	}
 	t.buf.Reset()
+	if t.maxWidth > 0 && t.flexCol < len(widths) {
+		total := 2 * (len(widths) - 1)
+		for _, w := range widths {
+			total += w
+		}
+		if excess := total - (t.maxWidth - 1); excess > 0 {
+			widths[t.flexCol] = max(widths[t.flexCol]-excess, 8)
+			for _, cells := range rows {
+				if t.flexCol < len(cells) {
+					cells[t.flexCol] = shortenMiddle(cells[t.flexCol], widths[t.flexCol])
+				}
+			}
+		}
+	}
 	var out strings.Builder
 	for _, cells := range rows {
 		var line strings.Builder
 		for i, c := range cells {
-			pad := strings.Repeat(" ", widths[i]-displayWidth(c))
+			pad := strings.Repeat(" ", max(widths[i]-displayWidth(c), 0))
 			if i > 0 {
 				line.WriteString("  ")
 			}

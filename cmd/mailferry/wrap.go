@@ -1,0 +1,61 @@
+package main
+
+import (
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// outWidth is the width of the terminal w writes to, or 0 when w is not a
+// terminal (a file, a pipe: lines stay whole for grep and logs).
+func outWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return 0
+	}
+	return terminalWidth(w)
+}
+
+// wrapText breaks s at spaces so that no line is wider than width-1
+// columns (width 0: s as it is); continuation lines are indented by two
+// spaces beyond the first line's own indentation.
+func wrapText(s string, width int) string {
+	if width <= 0 {
+		return s
+	}
+	limit := max(width-1, 20)
+	var out strings.Builder
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			out.WriteByte('\n')
+		}
+		if displayWidth(line) <= limit {
+			out.WriteString(line)
+			continue
+		}
+		indent := line[:len(line)-len(strings.TrimLeft(line, " "))] + "  "
+		col := 0
+		first := true
+		for _, word := range strings.Fields(line) {
+			ww := displayWidth(word)
+			switch {
+			case first:
+				out.WriteString(line[:len(line)-len(strings.TrimLeft(line, " "))])
+				col = displayWidth(line[:len(line)-len(strings.TrimLeft(line, " "))])
+				first = false
+			case col+1+ww > limit:
+				out.WriteByte('\n')
+				out.WriteString(indent)
+				col = len(indent)
+			default:
+				out.WriteByte(' ')
+				col++
+			}
+			out.WriteString(word)
+			col += ww
+		}
+	}
+	return out.String()
+}
