@@ -74,9 +74,12 @@ func (o *Options) scope() Scope {
 
 // FolderPlan is what Copy will do (or did) in one folder.
 type FolderPlan struct {
-	Source   importers.Folder `json:"-"`
-	SourceP  string           `json:"source"`
-	Target   string           `json:"target"`
+	Source  importers.Folder `json:"-"`
+	SourceP string           `json:"source"`
+	Target  string           `json:"target"`
+	// TargetP is the target folder as a logical path ("Archive/2019"),
+	// for people; Target is the store's own name for it.
+	TargetP  string           `json:"target_folder"`
 	Use      imap.MailboxAttr `json:"special_use,omitempty"`
 	Exists   bool             `json:"exists"`
 	Messages int64            `json:"messages"`
@@ -381,7 +384,7 @@ func (e *Engine) plan(ctx context.Context) (*Plan, *sets, error) {
 			return nil, nil, fmt.Errorf("mapping folder %s: %w", fi.Folder, err)
 		}
 		fp := &FolderPlan{
-			Source: fi.Folder, SourceP: fi.Folder.String(), Target: t.Name(), Use: mp.Use,
+			Source: fi.Folder, SourceP: fi.Folder.String(), Target: t.Name(), TargetP: mp.Folder.String(), Use: mp.Use,
 			Exists: t.Exists(), target: t, mapped: mp, listed: fi.Messages,
 		}
 		plan.Folders = append(plan.Folders, fp)

@@ -103,38 +103,20 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 		return
 	}
 	w := g.stdout
-	tw := newTable(w, false)
-	verb := "NEW"
-	if copied {
-		verb = "COPIED"
-	}
-	fmt.Fprintf(tw, "SOURCE FOLDER\tTARGET FOLDER\tMESSAGES\t%s\tBYTES\tDUPLICATES\tTOO BIG\tERRORS\t\n", verb)
-	row := func(f exporters.FolderPlan, src, dst string) {
-		n := f.New
-		if copied {
-			n = f.Copied
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%d\t%d\t%d\t\n", src, dst, f.Messages, n, exporters.HumanBytes(f.NewBytes),
-			f.Duplicates, f.TooBig, f.Errors+f.Failed)
-	}
-	for _, f := range p.Folders {
-		dst := f.Target
-		if !f.Exists {
-			dst += " (new)"
-		}
-		if f.Use != "" {
-			dst += " " + string(f.Use)
-		}
-		row(*f, f.SourceP, dst)
-	}
-	row(p.Totals(), "TOTAL", "")
-	tw.Flush()
+	width := outWidth(w)
+	r.folderTable(w, width, p, copied)
+	// Prose lines are wrapped to the terminal (whole in files and pipes).
+	ww := &wrapWriter{w: w, width: width}
+	w = ww
 	t := p.Totals()
 	if t.Deleted > 0 {
 		fmt.Fprintf(w, "%d messages marked deleted at the source were skipped (--keep-deleted copies them)\n", t.Deleted)
 	}
-	if p.QuotaErr != "" {
-		fmt.Fprintf(w, "Quota: unknown (%s): the target does not report a quota; mailferry cannot check that this copy fits\n", p.QuotaErr)
+	switch {
+	case p.QuotaErr == exporters.ErrQuotaUnknown.Error():
+		g.T().Fprintf(w, "Quota: unknown: the target does not report a quota, so mailferry cannot check that this copy fits\n")
+	case p.QuotaErr != "":
+		g.T().Fprintf(w, "Quota: unknown (%s), so mailferry cannot check that this copy fits\n", p.QuotaErr)
 	}
 	for _, q := range p.Quota {
 		if q.Limit < 0 {

@@ -25,4 +25,20 @@ var ja = map[string]string{
 	"--include %q matches no source folder":                                                           "--include %q に一致する移行元フォルダがありません",
 	"--include/--exclude leave no source folder to copy. The source's folders are: %s":                "--include/--exclude の指定でコピーするフォルダが一つも残りません。移行元のフォルダ: %s",
 	"warning: %s\n": "警告: %s\n",
+
+	// summary table
+	"(new)":  "(新規)",
+	"NEW":    "新規",
+	"COPIED": "コピー済",
+	"FOLDER": "フォルダ",
+	"MSGS":   "件数",
+	"SIZE":   "サイズ",
+	"DUPS":   "重複",
+	"SKIP":   "除外",
+	"ERR":    "エラー",
+	"TOTAL":  "合計",
+	"  %d messages, %s %d (%s), %d duplicates, %d skipped, %d errors":                                     "  %d 通、%s %d 通 (%s)、重複 %d、除外 %d、エラー %d",
+	"TOTAL: %d messages, %s %d (%s), %d duplicates, %d skipped, %d errors":                                "合計: %d 通、%s %d 通 (%s)、重複 %d、除外 %d、エラー %d",
+	"Quota: unknown: the target does not report a quota, so mailferry cannot check that this copy fits\n": "容量: 不明 — 移行先が容量(QUOTA)を報告しないため、このコピーが収まるか確認できません\n",
+	"Quota: unknown (%s), so mailferry cannot check that this copy fits\n":                                "容量: 不明 (%s) — このコピーが収まるか確認できません\n",
 }
