@@ -16,7 +16,12 @@
 // # Folders
 //
 // Folders are the tree under the top of the personal folders (the IPM
-// subtree), named as they are ("Inbox", "Posta in arrivo"); the root
+// subtree), named as they are ("Inbox", "Posta in arrivo"). The IPM
+// subtree is the folder PR_IPM_SUBTREE_ENTRYID of the message store names,
+// else the root's child named "IPM_SUBTREE" (Exchange OSTs, whose root is
+// "Root - Mailbox"), "Top of Outlook data file" or "Top of Personal
+// Folders", else NID 0x2142 (where libpst looks), else the root itself
+// (logged). The root
 // folder, search folders and Outlook's internal folders outside the IPM
 // subtree are not listed, as readpst does. Items outside the IPM subtree
 // are counted and logged, never read silently. Items directly in the top
