@@ -37,6 +37,9 @@ type store struct {
 	// (search folders hold no nodes of their own, so these are real items
 	// that readpst does not show either), by parent NID.
 	outside map[uint32]int
+	// named maps numeric named properties to their property IDs (nil:
+	// the store has no name-to-ID map).
+	named map[namedKey]uint16
 	// warnings found while opening, logged by the Source.
 	warnings []string
 }
@@ -118,6 +121,7 @@ func openStore(f *pstFile) (*store, error) {
 		s.cp = s.guessCodepage(sp)
 		s.name = s.pcString(sp, pidDisplayName, s.cp)
 	}
+	s.loadNameMap()
 	// Folder names and the tree.
 	for _, fo := range s.folders {
 		s.readFolder(fo)
