@@ -38,8 +38,13 @@
 // (IPM.Schedule.Meeting.*) are mail: they arrived as e-mail and are kept
 // in mail folders; so are task requests, delivery and read reports
 // (REPORT.*), posts, S/MIME messages and items of unknown or custom
-// classes. Skipped items are counted per folder and class in one log line
-// at Info level.
+// classes. The items that are not mail reach the WalkFunc as
+// *importers.SkipError (Kind from outlook.NonMailKind: "contact",
+// "appointment", "task", "note", "distribution-list", "journal"; Folders
+// counts them), so the summary names each; with
+// importers.Options.NonMailDir they are first written there as readpst
+// writes them (vCard 3.0, iCalendar; see outlook.NonMail). They are also
+// counted per folder and class in one log line at Info level.
 //
 // Each item becomes an outlook.Item (transport headers, subject, sender,
 // the recipient table, times, plain/HTML/compressed RTF bodies, flags,
