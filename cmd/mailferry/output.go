@@ -101,7 +101,8 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 	g := r.g
 	if g.json {
 		g.emit(map[string]any{"type": "summary", "copy": copied, "dry_run": p.DryRun, "folders": p.Folders, "totals": p.Totals(),
-			"quota": p.Quota, "quota_unknown": p.QuotaErr, "fits": p.Fits(), "problems": p.Problems, "elapsed_seconds": p.Elapsed.Seconds()})
+			"quota": p.Quota, "quota_unknown": p.QuotaErr, "fits": p.Fits(), "problems": p.Problems, "elapsed_seconds": p.Elapsed.Seconds(),
+			"not_mail": nonMailCounts(p)})
 		return
 	}
 	w := g.stdout
@@ -162,6 +163,7 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 			fmt.Fprintf(w, "  %s\t%s\t%s\n", pr.Kind, pr.Folder, refReason(pr.Ref, pr.Reason))
 		}
 	}
+	printNonMail(w, p)
 	switch {
 	case p.DryRun:
 		fmt.Fprintln(w, "Dry run: nothing was written.")
