@@ -71,6 +71,11 @@ type Options struct {
 	// (an IMAP FETCH chunk); 0: the source's default. Parallel copies
 	// share one budget among their connections.
 	MemBudget int64
+	// NonMailDir, when set, is where the Outlook sources (pst, msg) write
+	// the items that are not mail (contacts as .vcf, appointments, tasks
+	// and journal entries as .ics, notes as .txt); "" writes none. They
+	// are reported as importers.SkipError either way.
+	NonMailDir string
 }
 
 // Log returns o.Logger or a logger that discards.

@@ -39,12 +39,14 @@ type copyOptions struct {
 	before      string
 	verify      bool
 	connections int
+	nonmail     string // --nonmail DIR (copy): pst/msg items that are not mail
 }
 
 func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
 	if isCopy {
 		f.BoolVarP(&o.dryRun, "dry-run", "n", false, "do everything but write: list, dedupe, quota check and report")
 		f.BoolVar(&o.verify, "verify", false, "after the copy, check that every source message is in the target (as mailferry verify)")
+		f.StringVar(&o.nonmail, "nonmail", "", "pst/msg: write contacts and distribution lists (.vcf), appointments, tasks, journal (.ics) and notes (.txt) into this directory")
 	}
 	f.IntVarP(&o.connections, "connections", "j", defaultConnections, "copy this many folders at a time, each over a connection (or file handle) of its own")
 	f.StringVar(&o.into, "into", "", "put every folder below this target folder (e.g. Imported); keeps the source tree as it is")
@@ -159,6 +161,9 @@ func (o *copyOptions) openStores(ctx context.Context, g *globalOptions, srcSpec,
 	}
 	sopts.KeepDeleted = o.keepDeleted
 	sopts.AllAccounts = o.allAccounts
+	if !o.dryRun {
+		sopts.NonMailDir = o.nonmail
+	}
 	// The read-ahead of all connections together stays that of one.
 	sopts.MemBudget = imapimp.DefaultBatchBytes / int64(max(o.connections, 1))
 	topts, err := g.storeOptions("target")

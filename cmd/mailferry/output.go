@@ -96,7 +96,8 @@ func (r *reporter) finish() {
 func (r *reporter) summary(p *exporters.Plan, copied bool) {
 	g := r.g
 	sum := map[string]any{"type": "summary", "copy": copied, "dry_run": p.DryRun, "folders": p.Folders, "totals": p.Totals(),
-		"quota": p.Quota, "quota_unknown": p.QuotaErr, "fits": p.Fits(), "problems": p.Problems, "elapsed_seconds": p.Elapsed.Seconds()}
+		"quota": p.Quota, "quota_unknown": p.QuotaErr, "fits": p.Fits(), "problems": p.Problems, "elapsed_seconds": p.Elapsed.Seconds(),
+		"not_mail": nonMailCounts(p)}
 	g.logEvent(sum)
 	if g.json {
 		g.emit(sum)
@@ -142,6 +143,7 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 			fmt.Fprintf(w, "  %s\t%s\t%s\n", pr.Kind, pr.Folder, refReason(pr.Ref, pr.Reason))
 		}
 	}
+	printNonMail(w, p)
 	switch {
 	case r.refused:
 		g.T().Fprintf(w, "Refused by quota: nothing was written.\n")

@@ -34,8 +34,12 @@
 // outlook.Flags and outlook.InternalDate.
 //
 // Items that are not mail (outlook.IsMail: appointments, contacts, tasks,
-// notes, journal entries) are skipped: they are not counted in Folders and
-// Walk logs one warning per folder with their number by message class.
+// notes, journal entries) are counted in Folders and reach the WalkFunc as
+// *importers.SkipError (Kind from outlook.NonMailKind: "contact",
+// "appointment", ...), so the summary names them; with
+// importers.Options.NonMailDir they are first written there as .vcf, .ics
+// or .txt files (outlook.NonMailDir). Walk also logs one warning per
+// folder with their number by message class.
 //
 // A file that cannot be read (not a compound file, a corrupt one, a stream
 // that points outside the file) is reported to the WalkFunc as an

@@ -311,6 +311,15 @@ func walkAll(t *testing.T, src importers.Source) (map[string]importers.FolderInf
 			continue
 		}
 		err := src.Walk(ctx, fi.Folder, nil, func(m *importers.Message, err error) error {
+			var se *importers.SkipError
+			if errors.As(err, &se) {
+				// Not mail (noloss_outlook_test.go): left out of the
+				// folder's count here.
+				fi := infos[fi.Folder.String()]
+				fi.Messages--
+				infos[fi.Folder.String()] = fi
+				return nil
+			}
 			w := walked{ref: m.Ref, folder: m.Folder.String(), err: err, flags: fmt.Sprint(m.Flags), date: m.InternalDate}
 			if err == nil {
 				rc, err := m.Body.Open()
@@ -345,7 +354,7 @@ func TestSource(t *testing.T) {
 	for _, fi := range mustFolders(t, src) {
 		folders = append(folders, fmt.Sprintf("%s:%d:%v", fi.Folder, fi.Messages, fi.NoSelect))
 	}
-	want := "INBOX:4:false Archive:0:true Archive/2019:1:false Calendar:0:false broken:2:false 送信済みアイテム:1:false"
+	want := "INBOX:4:false Archive:0:true Archive/2019:1:false Calendar:1:false broken:2:false 送信済みアイテム:1:false"
 	if got := strings.Join(folders, " "); got != want {
 		t.Errorf("Folders:\n got %s\nwant %s", got, want)
 	}

@@ -27,6 +27,9 @@ type tmsg struct {
 	atts   []tatt
 	// cp932 makes ANSI strings Shift_JIS, else they are Latin-1 bytes.
 	cp932 bool
+	// nameGUIDs and nameEntries are the GUID and entry streams of
+	// __nameid_version1.0 (named properties 0x8000+i); empty by default.
+	nameGUIDs, nameEntries []byte
 }
 
 type tatt struct {
@@ -126,8 +129,8 @@ func (m *tmsg) node(name string, top bool) *cfbNode {
 	kids := append([]*cfbNode{cfbStream("__properties_version1.0", append(hdr, entries...))}, streams...)
 	if top {
 		kids = append(kids, cfbDir("__nameid_version1.0",
-			cfbStream("__substg1.0_00020102", nil),
-			cfbStream("__substg1.0_00030102", nil),
+			cfbStream("__substg1.0_00020102", m.nameGUIDs),
+			cfbStream("__substg1.0_00030102", m.nameEntries),
 			cfbStream("__substg1.0_00040102", nil)))
 	}
 	for i, r := range m.recips {

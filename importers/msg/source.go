@@ -34,7 +34,8 @@ type Source struct {
 	log      *slog.Logger
 	spoolDir string
 	folders  []*folder
-	warned   map[string]bool // folders whose skipped items were logged
+	warned   map[string]bool     // folders whose skipped items were logged
+	nonmail  *outlook.NonMailDir // Options.NonMailDir, nil without
 
 	// build is outlook.Build; tests replace it.
 	build func(io.Writer, *outlook.Item) error
@@ -65,6 +66,11 @@ func Open(path string, opts *importers.Options) (*Source, error) {
 	s := &Source{root: path, log: opts.Log(), warned: map[string]bool{}, build: outlook.Build}
 	if opts != nil {
 		s.spoolDir = opts.SpoolDir
+		if opts.NonMailDir != "" {
+			if s.nonmail, err = outlook.OpenNonMailDir(opts.NonMailDir); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if !fi.IsDir() {
 		s.folders = []*folder{{f: importers.Folder{"INBOX"}, file: path}}
@@ -211,12 +217,19 @@ func (s *Source) Caps() importers.Caps {
 	return importers.Caps{Flags: true, DatePrecision: time.Second, ByteExact: false}
 }
 
-// Close releases nothing; files are closed after each message.
-func (s *Source) Close() error { return nil }
+// Close releases the --nonmail directory; files are closed after each
+// message.
+func (s *Source) Close() error {
+	if s.nonmail != nil {
+		s.nonmail.Close()
+		s.nonmail = nil
+	}
+	return nil
+}
 
-// Folders lists the folders. Counting opens every file to read its message
-// class (items that are not mail are not counted); Bytes is -1 because the
-// size is known only once a message is built.
+// Folders lists the folders. Messages counts every .msg file: Walk hands
+// each to its WalkFunc (items that are not mail as *importers.SkipError);
+// Bytes is -1 because the size is known only once a message is built.
 func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 	var out []importers.FolderInfo
 	for _, fo := range s.folders {
@@ -226,15 +239,10 @@ func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 			if err != nil {
 				fi.Messages = -1
 			}
-			for _, p := range files {
-				if err := ctx.Err(); err != nil {
-					return nil, err
-				}
-				class, err := readClass(p)
-				if err != nil || outlook.IsMail(class) {
-					fi.Messages++ // unreadable files are reported by Walk
-				}
+			if err := ctx.Err(); err != nil {
+				return nil, err
 			}
+			fi.Messages += int64(len(files))
 		}
 		out = append(out, fi)
 	}
@@ -252,6 +260,9 @@ func (s *Source) find(f importers.Folder) *folder {
 }
 
 // Walk builds and hands out each mail item of folder f in file name order.
+// Items that are not mail (contacts, appointments, ...) reach fn as
+// *importers.SkipError, after being written to Options.NonMailDir when it
+// is set.
 func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.WalkOptions, fn importers.WalkFunc) error {
 	fo := s.find(f)
 	if fo == nil {
@@ -271,14 +282,14 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 			return err
 		}
 		m := &importers.Message{Ref: "msg:" + p, Folder: fo.f}
-		class, err := s.message(p, m, opts)
+		class, se, err := s.message(p, m, opts)
 		switch {
 		case err != nil:
 			m.Body = nil
 			err = &importers.MessageError{Ref: m.Ref, Folder: fo.f, Err: err}
 		case class != "":
 			skipped[class]++
-			continue
+			err = se
 		case m.Body == nil:
 			continue // filtered by date
 		}
@@ -296,39 +307,43 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 // message reads file p into m. It returns the message class when the item
 // is not mail (m is then left without body); m.Body stays nil when the
 // date filter drops the message.
-func (s *Source) message(p string, m *importers.Message, opts *importers.WalkOptions) (skipClass string, err error) {
+func (s *Source) message(p string, m *importers.Message, opts *importers.WalkOptions) (skipClass string, se *importers.SkipError, err error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return "", fmt.Errorf("not a regular file (%s)", st.Mode().Type())
+		return "", nil, fmt.Errorf("not a regular file (%s)", st.Mode().Type())
 	}
 	c, err := openCFB(newPageCache(f, st.Size()), st.Size())
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	it, err := c.item()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if !outlook.IsMail(it.MessageClass) {
-		return it.MessageClass, nil
+		se, err := s.nonMail(c, p, it.MessageClass, m)
+		if err != nil {
+			return "", nil, err
+		}
+		return it.MessageClass, se, nil
 	}
 	m.Flags = outlook.Flags(it)
 	m.InternalDate = outlook.InternalDate(it)
 	if d := m.InternalDate; !d.IsZero() {
 		if !opts.Since.IsZero() && d.Before(opts.Since) || !opts.Before.IsZero() && !d.Before(opts.Before) {
-			return "", nil
+			return "", nil, nil
 		}
 	}
 	m.Body, err = s.spool(it)
-	return "", err
+	return "", nil, err
 }
 
 // spool builds it into a re-openable body: memory up to 1 MiB, then a
@@ -370,22 +385,4 @@ func (s *Source) logSkipped(f importers.Folder, skipped map[string]int) {
 	}
 	sort.Strings(classes)
 	s.log.Warn("msg: items that are not mail skipped", "folder", f.String(), "count", total, "classes", strings.Join(classes, ", "))
-}
-
-// readClass reads the message class of a .msg file.
-func readClass(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return "", err
-	}
-	c, err := openCFB(newPageCache(f, st.Size()), st.Size())
-	if err != nil {
-		return "", err
-	}
-	return c.messageClass()
 }

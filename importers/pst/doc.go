@@ -16,7 +16,12 @@
 // # Folders
 //
 // Folders are the tree under the top of the personal folders (the IPM
-// subtree), named as they are ("Inbox", "Posta in arrivo"); the root
+// subtree), named as they are ("Inbox", "Posta in arrivo"). The IPM
+// subtree is the folder PR_IPM_SUBTREE_ENTRYID of the message store names,
+// else the root's child named "IPM_SUBTREE" (Exchange OSTs, whose root is
+// "Root - Mailbox"), "Top of Outlook data file" or "Top of Personal
+// Folders", else NID 0x2142 (where libpst looks), else the root itself
+// (logged). The root
 // folder, search folders and Outlook's internal folders outside the IPM
 // subtree are not listed, as readpst does. Items outside the IPM subtree
 // are counted and logged, never read silently. Items directly in the top
@@ -33,8 +38,13 @@
 // (IPM.Schedule.Meeting.*) are mail: they arrived as e-mail and are kept
 // in mail folders; so are task requests, delivery and read reports
 // (REPORT.*), posts, S/MIME messages and items of unknown or custom
-// classes. Skipped items are counted per folder and class in one log line
-// at Info level.
+// classes. The items that are not mail reach the WalkFunc as
+// *importers.SkipError (Kind from outlook.NonMailKind: "contact",
+// "appointment", "task", "note", "distribution-list", "journal"; Folders
+// counts them), so the summary names each; with
+// importers.Options.NonMailDir they are first written there as readpst
+// writes them (vCard 3.0, iCalendar; see outlook.NonMail). They are also
+// counted per folder and class in one log line at Info level.
 //
 // Each item becomes an outlook.Item (transport headers, subject, sender,
 // the recipient table, times, plain/HTML/compressed RTF bodies, flags,

@@ -179,7 +179,7 @@ func TestFixtureJapanese(t *testing.T) {
 			for _, fi := range fis {
 				list = append(list, fmt.Sprintf("%s=%d%s", fi.Folder, fi.Messages, fi.Use))
 			}
-			want := `Deleted Items=1\Trash 受信トレイ=7 受信トレイ/Projects=0 受信トレイ/Projects/2019=1 Sent Items=1 Calendar=0 Contacts=0`
+			want := `Deleted Items=1\Trash 受信トレイ=7 受信トレイ/Projects=0 受信トレイ/Projects/2019=1 Sent Items=1 Calendar=1 Contacts=1`
 			if got := strings.Join(list, " "); got != want {
 				t.Errorf("folders:\n got %s\nwant %s", got, want)
 			}

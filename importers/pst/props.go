@@ -1,6 +1,7 @@
 package pst
 
 import (
+	"math"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -160,3 +161,5 @@ func cleanSubject(s string) string { return outlook.CleanSubject(s) }
 
 // trimNul removes NULs a writer left at the end of a string.
 func trimNul(s string) string { return strings.TrimRight(s, "\x00") }
+
+func float64frombits(b uint64) float64 { return math.Float64frombits(b) }

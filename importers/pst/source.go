@@ -48,6 +48,8 @@ type Source struct {
 	byPath map[string][]*folderNode
 	order  []string // keys of byPath, in folder order
 	crcLog int      // CRC errors already reported
+
+	nonmail *outlook.NonMailDir // Options.NonMailDir, nil without
 }
 
 var _ importers.Source = (*Source)(nil)
@@ -108,6 +110,11 @@ func newSource(r io.ReaderAt, size int64, path string, opts *importers.Options) 
 	}
 	if opts != nil {
 		s.spoolDir = opts.SpoolDir
+		if opts.NonMailDir != "" {
+			if s.nonmail, err = outlook.OpenNonMailDir(opts.NonMailDir); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for _, w := range st.warnings {
 		s.log.Warn("pst: "+w, "file", path)
@@ -153,6 +160,10 @@ func (s *Source) Caps() importers.Caps {
 // Close closes the file. Bodies already handed out stay valid (they are
 // spooled); attachment readers of items in flight do not.
 func (s *Source) Close() error {
+	if s.nonmail != nil {
+		s.nonmail.Close()
+		s.nonmail = nil
+	}
 	if s.file == nil {
 		return nil
 	}
@@ -162,8 +173,9 @@ func (s *Source) Close() error {
 }
 
 // Folders lists the folders under the top of the personal folders, parents
-// first. Messages counts the items Walk will hand to its WalkFunc: mail
-// items and items whose class cannot be read (they come as errors).
+// first. Messages counts the items Walk will hand to its WalkFunc: every
+// item (items that are not mail come as *importers.SkipError, unreadable
+// ones as errors).
 // Bytes is -1: messages are built from properties, their size is known
 // only then.
 func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
@@ -185,31 +197,11 @@ func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 	return out, nil
 }
 
-// countMail counts a folder's mail items (from the contents table, or the
-// items' own class when the table lacks them).
+// countMail counts a folder's items: Walk hands every one to its WalkFunc
+// (mail as messages, the others as *importers.SkipError, unreadable ones
+// as errors).
 func (s *Source) countMail(fo *folderNode) (n int) {
-	msgs := s.st.msgs[fo.e.nid]
-	if len(msgs) == 0 {
-		return 0
-	}
-	classes, err := s.contents(fo.e.nid)
-	if err != nil {
-		classes = nil
-	}
-	for _, e := range msgs {
-		c, ok := classes[e.nid]
-		if !ok {
-			var err error
-			if c, err = s.classOf(e); err != nil {
-				n++ // Walk reports it
-				continue
-			}
-		}
-		if isMail(c) {
-			n++
-		}
-	}
-	return n
+	return len(s.st.msgs[fo.e.nid])
 }
 
 // contents is store.contentsClasses with panics turned into errors.
@@ -233,8 +225,9 @@ func (s *Source) classOf(e nbtEntry) (c string, err error) {
 
 // Walk reads the mail items of folder f in NID order (creation order).
 // Items that are not mail (appointments, contacts, tasks, notes, journal
-// entries, distribution lists) are skipped and counted in one log line per
-// folder. An item that cannot be read or built reaches fn as a
+// entries, distribution lists) reach fn as *importers.SkipError (Kind from
+// outlook.NonMailKind), after being written to Options.NonMailDir when it
+// is set; they are also counted in one log line per folder. An item that cannot be read or built reaches fn as a
 // *importers.MessageError naming the file, the folder and the item's NID
 // (and subject when it is readable).
 func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.WalkOptions, fn importers.WalkFunc) error {
@@ -283,6 +276,17 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 			if m == nil {
 				if !isMail(class) {
 					skipped[class]++
+					msg := &importers.Message{Ref: ref, Folder: f}
+					var rerr error
+					se, err := s.nonMail(e, class, ref, f)
+					if err != nil {
+						rerr = &importers.MessageError{Ref: ref, Folder: f, Err: err}
+					} else {
+						rerr = se
+					}
+					if ferr := fn(msg, rerr); ferr != nil {
+						return ferr
+					}
 				}
 				continue
 			}

@@ -37,6 +37,9 @@ type store struct {
 	// (search folders hold no nodes of their own, so these are real items
 	// that readpst does not show either), by parent NID.
 	outside map[uint32]int
+	// named maps numeric named properties to their property IDs (nil:
+	// the store has no name-to-ID map).
+	named map[namedKey]uint16
 	// warnings found while opening, logged by the Source.
 	warnings []string
 }
@@ -118,6 +121,7 @@ func openStore(f *pstFile) (*store, error) {
 		s.cp = s.guessCodepage(sp)
 		s.name = s.pcString(sp, pidDisplayName, s.cp)
 	}
+	s.loadNameMap()
 	// Folder names and the tree.
 	for _, fo := range s.folders {
 		s.readFolder(fo)
@@ -134,19 +138,9 @@ func openStore(f *pstFile) (*store, error) {
 		sort.Slice(fo.children, func(i, j int) bool { return fo.children[i].e.nid < fo.children[j].e.nid })
 	}
 	if s.folders[s.ipm] == nil {
-		// QUIRK: stores written by some tools lack PR_IPM_SUBTREE_ENTRYID;
-		// the IPM subtree is then the root's child named "Top of ...".
-		s.ipm = 0
-		if root := s.folders[nidRootFolder]; root != nil {
-			for _, c := range root.children {
-				if strings.HasPrefix(strings.ToLower(c.name), "top of ") {
-					s.ipm = c.e.nid
-					break
-				}
-			}
-		}
+		s.ipm = s.findIPM()
 		if s.ipm == 0 {
-			return nil, corrupt("cannot find the top of the personal folders (no IPM subtree)")
+			return nil, corrupt("cannot find the top of the personal folders (no IPM subtree, and no root folder)")
 		}
 	}
 	// Walk the IPM subtree, parents first.
@@ -182,6 +176,47 @@ func openStore(f *pstFile) (*store, error) {
 		}
 	}
 	return s, nil
+}
+
+// ipmNames are the names of the IPM subtree below the root folder: Exchange
+// OSTs ("Root - Mailbox" / "IPM_SUBTREE"), Outlook 2010 and later, and
+// older PSTs.
+var ipmNames = []string{"ipm_subtree", "top of outlook data file", "top of personal folders", "top of information store"}
+
+// nidOSTTop is where libpst looks for the IPM subtree of a store without
+// PR_IPM_SUBTREE_ENTRYID ("this is the OST way").
+const nidOSTTop = 0x2142
+
+// findIPM finds the IPM subtree of a store whose PR_IPM_SUBTREE_ENTRYID is
+// absent or names no folder (Exchange OSTs store a long-term entry ID some
+// tools do not map, and some writers store none): a child of the root
+// folder with one of ipmNames (then any child whose name starts "Top of
+// "), then the folder libpst assumes (NID 0x2142), then the root folder
+// itself. 0 when the store has no root folder.
+func (s *store) findIPM() uint32 {
+	root := s.folders[nidRootFolder]
+	if root != nil {
+		for _, n := range ipmNames {
+			for _, c := range root.children {
+				if strings.EqualFold(strings.TrimSpace(c.name), n) {
+					return c.e.nid
+				}
+			}
+		}
+		for _, c := range root.children {
+			if strings.HasPrefix(strings.ToLower(c.name), "top of ") {
+				return c.e.nid
+			}
+		}
+	}
+	if s.folders[nidOSTTop] != nil {
+		return nidOSTTop
+	}
+	if root != nil {
+		s.warnings = append(s.warnings, fmt.Sprintf("no IPM subtree found; reading every folder under the root folder %q", root.name))
+		return nidRootFolder
+	}
+	return 0
 }
 
 // guessCodepage finds the code page of an ANSI store's 8-bit strings that

@@ -25,6 +25,26 @@ type wStore struct {
 	cp      int // code page of 8-bit strings (ANSI files): 1252 or 932
 	folders []*wFolder
 	top     []*wMsg // items in the top of the personal folders itself (no contents table)
+
+	// Exchange OST layout: the root folder is named rootName, the IPM
+	// subtree ipmName ("" = "Top of Personal Folders") at NID ipmNID
+	// (0 = the first user folder NID); noIPMEntryID leaves
+	// PR_IPM_SUBTREE_ENTRYID out of the message store; outside are
+	// folders beside the IPM subtree, under the root.
+	rootName     string
+	ipmName      string
+	ipmNID       uint32
+	noIPMEntryID bool
+	outside      []*wFolder
+	// named is the name-to-ID map (NID 0x61): property ID 0x8000+i is
+	// named[i] (a GUID index and a LID); messages use wMsg.named.
+	named []wNamed
+}
+
+// wNamed is one numeric named property of the name-to-ID map.
+type wNamed struct {
+	guid [16]byte
+	lid  uint32
 }
 
 type wFolder struct {
@@ -54,6 +74,9 @@ type wMsg struct {
 	subjectRE bool // store the subject with a 0x01 prefix marker
 	// PR_LAST_VERB_EXECUTED, PR_FLAG_STATUS, PR_ICON_INDEX; 0 = absent.
 	verb, flagStatus, icon int32
+	// extra are more properties (contact, appointment fields; named
+	// properties as 0x8000+i of wStore.named).
+	extra []wprop
 }
 
 type wAtt struct {
@@ -479,6 +502,7 @@ func (w *pstWriter) message(m *wMsg) ([]byte, *subs) {
 			props = append(props, i32(p.id, p.v))
 		}
 	}
+	props = append(props, m.extra...)
 	var disp []string
 	for _, r := range m.to {
 		name, _, _ := strings.Cut(r, "|")
@@ -557,6 +581,26 @@ func (w *pstWriter) folder(nid, parent uint32, name, class string, nmsgs int, nc
 	w.nodes = append(w.nodes, wnode{nid: nid, bidData: w.dataTree(w.pc(props, sn)), bidSub: sn.write(), parent: parent})
 }
 
+// nameMap writes the name-to-ID map (MS-PST 2.4.7) of w.st.named.
+func (w *pstWriter) nameMap() {
+	var guids, entries []byte
+	index := map[[16]byte]int{}
+	for i, n := range w.st.named {
+		gi, ok := index[n.guid]
+		if !ok {
+			gi = 3 + len(index)
+			index[n.guid] = gi
+			guids = append(guids, n.guid[:]...)
+		}
+		entries = le.AppendUint32(entries, n.lid)
+		entries = le.AppendUint16(entries, uint16(gi<<1))
+		entries = le.AppendUint16(entries, uint16(i))
+	}
+	sn := &subs{w: w}
+	props := []wprop{i32(0x0001, 251), {0x0002, ptBinary, guids}, {0x0003, ptBinary, entries}}
+	w.nodes = append(w.nodes, wnode{nid: 0x61, bidData: w.dataTree(w.pc(props, sn)), bidSub: sn.write()})
+}
+
 func b2i(b bool) byte {
 	if b {
 		return 1
@@ -570,14 +614,27 @@ func writePST(st *wStore) []byte {
 	w.nextNID[0x02] = 0x400 // user folders start at 0x8022
 	w.nextNID[0x04] = 0x10000
 
-	ipm := w.nid(0x02)
+	ipm := st.ipmNID
+	if ipm == 0 {
+		ipm = w.nid(0x02)
+	}
 	// The message store.
 	ssn := &subs{w: w}
-	sprops := []wprop{w.str(pidDisplayName, st.name), {pidIPMSubtreeEntryID, ptBinary, entryID(ipm)},
+	sprops := []wprop{w.str(pidDisplayName, st.name),
 		{0x0FF9, ptBinary, []byte("mailferry-test!!")}, i32(0x35DF, 0x89)}
+	if !st.noIPMEntryID {
+		sprops = append(sprops, wprop{pidIPMSubtreeEntryID, ptBinary, entryID(ipm)})
+	}
 	// Root folder and the IPM subtree.
-	w.folder(nidRootFolder, nidRootFolder, "", "", 0, 1)
-	w.folder(ipm, nidRootFolder, "Top of Personal Folders", "", 0, len(st.folders))
+	ipmName := st.ipmName
+	if ipmName == "" {
+		ipmName = "Top of Personal Folders"
+	}
+	w.folder(nidRootFolder, nidRootFolder, st.rootName, "", 0, 1+len(st.outside))
+	w.folder(ipm, nidRootFolder, ipmName, "", 0, len(st.folders))
+	if len(st.named) > 0 {
+		w.nameMap()
+	}
 	var walk func(parent uint32, fs []*wFolder)
 	walk = func(parent uint32, fs []*wFolder) {
 		for _, f := range fs {
@@ -606,6 +663,7 @@ func writePST(st *wStore) []byte {
 		}
 	}
 	walk(ipm, st.folders)
+	walk(nidRootFolder, st.outside)
 	for _, m := range st.top {
 		data, sn := w.message(m)
 		w.nodes = append(w.nodes, wnode{nid: w.nid(0x04), bidData: w.dataTree(data), bidSub: sn.write(), parent: ipm})

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/mailferry/mailferry/exporters"
+)
+
+// nonMailCounts groups the items a source skipped on purpose
+// (importers.SkipError: Outlook contacts, appointments, ...; files that
+// are not messages) by kind. The engine names each as a Problem of kind
+// "skipped" whose Reason starts "KIND: ".
+func nonMailCounts(p *exporters.Plan) map[string]int {
+	counts := map[string]int{}
+	for _, pr := range p.Problems {
+		if pr.Kind != "skipped" {
+			continue
+		}
+		kind, _, ok := strings.Cut(pr.Reason, ": ")
+		if !ok || kind == "" {
+			kind = "other"
+		}
+		counts[kind]++
+	}
+	return counts
+}
+
+// printNonMail writes one line naming the skipped items by kind: "72
+// contacts, 9 appointments: not mail, not copied", and where they went
+// (--nonmail) or how to keep them.
+func printNonMail(w io.Writer, p *exporters.Plan) {
+	counts := nonMailCounts(p)
+	if len(counts) == 0 {
+		return
+	}
+	saved, savable := 0, 0
+	for _, pr := range p.Problems {
+		if pr.Kind == "skipped" {
+			switch {
+			case strings.Contains(pr.Reason, "; saved as "):
+				saved++
+			case strings.Contains(pr.Reason, "--nonmail DIR saves it"):
+				savable++
+			}
+		}
+	}
+	line := nonMailSummary(counts) + ": not mail, not copied"
+	switch {
+	case saved > 0:
+		line += fmt.Sprintf(" (%d saved as .vcf/.ics/.txt files with --nonmail)", saved)
+	case savable > 0:
+		line += " (--nonmail DIR saves contacts as .vcf and calendar items as .ics)"
+	}
+	fmt.Fprintln(w, line+".")
+}
+
+// nonMailSummary formats counts by kind, largest first: "72 contacts, 9
+// appointments".
+func nonMailSummary(counts map[string]int) string {
+	kinds := make([]string, 0, len(counts))
+	for k := range counts {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool {
+		if counts[kinds[i]] != counts[kinds[j]] {
+			return counts[kinds[i]] > counts[kinds[j]]
+		}
+		return kinds[i] < kinds[j]
+	})
+	parts := make([]string, 0, len(kinds))
+	for _, k := range kinds {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[k], kindName(k, counts[k])))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// kindName names n items of a SkipError kind.
+func kindName(kind string, n int) string {
+	one := map[string]string{"distribution-list": "distribution list", "journal": "journal entry",
+		"not-a-message": "file that is not a message", "other": "other item"}
+	many := map[string]string{"distribution-list": "distribution lists", "journal": "journal entries",
+		"not-a-message": "files that are not messages", "other": "other items", "document": "documents"}
+	if n == 1 {
+		if s, ok := one[kind]; ok {
+			return s
+		}
+		return kind
+	}
+	if s, ok := many[kind]; ok {
+		return s
+	}
+	return kind + "s"
+}

@@ -1,0 +1,164 @@
+package msg
+
+// nonmail.go: .msg files of items that are not mail (IPM.Contact,
+// IPM.Appointment, ...) reach the WalkFunc as *importers.SkipError and,
+// with Options.NonMailDir, are written there by outlook.NonMailDir, as the
+// pst source does.
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/importers/outlook"
+)
+
+const (
+	ptDouble   = 0x0005
+	ptMVBinary = 0x1102
+)
+
+var (
+	psMAPI          = [16]byte{0x28, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46}
+	psPublicStrings = [16]byte{0x29, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46}
+)
+
+type namedKey struct {
+	guid [16]byte
+	lid  uint32
+}
+
+// nameMap reads the numeric entries of __nameid_version1.0 (MS-OXMSG
+// 2.2.3): the same entry and GUID streams as a PST's name-to-ID map.
+func (c *cfb) nameMap() map[namedKey]uint16 {
+	st := c.root.children["__NAMEID_VERSION1.0"]
+	if st == nil {
+		return nil
+	}
+	read := func(name string) []byte {
+		f := st.streams[name]
+		if f == nil {
+			return nil
+		}
+		b, err := c.readStream(f, maxPropStream)
+		if err != nil {
+			return nil
+		}
+		return b
+	}
+	guids, entries := read("__SUBSTG1.0_00020102"), read("__SUBSTG1.0_00030102")
+	m := map[namedKey]uint16{}
+	for i := 0; i+8 <= len(entries); i += 8 {
+		lid := binary.LittleEndian.Uint32(entries[i:])
+		g := binary.LittleEndian.Uint16(entries[i+4:])
+		idx := binary.LittleEndian.Uint16(entries[i+6:])
+		if g&1 != 0 {
+			continue
+		}
+		var guid [16]byte
+		switch gi := int(g >> 1); gi {
+		case 1:
+			guid = psMAPI
+		case 2:
+			guid = psPublicStrings
+		default:
+			o := (gi - 3) * 16
+			if gi < 3 || o+16 > len(guids) {
+				continue
+			}
+			copy(guid[:], guids[o:o+16])
+		}
+		m[namedKey{guid, lid}] = 0x8000 + idx
+	}
+	return m
+}
+
+// msgProps is outlook.Props over a .msg file's top-level properties.
+type msgProps struct {
+	p     *props
+	named map[namedKey]uint16
+}
+
+func (mp msgProps) String(id uint16) string {
+	s := mp.p.str(id)
+	if id == prSubject {
+		s = outlook.CleanSubject(s)
+	}
+	return s
+}
+func (mp msgProps) Time(id uint16) time.Time      { return mp.p.time(id) }
+func (mp msgProps) Int32(id uint16) (int32, bool) { return mp.p.i32(id) }
+func (mp msgProps) Bool(id uint16) bool           { return mp.p.boolean(id) }
+
+func (mp msgProps) Float(id uint16) (float64, bool) {
+	v, ok := mp.p.fixed[uint32(id)<<16|ptDouble]
+	if !ok {
+		return 0, false
+	}
+	return math.Float64frombits(binary.LittleEndian.Uint64(v[:])), true
+}
+
+// MVBinary reads a multi-valued binary property (MS-OXMSG 2.1.4.2.2): a
+// stream of lengths and one stream per value.
+func (mp msgProps) MVBinary(id uint16) [][]byte {
+	lens, ok := mp.p.value(id, ptMVBinary)
+	if !ok {
+		return nil
+	}
+	var out [][]byte
+	for i := 0; i+8 <= len(lens) && i/8 < 1024; i += 8 {
+		name := fmt.Sprintf("__SUBSTG1.0_%04X%04X-%08X", id, ptMVBinary, i/8)
+		f := mp.p.st.streams[name]
+		if f == nil {
+			break
+		}
+		b, err := mp.p.c.readStream(f, maxValueStream)
+		if err != nil {
+			break
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func (mp msgProps) Named(guid [16]byte, lid uint32) uint16 {
+	return mp.named[namedKey{guid, lid}]
+}
+
+// nonMail reads the item of file p (class, not mail), saves it to the
+// --nonmail directory when there is one, and returns its SkipError.
+func (s *Source) nonMail(c *cfb, p, class string, m *importers.Message) (*importers.SkipError, error) {
+	pr, err := c.props(c.root, propsHeaderTop)
+	if err != nil {
+		return nil, err
+	}
+	pr.cp = ansiCodePage(pr, 0)
+	nm := outlook.ReadNonMail(class, msgProps{p: pr, named: c.nameMap()})
+	if pr.err != nil {
+		return nil, pr.err
+	}
+	reason := "not mail, not copied"
+	if t := nm.Title(); t != "" {
+		reason = fmt.Sprintf("%q: %s", t, reason)
+	}
+	switch {
+	case s.nonmail != nil && nm.Ext() != "":
+		// The identity is the file's path below the tree (its name for a
+		// single file): stable across runs.
+		id, err := filepath.Rel(s.root, p)
+		if err != nil || id == "." {
+			id = filepath.Base(p)
+		}
+		path, err := s.nonmail.Save(nm, "msg "+filepath.ToSlash(id))
+		if err != nil {
+			return nil, fmt.Errorf("--nonmail: %w", err)
+		}
+		reason += "; saved as " + path
+	case nm.Ext() != "":
+		reason += " (--nonmail DIR saves it as " + nm.Ext() + ")"
+	}
+	return &importers.SkipError{Ref: m.Ref, Folder: m.Folder, Kind: nm.Kind, Reason: reason}, nil
+}

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package outlook
+
+const syscallNoFollow = 0

@@ -1,0 +1,7 @@
+//go:build unix
+
+package outlook
+
+import "syscall"
+
+const syscallNoFollow = syscall.O_NOFOLLOW
