@@ -358,6 +358,21 @@ scan:
 // byte), then ':'. This is what makes a "From " line an envelope
 // candidate (see the package doc).
 func (r *Reader) fieldAt(p int64) bool {
+	if p == r.pos {
+		// Usually decided by what is buffered already: no system call.
+		b, _ := r.br.Peek(256)
+		for i, c := range b {
+			switch {
+			case c == ':':
+				return i > 0
+			case c < 33 || c > 126:
+				return false
+			}
+		}
+		if len(b) < 256 && r.pos+int64(len(b)) >= r.size {
+			return false // the end of the file, before any ':'
+		}
+	}
 	var buf [256]byte
 	for first := true; p < r.size; first = false {
 		n, err := r.ra.ReadAt(buf[:], p)
