@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+
+	"github.com/mailferry/mailferry/importers"
 )
 
 // Key identifies a message for de-duplication.
@@ -154,7 +156,8 @@ func (s *smallFirst) Read(p []byte) (int, error) {
 
 // Of reads a raw message and returns its key. It stops reading after the
 // header when the message has a good Message-ID; otherwise it reads to the
-// end. r may use LF or CRLF line endings; both give the same key.
+// end. r may use LF, CRLF or CR line endings (even mixed); all give the
+// same key.
 func Of(r io.Reader) (Key, Kind, error) {
 	// The first read is small: most headers end within it, and the body
 	// need not be read at all.
@@ -179,7 +182,10 @@ func Of(r io.Reader) (Key, Kind, error) {
 	truncated := false
 	var stray []byte // header lines that are not fields
 	for {
-		line, err := br.ReadSlice('\n')
+		// A line ends at LF, CRLF or a lone CR (classic Mac OS files):
+		// otherwise a CR-only header is one long line and every such
+		// message gets the same content key (issue 12).
+		line, err := importers.ReadLine(br)
 		if errors.Is(err, bufio.ErrBufferFull) {
 			// An absurdly long header line: keep going byte-exact in hash
 			// terms by treating it as content.
@@ -252,7 +258,8 @@ func Of(r io.Reader) (Key, Kind, error) {
 
 func collapseSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// hashBody writes the rest of br with CRLF turned into LF and trailing
+// hashBody writes the rest of br with CRLF and lone CR turned into LF (an
+// IMAP target gets CRLF for both, see importers.CRLFReader) and trailing
 // blank lines removed (mbox separators, IMAP servers that add a final CRLF).
 func hashBody(w io.Writer, br *bufio.Reader) error {
 	pendingNL := 0 // newlines held back until more content proves they are not trailing
@@ -269,11 +276,8 @@ func hashBody(w io.Writer, br *bufio.Reader) error {
 					pendingNL++
 					continue
 				}
-				// A bare CR is content.
-				for ; pendingNL > 0; pendingNL-- {
-					out = append(out, '\n')
-				}
-				out = append(out, '\r')
+				// A lone CR ends a line too.
+				pendingNL++
 			}
 			switch b {
 			case '\r':

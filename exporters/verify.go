@@ -357,8 +357,8 @@ func keyAndHash(m *importers.Message, content bool) (k dedupe.Key, sum [32]byte,
 	return k, sum, nil
 }
 
-// lfHasher hashes what is written to it with CRLF turned into LF and
-// trailing newlines dropped (the final CRLF some stores add, mbox
+// lfHasher hashes what is written to it with CRLF and lone CR turned into
+// LF and trailing newlines dropped (the final CRLF some stores add, mbox
 // separators).
 type lfHasher struct {
 	h         hash.Hash
@@ -376,10 +376,9 @@ func (l *lfHasher) Write(p []byte) (int, error) {
 				l.pendingNL++
 				continue
 			}
-			for ; l.pendingNL > 0; l.pendingNL-- {
-				out = append(out, '\n')
-			}
-			out = append(out, '\r')
+			// A lone CR ends a line too (an IMAP target stores it as
+			// CRLF, see importers.CRLFReader).
+			l.pendingNL++
 		}
 		switch b {
 		case '\r':
@@ -399,13 +398,7 @@ func (l *lfHasher) Write(p []byte) (int, error) {
 }
 
 func (l *lfHasher) sum() []byte {
-	if l.pendingCR {
-		for ; l.pendingNL > 0; l.pendingNL-- {
-			l.h.Write([]byte{'\n'})
-		}
-		l.h.Write([]byte{'\r'})
-		l.pendingCR = false
-	}
+	l.pendingCR = false // a trailing line end, dropped like the others
 	return l.h.Sum(nil)
 }
 

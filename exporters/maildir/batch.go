@@ -76,7 +76,7 @@ func (t *target) AppendBatch(ctx context.Context, items []exporters.BatchItem) (
 			}
 		}
 		size := int64(len(it.Data))
-		final := unique + ",S=" + strconv.FormatInt(size, 10) + ",W=" + strconv.FormatInt(cnt.Len(), 10) + t.s.sep() + "2," + letters
+		final := unique + ",S=" + strconv.FormatInt(size, 10) + ",W=" + strconv.FormatInt(cnt.LFLen(), 10) + t.s.sep() + "2," + letters
 		files[len(files)-1].final = t.rel("cur", final)
 	}
 	for i := range files {

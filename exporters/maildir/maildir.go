@@ -496,7 +496,7 @@ func (t *target) Append(ctx context.Context, m *importers.Message, size int64, r
 	if err := t.s.root.WriteNew(ctx, tmp, size, cnt, m.InternalDate); err != nil {
 		return localfs.ForMessage(m, fmt.Errorf("maildir %s: %w", t.s.root.Join(tmp...), err))
 	}
-	final := unique + ",S=" + strconv.FormatInt(size, 10) + ",W=" + strconv.FormatInt(cnt.Len(), 10) + t.s.sep() + "2," + letters
+	final := unique + ",S=" + strconv.FormatInt(size, 10) + ",W=" + strconv.FormatInt(cnt.LFLen(), 10) + t.s.sep() + "2," + letters
 	if err := t.s.root.Rename(tmp, t.rel("cur", final)); err != nil {
 		t.s.root.Remove(tmp...)
 		return fmt.Errorf("maildir %s: %w", t.s.root.Join(tmp...), localfs.DiskFull(err))

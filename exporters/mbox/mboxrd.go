@@ -8,6 +8,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"github.com/mailferry/mailferry/importers"
 )
 
 // bufSize is the line buffer of the mboxrd writer and reader. A line may
@@ -102,7 +104,10 @@ func writeMessage(w *bufio.Writer, date time.Time, body io.Reader) error {
 				}
 			}
 		}
-		line, err := br.ReadSlice('\n')
+		// Lines end at LF, CRLF or a lone CR, as for the mbox reader
+		// (importers/mbox), so that a "From " line after a lone CR is
+		// quoted too.
+		line, err := importers.ReadLine(br)
 		if len(line) > 0 {
 			if _, werr := w.Write(line); werr != nil {
 				return werr

@@ -132,7 +132,10 @@ func TestLayout(t *testing.T) {
 	for _, fi := range fis {
 		fs = append(fs, fmt.Sprintf("%s:%d:%v", fi.Folder, fi.Messages, fi.NoSelect))
 	}
-	want := "INBOX:3:false Archive 2019:0:true Archive 2019/sub:1:false " +
+	// Every file is an item (issue 12): notes.txt and readme.txt are
+	// skipped by name, ".hidden.eml" is read; "._b.eml" (AppleDouble) and
+	// the hidden directory are not.
+	want := "INBOX:5:false Archive 2019:0:true Archive 2019/sub:1:false empty-dir:1:false " +
 		"仕事:0:true 仕事/重要:1:false 仕事/重要/深い:1:false 送信済みアイテム:1:false"
 	if got := strings.Join(fs, " "); got != want {
 		t.Errorf("Folders:\n got %s\nwant %s", got, want)
@@ -142,11 +145,17 @@ func TestLayout(t *testing.T) {
 		if m.folder == "INBOX" {
 			inbox = append(inbox, m.name)
 		}
-		if m.raw != msgA {
+		var se *importers.SkipError
+		switch {
+		case m.name == "notes.txt" || m.name == "readme.txt":
+			if !errors.As(m.err, &se) || se.Kind != "not-a-message" {
+				t.Errorf("%s/%s: error %v, want a not-a-message SkipError", m.folder, m.name, m.err)
+			}
+		case m.raw != msgA:
 			t.Errorf("%s/%s: body %q", m.folder, m.name, m.raw)
 		}
 	}
-	if got := strings.Join(inbox, " "); got != "A.EML b.eml c.eml" {
+	if got := strings.Join(inbox, " "); got != ".hidden.eml A.EML b.eml notes.txt c.eml" {
 		t.Errorf("INBOX: %s", got)
 	}
 
@@ -326,6 +335,7 @@ func TestWalkStops(t *testing.T) {
 func FuzzScanHeader(f *testing.F) {
 	f.Add([]byte(msgA))
 	f.Add([]byte("\xef\xbb\xbfFrom x\nDate: Thu, 1 Apr 2021 09:00 JST\n\n"))
+	f.Add([]byte("From x\rDate: Thu, 1 Apr 2021 09:00 JST\r \r\rbody\r")) // CR-only (issue 12)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, err := scanHeader(bufio.NewReaderSize(bytes.NewReader(b), 64))
 		if err == nil && h.skip > int64(len(b)) {
@@ -343,6 +353,7 @@ func FuzzSource(f *testing.F) {
 	f.Add([]byte(msgA))
 	f.Add([]byte("\xef\xbb\xbfFrom x\nDate: Thu, 1 Apr 2021 09:00 JST\n\nbody\n"))
 	f.Add([]byte("Subject: x\r\n folded\r\nDate: 2 Jan 2006 15:04:05 -0700\r\n\r\n"))
+	f.Add([]byte("From -\rSubject: x\r folded\rDate: 2 Jan 2006 15:04:05 -0700\r\rbody\r")) // CR-only
 	f.Add([]byte{})
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -71,13 +71,34 @@ func Open(path string, opts *importers.Options) (*Source, error) {
 		return nil, err
 	}
 	if len(s.folders) == 0 {
-		return nil, importers.UsageError("eml %s: no .eml files in this directory or below it", path)
+		return nil, importers.UsageError("eml %s: no files in this directory or below it", path)
 	}
 	return s, nil
 }
 
+// isEMLName reports whether a file's name says it is a message: a file so
+// named that does not hold one is an error, where any other file is only
+// skipped (see the package doc).
 func isEMLName(name string) bool {
-	return !strings.HasPrefix(name, ".") && strings.EqualFold(filepath.Ext(name), ".eml")
+	return strings.EqualFold(filepath.Ext(name), ".eml")
+}
+
+// quietNames are files that are never mail and that systems and tools put
+// beside it; they are skipped without a word (compared without case).
+var quietNames = []string{".DS_Store", ".localized", "Thumbs.db", "ehthumbs.db", "desktop.ini", "Icon\r"}
+
+// quietFile reports whether a directory entry is on the documented list
+// of files skipped silently: quietNames, macOS AppleDouble files ("._x",
+// the resource fork of x), and mailferry's own state, lock, journal and
+// temporary files (".mailferry-*", ".<name>.mailferry-journal").
+func quietFile(name string) bool {
+	for _, q := range quietNames {
+		if strings.EqualFold(name, q) {
+			return true
+		}
+	}
+	return strings.HasPrefix(name, "._") || strings.HasPrefix(name, ".mailferry-") ||
+		strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".mailferry-journal")
 }
 
 // folderName turns a directory name into a folder element.
@@ -114,7 +135,10 @@ func (s *Source) scan() error {
 		for _, e := range ents {
 			name := e.Name()
 			switch {
-			case strings.HasPrefix(name, "."):
+			case e.IsDir() && strings.HasPrefix(name, "."):
+				// Hidden directories (.Trash, .git, .Spotlight-V100...) are
+				// not folders.
+				s.log.Debug("eml: hidden directory skipped", "path", filepath.Join(dir, name))
 			case e.Type()&fs.ModeSymlink != 0:
 				s.log.Warn("eml: symbolic link not followed", "path", filepath.Join(dir, name))
 			case e.IsDir():
@@ -129,7 +153,7 @@ func (s *Source) scan() error {
 				if err := walk(filepath.Join(dir, name), sub, depth+1); err != nil {
 					return err
 				}
-			case e.Type().IsRegular() && isEMLName(name):
+			case e.Type().IsRegular() && !quietFile(name):
 				has = true
 			}
 		}
@@ -189,8 +213,9 @@ type entry struct {
 	ent  fs.DirEntry // nil for the single file
 }
 
-// files lists a folder's .eml files in name order (directory by
-// directory when an INBOX directory is merged with the root).
+// files lists a folder's files in name order (directory by directory
+// when an INBOX directory is merged with the root): every regular file
+// but those quietFile names.
 func (fo *folder) files() ([]entry, error) {
 	if fo.file != "" {
 		return []entry{{path: fo.file}}, nil
@@ -202,7 +227,7 @@ func (fo *folder) files() ([]entry, error) {
 			return nil, err
 		}
 		for _, e := range ents {
-			if e.Type().IsRegular() && isEMLName(e.Name()) {
+			if e.Type().IsRegular() && !quietFile(e.Name()) {
 				out = append(out, entry{path: filepath.Join(d, e.Name()), ent: e})
 			}
 		}
@@ -282,10 +307,17 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 			return err
 		}
 		m := &importers.Message{Ref: "eml:" + e.path, Folder: fo.f}
-		rerr := readMessage(e.path, m)
+		named := e.ent == nil || isEMLName(e.ent.Name())
+		rerr := readMessage(e.path, m, named)
 		if rerr != nil {
 			m.Body = nil
-			rerr = &importers.MessageError{Ref: m.Ref, Folder: fo.f, Err: rerr}
+			if errors.Is(rerr, ErrNotMessage) && !named {
+				// A file beside the mail: named in the summary, not an error.
+				rerr = &importers.SkipError{Ref: m.Ref, Folder: fo.f, Kind: "not-a-message",
+					Reason: strings.TrimPrefix(strings.TrimPrefix(rerr.Error(), ErrNotMessage.Error()), ": ")}
+			} else {
+				rerr = &importers.MessageError{Ref: m.Ref, Folder: fo.f, Err: rerr}
+			}
 		} else if d := m.InternalDate; !opts.Since.IsZero() && d.Before(opts.Since) || !opts.Before.IsZero() && !d.Before(opts.Before) {
 			continue
 		}
@@ -300,7 +332,10 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 var ErrNotMessage = errors.New("not an e-mail message")
 
 // readMessage checks that p holds a message and fills m's body and date.
-func readMessage(p string, m *importers.Message) error {
+// Unless named (a .eml file, or the file given as eml:PATH), every line of
+// the header block must be a field or a continuation line, not only the
+// first.
+func readMessage(p string, m *importers.Message, named bool) error {
 	f, err := os.Open(p)
 	if err != nil {
 		return err
@@ -320,6 +355,9 @@ func readMessage(p string, m *importers.Message) error {
 	if err != nil {
 		return err
 	}
+	if !named && h.bad != "" {
+		return fmt.Errorf("%w: %s", ErrNotMessage, h.bad)
+	}
 	if h.skip > 0 {
 		m.Body = &importers.RangeBody{Path: p, Offset: h.skip, Size: fi.Size() - h.skip}
 	} else {
@@ -337,13 +375,17 @@ func readMessage(p string, m *importers.Message) error {
 type header struct {
 	skip int64  // bytes before the header (BOM, mbox "From " line)
 	date string // the first Date: value, unfolded
+	// bad says which later line of the header block is neither a field
+	// nor a continuation line ("" when all are).
+	bad string
 }
 
 var utf8BOM = []byte("\xef\xbb\xbf")
 
 // scanHeader reads the header block at the start of r: it must start with
 // a field; the first Date: field is kept. Lines that are not fields later
-// on are tolerated (the body is passed on as it is anyway).
+// on are noted in h.bad (a .eml file is passed on as it is anyway). Lines
+// end at LF, CRLF or a lone CR (importers.ReadLine).
 func scanHeader(r *bufio.Reader) (header, error) {
 	var h header
 	if b, _ := r.Peek(3); bytes.Equal(b, utf8BOM) {
@@ -353,7 +395,7 @@ func scanHeader(r *bufio.Reader) (header, error) {
 	}
 	if b, _ := r.Peek(5); string(b) == "From " {
 		// QUIRK: some exporters keep the mbox envelope line.
-		line, err := r.ReadSlice('\n')
+		line, err := importers.ReadLine(r)
 		if err != nil {
 			return h, fmt.Errorf("%w: only an mbox \"From \" line", ErrNotMessage)
 		}
@@ -362,12 +404,12 @@ func scanHeader(r *bufio.Reader) (header, error) {
 	first := true
 	inDate := false
 	var date []byte
-	for {
-		line, err := r.ReadSlice('\n')
+	for n := 1; ; n++ {
+		line, err := importers.ReadLine(r)
 		if err == bufio.ErrBufferFull {
 			// A very long line: skip the rest of it.
 			for err == bufio.ErrBufferFull {
-				_, err = r.ReadSlice('\n')
+				_, err = importers.ReadLine(r)
 			}
 			inDate = false
 			first = false
@@ -391,7 +433,10 @@ func scanHeader(r *bufio.Reader) (header, error) {
 		default:
 			name, ok := fieldName(trimmed)
 			if first && !ok {
-				return h, fmt.Errorf("%w: the first line is not a header field: %q", ErrNotMessage, clip(trimmed))
+				return h, fmt.Errorf("%w: does not start with a header field (first line %q)", ErrNotMessage, clip(trimmed))
+			}
+			if !ok && h.bad == "" {
+				h.bad = fmt.Sprintf("line %d of the header block is not a header field: %q", n, clip(trimmed))
 			}
 			inDate = false
 			if ok && strings.EqualFold(name, "Date") && date == nil {

@@ -113,16 +113,19 @@ func (c Corpus) In(f importers.Folder) Corpus {
 	return out
 }
 
-// ToCRLF converts bare LF to CRLF.
+// ToCRLF converts bare LF and bare CR to CRLF, as importers.CRLFReader
+// does for an IMAP target.
 func ToCRLF(b []byte) []byte {
 	var out bytes.Buffer
-	prev := byte(0)
-	for _, c := range b {
-		if c == '\n' && prev != '\r' {
-			out.WriteByte('\r')
+	for i, c := range b {
+		switch {
+		case c == '\n' && (i == 0 || b[i-1] != '\r'):
+			out.WriteString("\r\n")
+		case c == '\r' && (i+1 == len(b) || b[i+1] != '\n'):
+			out.WriteString("\r\n") // a lone CR (classic Mac OS) ends a line too
+		default:
+			out.WriteByte(c)
 		}
-		out.WriteByte(c)
-		prev = c
 	}
 	return out.Bytes()
 }

@@ -120,7 +120,8 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 }
 
 // unquoteReader removes one '>' from each line matching ^>+From  (the
-// mboxrd rule) as the bytes go through. It holds no more than its buffer
+// mboxrd rule) as the bytes go through; lines end at LF, CRLF or a lone
+// CR, as for Reader. It holds no more than its buffer
 // and a count of '>' not yet returned, however long a line or a run of
 // '>' is.
 type unquoteReader struct {
@@ -183,7 +184,7 @@ func (u *unquoteReader) Read(p []byte) (int, error) {
 			u.gt = run
 			continue
 		}
-		chunk, err := u.br.ReadSlice('\n')
+		chunk, err := importers.ReadLine(u.br)
 		u.cur = chunk
 		switch err {
 		case nil:

@@ -123,7 +123,7 @@ func TestFixtureDirectory(t *testing.T) {
 	for _, fi := range fis {
 		got = append(got, fi.Folder.String())
 	}
-	want := "bom crlf mboxcl2 mboxo mboxrd mutt nofinalnl"
+	want := "bom cr crlf fromdash mboxcl2 mboxo mboxrd mutt noblank nofinalnl"
 	if strings.Join(got, " ") != want {
 		t.Errorf("folders %q, want %q", got, want)
 	}
@@ -172,5 +172,23 @@ var mboxFixtures = []fixtureFile{
 		{137, 85, "5a9a7f46d3e6c0cf2baabeccbe91c6ffd1ea94f8d8f33613272bab27b2ab9eeb", []string{"$Junk"}, time.Date(1996, 1, 3, 9, 5, 34, 0, time.UTC)},
 		{275, 76, "636aba77da79ec71db528eee84a245b9f3b3ad04b5c153464ebab10956a84ee3", []string{"\\Seen", "\\Deleted"}, time.Date(2001, 1, 1, 0, 0, 0, 0, tz)},
 		{382, 112, "913adcc06f863f82a4beb8f7f6d5f7a98394f8b989bb24bbd2f62cff154f2273", []string{}, time.Date(2000, 12, 31, 15, 0, 0, 0, time.UTC)},
+	}},
+	{"cr.mbox", 649, []fixtureMsg{
+		{0, 167, "5b41a570c650df27f7a2e566318aaebb07649c0c614b5dc721e2c469f72f216b", []string{}, time.Date(1996, 1, 2, 10, 0, 0, 0, tz)},
+		{215, 137, "3e50f0129f09049c891758ab04b2a78f062207e39a403e612419abe9ab9fe3d9", []string{"\\Seen"}, time.Date(1996, 1, 3, 10, 0, 0, 0, tz)},
+		{399, 97, "ee41aab4a8ba0d0944b1dd5cb7eba941180befe703d9a678676666f18b1fdcea", []string{}, time.Date(1996, 1, 4, 10, 0, 0, 0, tz)},
+		{540, 101, "a3131403d30fda7efbd0717c42bacd75009dab57bfac9cd09ea9d671ccf4e886", []string{}, time.Date(1996, 1, 5, 10, 0, 0, 0, time.UTC)},
+	}},
+	{"noblank.mbox", 703, []fixtureMsg{
+		{0, 124, "13debeefda2eced22ea766a20a46e868bfe667d1a7fd06850eeac9bcfbc1806f", []string{}, time.Date(2019, 3, 4, 5, 6, 7, 0, tz)},
+		{170, 76, "406c16d0cedbeb600196652e3e12fac10edbbda2083874cd5d1278c9da65d0be", []string{}, time.Date(2019, 3, 4, 5, 6, 8, 0, tz)},
+		{292, 114, "deb05bade5bb57b4098a748fceead920ba8b6abd0b16bd2de72fb4d1d810e2d4", []string{}, time.Date(2019, 3, 5, 0, 0, 0, 0, time.UTC)},
+		{419, 124, "22246a079766bbe18b2a0ed514618342e73bf35c04cc6bf32187051329ad266a", []string{}, time.Date(2019, 3, 6, 0, 0, 0, 0, time.UTC)},
+		{567, 88, "e7175dc51a3125c3b4dcef1b4d9cb828a18c3b3fa9be7f23bb7a8e42cd929122", []string{}, time.Date(2019, 3, 7, 0, 0, 0, 0, tz)},
+	}},
+	{"fromdash.mbox", 371, []fixtureMsg{
+		{0, 114, "061aee4ff3abd89b48b92980b90f14f8ef9d01ab8604cab69fa48fa18f7fda83", []string{"\\Seen"}, time.Date(2002, 2, 1, 0, 0, 0, 0, time.UTC)},
+		{122, 114, "7c716bd39ec6fd878041739155309c6402e8569e04b88ba1304d206f669905ec", []string{}, time.Date(2002, 2, 2, 0, 0, 0, 0, time.UTC)},
+		{244, 118, "e704286f856c488030bcec2d1258a4cbe335d8da1dbfc6590e80e486f862ed2f", []string{"\\Seen"}, time.Date(2002, 2, 3, 0, 0, 0, 0, time.UTC)},
 	}},
 }

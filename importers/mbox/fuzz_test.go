@@ -13,15 +13,55 @@ import (
 	"github.com/emersion/go-imap/v2"
 )
 
+// refLines splits b after each line end: LF, CRLF or a lone CR.
+func refLines(b []byte) [][]byte {
+	var out [][]byte
+	start := 0
+	for i := 0; i < len(b); i++ {
+		switch {
+		case b[i] == '\n', b[i] == '\r' && (i+1 == len(b) || b[i+1] != '\n'):
+			out = append(out, b[start:i+1])
+			start = i + 1
+		}
+	}
+	if start < len(b) {
+		out = append(out, b[start:])
+	}
+	return out
+}
+
 // refUnquote is the mboxrd rule done the obvious way, in memory.
 func refUnquote(raw []byte) []byte {
-	lines := bytes.SplitAfter(raw, []byte("\n"))
 	var out []byte
-	for _, l := range lines {
+	for _, l := range refLines(raw) {
 		if len(l) > 0 && l[0] == '>' && bytes.HasPrefix(bytes.TrimLeft(l, ">"), []byte("From ")) {
 			l = l[1:]
 		}
 		out = append(out, l...)
+	}
+	return out
+}
+
+// refCandidates returns the offsets of the envelope candidates of data
+// after its first line, done the obvious way (the rule of the package
+// doc): a line that starts with "From ", has a line end and is followed
+// by a line that starts with a field name and ':'.
+func refCandidates(data []byte, skipped int64) map[int64]bool {
+	lines := refLines(data[skipped:])
+	out := map[int64]bool{}
+	off := skipped
+	for i, l := range lines {
+		if i > 0 && i+1 < len(lines) && bytes.HasPrefix(l, []byte("From ")) {
+			next := lines[i+1]
+			k := 0
+			for k < len(next) && next[k] > 32 && next[k] < 127 && next[k] != ':' {
+				k++
+			}
+			if k > 0 && k < len(next) && next[k] == ':' {
+				out[off] = true
+			}
+		}
+		off += int64(len(l))
 	}
 	return out
 }
@@ -44,6 +84,15 @@ func fuzzSeeds(f *testing.F) {
 		"From - " + d1 + "\r\nA: b\r\n\r\n>>From \r\n\r\nFrom - " + d2 + "\r\nB: c\r\n",
 		"From - " + d1 + "\nA: b\n\nx\nFrom - " + d2 + "\nA: b\nC: d\n",
 		"From a\n>", "From a\n>>>>", "From a\n>Fro", "From a\n>From",
+		// Issue 12: CR-only files, separators without a blank line,
+		// dateless "From - " lines.
+		"From - " + d1 + "\rA: b\r\rx\r>From y\r\rFrom - " + d2 + "\rB: c\r\ry\r",
+		"From a " + d1 + "\rA: b\r\rx\rFrom b\rC: d\r\rFrom c\r\rnot a message\r",
+		"From - \nA: b\n\nx\nFrom - \nA: b\n\nFrom -\nX: y\n",
+		"From a\nA: b\n\nFrom here on\nFrom b\nB: c\n",
+		"From a\r\nA: b\r\n\r\nbody\r\nFrom b\r\nB: c\r\n\r\n\r",
+		"From a\rContent-Length: 2\r\rx\rFrom b\rB: c\r",
+		"From a\nContent-Length: 2\n\nx\n\nFrom b\nnot a field\n",
 	} {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)
@@ -59,6 +108,8 @@ func FuzzMboxReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, tb bool) {
 		r := NewReader(bytes.NewReader(data), int64(len(data)), ReaderOptions{Thunderbird: tb, Location: time.UTC})
 		pos := int64(-1)
+		var starts []int64
+		byLength := false
 		for {
 			e, err := r.Next()
 			if err == io.EOF {
@@ -82,11 +133,11 @@ func FuzzMboxReader(f *testing.F) {
 			if !bytes.HasPrefix(data[e.Offset:], []byte("From ")) || e.Start <= e.Offset+4 || e.Raw < 0 {
 				t.Fatalf("bad entry %+v", e)
 			}
-			if e.Start < int64(len(data)) && data[e.Start-1] != '\n' {
+			if e.Start < int64(len(data)) && data[e.Start-1] != '\n' && (data[e.Start-1] != '\r' || data[e.Start] == '\n') {
 				t.Fatalf("From line at %d does not end at %d", e.Offset, e.Start)
 			}
 			switch sep := string(data[e.Start+e.Raw : e.End()]); sep {
-			case "", "\n", "\r\n":
+			case "", "\n", "\r\n", "\r":
 			default:
 				t.Fatalf("separator %q", sep)
 			}
@@ -110,6 +161,19 @@ func FuzzMboxReader(f *testing.F) {
 			}
 			e.Flags()
 			pos = e.End()
+			starts = append(starts, e.Offset)
+			byLength = byLength || e.ByLength
+		}
+		// Without Content-Length framing, messages start exactly at the
+		// envelope candidates; with it, at some of them.
+		cands := refCandidates(data, r.Skipped())
+		for _, off := range starts[min(1, len(starts)):] {
+			if !cands[off] {
+				t.Fatalf("message at %d, not an envelope candidate", off)
+			}
+		}
+		if !byLength && len(starts) > 0 && len(cands) != len(starts)-1 {
+			t.Fatalf("%d messages after the first, %d envelope candidates %v", len(starts)-1, len(cands), cands)
 		}
 		if pos < 0 {
 			pos = r.Skipped()

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+
+	"github.com/mailferry/mailferry/importers"
 )
 
 const (
@@ -28,15 +30,15 @@ const bom = "\xEF\xBB\xBF"
 // (after an optional UTF-8 byte order mark).
 var ErrNotMbox = errors.New(`not an mbox file (does not start with "From ")`)
 
-// ReaderOptions tune a Reader. The zero value is the plain mbox rule.
+// ReaderOptions tune a Reader. The zero value is the rule of the package
+// doc.
 type ReaderOptions struct {
-	// Thunderbird also ends a message at a "From " line that is not
-	// preceded by a blank line, when that line is an envelope line with
-	// a date and the next two lines look like header fields. This is
-	// Thunderbird's own rule (IsReallyReallyFromLine in comm-central's
-	// MboxMsgInputStream.cpp): it does not rely on the blank line either.
-	// A file whose first line is "From - <date>" (what Thunderbird and
-	// Netscape write) gets this rule even without the option.
+	// Thunderbird is kept for callers; it changes nothing any more. It
+	// used to add Thunderbird's own rule (IsReallyReallyFromLine in
+	// comm-central's MboxMsgInputStream.cpp: an envelope line with a date
+	// followed by two header-like lines ends a message without a blank
+	// line), which the envelope candidate rule of the package doc now
+	// covers for every file.
 	Thunderbird bool
 	// Location is the zone of envelope dates without one; nil is
 	// time.Local.
@@ -53,7 +55,7 @@ type Entry struct {
 	// Start is where the message starts (after the "From " line), Raw its
 	// length as stored, and Sep the length of the separator that follows
 	// (the blank line before the next "From " line or at the end of the
-	// file: 0, 1 or 2 bytes). Offset, the From line, Raw and Sep cover the
+	// file: 0, 1 or 2 bytes: "", "\n", "\r\n" or "\r"). Offset, the From line, Raw and Sep cover the
 	// file without gaps.
 	Start, Raw, Sep int64
 	// Unquote is the number of lines matching ^>+From  in the message,
@@ -96,7 +98,7 @@ func (e *Entry) Flags() (flags []imap.Flag, partial bool) { return e.Status.Flag
 // holding at most a read buffer (64 KiB) and one line's first 2 KiB,
 // whatever the message sizes. See the package doc for the rules.
 type Reader struct {
-	ra   io.ReaderAt
+	ra   io.ReaderAt // the first size bytes of the file
 	size int64
 	br   *bufio.Reader
 	pos  int64 // file offset of the next byte br returns
@@ -104,8 +106,6 @@ type Reader struct {
 	opt  ReaderOptions
 
 	started bool
-	strict  bool // separators must have a date (the first one did)
-	tb      bool // Thunderbird's rule too
 	next    *line
 	err     error
 
@@ -120,10 +120,11 @@ func NewReader(ra io.ReaderAt, size int64, opt ReaderOptions) *Reader {
 	if loc == nil {
 		loc = time.Local
 	}
+	sec := io.NewSectionReader(ra, 0, size)
 	return &Reader{
-		ra:   ra,
+		ra:   sec,
 		size: size,
-		br:   bufio.NewReaderSize(io.NewSectionReader(ra, 0, size), bufSize),
+		br:   bufio.NewReaderSize(sec, bufSize),
 		loc:  loc,
 		opt:  opt,
 	}
@@ -133,13 +134,14 @@ func NewReader(ra io.ReaderAt, size int64, opt ReaderOptions) *Reader {
 // the file starts with a UTF-8 byte order mark, else 0.
 func (r *Reader) Skipped() int64 { return r.skipped }
 
-// line is one line of the file as the scanner saw it.
+// line is one line of the file as the scanner saw it. A line ends at LF,
+// CRLF or a lone CR (importers.ReadLine).
 type line struct {
 	off   int64
 	n     int64  // length with the line end
 	head  []byte // the first keepSize bytes (with the line end if it fits)
-	nl    bool   // ends with '\n'
-	blank bool   // "\n" or "\r\n"
+	nl    bool   // ends with a line end
+	blank bool   // "\n", "\r\n" or "\r"
 	from  bool   // starts with "From "
 	quote bool   // matches ^>+From
 }
@@ -154,7 +156,7 @@ func (l *line) clone() *line {
 // left.
 func (r *Reader) readLine(l *line) error {
 	l.off = r.pos
-	chunk, err := r.br.ReadSlice('\n')
+	chunk, err := importers.ReadLine(r.br)
 	l.n = int64(len(chunk))
 	if len(chunk) == 0 && err != nil {
 		if err == io.EOF {
@@ -168,12 +170,12 @@ func (r *Reader) readLine(l *line) error {
 	}
 	l.head = append(l.head[:0], chunk[:k]...)
 	l.nl = err == nil
-	l.blank = err == nil && (len(chunk) == 1 || len(chunk) == 2 && chunk[0] == '\r')
+	l.blank = err == nil && isBlank(chunk)
 	l.from = bytes.HasPrefix(chunk, []byte("From "))
 	var q quoteMatch
 	done := q.feed(chunk)
 	for err == bufio.ErrBufferFull {
-		chunk, err = r.br.ReadSlice('\n')
+		chunk, err = importers.ReadLine(r.br)
 		l.n += int64(len(chunk))
 		if !done {
 			done = q.feed(chunk)
@@ -186,6 +188,11 @@ func (r *Reader) readLine(l *line) error {
 		return err
 	}
 	return nil
+}
+
+// isBlank reports whether a whole line, with its line end, is empty.
+func isBlank(b []byte) bool {
+	return string(b) == "\n" || string(b) == "\r\n" || string(b) == "\r"
 }
 
 // start skips a byte order mark and reads the first "From " line.
@@ -210,13 +217,6 @@ func (r *Reader) start() error {
 		return err
 	}
 	r.next = r.li.clone()
-	// QUIRK: RFC 4155 wants "From <sender> <date>", but some writers put
-	// no date. The first line tells which kind of writer this was: with a
-	// date there, a later "From " line needs one too to end a message.
-	// "From - " is what Thunderbird and Netscape write.
-	sender, _, ok := ParseFromLine(string(r.next.head), r.loc)
-	r.strict = ok
-	r.tb = r.opt.Thunderbird || ok && sender == "-"
 	return nil
 }
 
@@ -285,17 +285,17 @@ scan:
 			return nil, r.err
 		}
 		if li.from {
-			sep := false
-			switch {
-			case clEnd >= 0:
+			var sep bool
+			if clEnd >= 0 {
+				// lengthHolds checked that a candidate (or the end of the
+				// file) is there.
 				sep = li.off == clEnd || pending != nil && pending.off == clEnd
-			case pending != nil:
-				sep = !r.strict || r.isEnvelope(li)
-			case r.tb:
-				// QUIRK: Thunderbird does not always write the blank line
-				// before "From - " and splits without it (comm-central
-				// MboxMsgInputStream.cpp, IsReallyReallyFromLine).
-				sep = r.isEnvelope(li) && r.headersFollow()
+			} else {
+				// QUIRK: the blank line before a "From " line is not
+				// needed: some writers (Thunderbird, Netscape, scripts
+				// that concatenate files) leave it out. The header field
+				// after it decides (see the package doc).
+				sep = li.nl && r.fieldAt(r.pos)
 			}
 			if sep {
 				switch {
@@ -353,47 +353,100 @@ scan:
 	return e, nil
 }
 
-// isEnvelope reports whether l parses as "From <sender> <date>".
-func (r *Reader) isEnvelope(l *line) bool {
-	_, _, ok := ParseFromLine(string(l.head), r.loc)
-	return ok
-}
-
-// headersFollow reports whether the two lines after the current position
-// look like header fields (Thunderbird's heuristic, see ReaderOptions):
-// printable ASCII without ':' up to a ':'; folded lines are skipped. When
-// the buffered data ends first, the benefit of the doubt is given.
-func (r *Reader) headersFollow() bool {
-	b, _ := r.br.Peek(4096)
-	for n := 0; n < 2; n++ {
-		i := 0
-		for i < len(b) && b[i] != ':' && b[i] >= 33 && b[i] <= 126 {
-			i++
-		}
-		if i == len(b) {
-			return true
-		}
-		if b[i] != ':' || i == 0 {
-			return false
-		}
-		for {
-			nl := bytes.IndexByte(b, '\n')
-			if nl < 0 || nl+1 == len(b) {
-				return true
+// fieldAt reports whether a header field line starts at offset p: a
+// field name of printable ASCII without space or colon (at least one
+// byte), then ':'. This is what makes a "From " line an envelope
+// candidate (see the package doc).
+func (r *Reader) fieldAt(p int64) bool {
+	if p == r.pos {
+		// Usually decided by what is buffered already: no system call.
+		b, _ := r.br.Peek(256)
+		for i, c := range b {
+			switch {
+			case c == ':':
+				return i > 0
+			case c < 33 || c > 126:
+				return false
 			}
-			b = b[nl+1:]
-			if b[0] != ' ' && b[0] != '\t' {
-				break
-			}
+		}
+		if len(b) < 256 && r.pos+int64(len(b)) >= r.size {
+			return false // the end of the file, before any ':'
 		}
 	}
-	return true
+	var buf [256]byte
+	for first := true; p < r.size; first = false {
+		n, err := r.ra.ReadAt(buf[:], p)
+		if n == 0 {
+			return false
+		}
+		for i, c := range buf[:n] {
+			switch {
+			case c == ':':
+				return !first || i > 0
+			case c < 33 || c > 126:
+				return false
+			}
+		}
+		p += int64(n)
+		if err != nil {
+			return false
+		}
+	}
+	return false
+}
+
+// candidateAt reports whether an envelope candidate starts at offset p,
+// which must be at the start of a line: "From ", then, after the end of
+// that line, a header field line.
+func (r *Reader) candidateAt(p int64) bool {
+	var buf [256]byte
+	n, _ := r.ra.ReadAt(buf[:5], p)
+	if string(buf[:n]) != "From " {
+		return false
+	}
+	p += 5
+	for p < r.size {
+		n, err := r.ra.ReadAt(buf[:], p)
+		if n == 0 {
+			return false
+		}
+		if i := importers.IndexLineEnd(buf[:n]); i >= 0 {
+			p += int64(i) + 1
+			if buf[i] == '\r' {
+				if i+1 < n {
+					if buf[i+1] == '\n' {
+						p++
+					}
+				} else if r.byteAt(p) == '\n' {
+					p++
+				}
+			}
+			return r.fieldAt(p)
+		}
+		p += int64(n)
+		if err != nil {
+			return false
+		}
+	}
+	return false
+}
+
+// byteAt returns the byte at offset p, or -1 past the end.
+func (r *Reader) byteAt(p int64) int {
+	if p < 0 || p >= r.size {
+		return -1
+	}
+	var b [1]byte
+	if n, _ := r.ra.ReadAt(b[:], p); n != 1 {
+		return -1
+	}
+	return int(b[0])
 }
 
 // lengthHolds reports whether a message ending at p (by its
-// Content-Length) is followed by the end of the file, a "From " line, or
-// a blank line and then a "From " line or the end of the file; p must be
-// at the start of a line.
+// Content-Length) is followed by the end of the file, an envelope
+// candidate, or a blank line and then a candidate or the end of the file;
+// p must be at the start of a line.
 func (r *Reader) lengthHolds(p int64) bool {
 	if p > r.size || p < 1 {
 		return false
@@ -401,28 +454,31 @@ func (r *Reader) lengthHolds(p int64) bool {
 	if p == r.size {
 		return true
 	}
-	var buf [8]byte
-	n, err := r.ra.ReadAt(buf[:], p-1)
-	if err != nil && err != io.EOF {
+	// At the start of a line: after LF, or after a CR that is not part
+	// of a CRLF.
+	switch r.byteAt(p - 1) {
+	case '\n':
+	case '\r':
+		if r.byteAt(p) == '\n' {
+			return false
+		}
+	default:
 		return false
 	}
-	if p-1+int64(n) > r.size {
-		n = int(r.size - (p - 1))
+	q := p
+	switch r.byteAt(q) {
+	case '\n':
+		q++
+	case '\r':
+		q++
+		if r.byteAt(q) == '\n' {
+			q++
+		}
 	}
-	b := buf[:n]
-	if len(b) == 0 || b[0] != '\n' {
-		return false
-	}
-	b = b[1:]
-	switch {
-	case bytes.HasPrefix(b, []byte("From ")),
-		bytes.HasPrefix(b, []byte("\nFrom ")),
-		bytes.HasPrefix(b, []byte("\r\nFrom ")):
+	if q > p && q == r.size {
 		return true
-	case string(b) == "\n" || string(b) == "\r\n":
-		return p+int64(len(b)) == r.size
 	}
-	return false
+	return r.candidateAt(q)
 }
 
 // quoteMatch tells, fed the start of a line in pieces, whether the line

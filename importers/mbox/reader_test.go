@@ -122,9 +122,10 @@ func TestReader(t *testing.T) {
 			want: []string{"", "S: y\n\nz\n"},
 		},
 		{
+			// No header field can follow it: body text (see the package doc).
 			name: "From line at the end without newline",
 			in:   "From a " + d1 + "\nS: x\n\nb\n\nFrom b " + d2,
-			want: []string{"S: x\n\nb\n", ""},
+			want: []string{"S: x\n\nb\n\nFrom b " + d2},
 		},
 		{
 			name: "Content-Length holds (mboxcl2): unquoted From lines stay inside",
@@ -172,9 +173,11 @@ func TestReader(t *testing.T) {
 			want: []string{"S: a\n\nbody\nFrom - " + d2 + "\nthis is text\n"},
 		},
 		{
-			name: "no Thunderbird rule for other writers",
+			// Issue 12: the blank line is not needed for other writers either.
+			name: "From line followed by a header field, no blank line before",
 			in:   "From a@b " + d1 + "\nS: a\n\nbody\nFrom c@d " + d2 + "\nX-A: 1\nS: b\n\nbody2\n",
-			want: []string{"S: a\n\nbody\nFrom c@d " + d2 + "\nX-A: 1\nS: b\n\nbody2\n"},
+			want: []string{"S: a\n\nbody\n", "X-A: 1\nS: b\n\nbody2\n"},
+			seps: []int64{0, 0},
 		},
 		{
 			name: "Thunderbird rule by option",
@@ -266,8 +269,8 @@ func TestReaderDatesAndFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(es) != 2 {
-		t.Fatalf("%d messages, want 2 (the second From line has no date and is text)", len(es))
+	if len(es) != 3 {
+		t.Fatalf("%d messages, want 3 (a From line without a date, followed by a header field, starts a message)", len(es))
 	}
 	_ = es
 	in = strings.Replace(in, "From nobody", "From nobody "+d2, 1)

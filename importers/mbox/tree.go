@@ -260,7 +260,7 @@ func sniffBytes(b []byte) bool {
 	if !bytes.HasPrefix(b, []byte("From ")) {
 		return false
 	}
-	nl := bytes.IndexByte(b, '\n')
+	nl := importers.IndexLineEnd(b)
 	if nl < 0 {
 		_, _, ok := ParseFromLine(string(b), nil)
 		return ok
@@ -269,6 +269,9 @@ func sniffBytes(b []byte) bool {
 		return true
 	}
 	next := b[nl+1:]
+	if b[nl] == '\r' && len(next) > 0 && next[0] == '\n' {
+		next = next[1:]
+	}
 	i := 0
 	for i < len(next) && next[i] != ':' && next[i] > ' ' && next[i] < 0x7f {
 		i++

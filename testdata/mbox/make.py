@@ -147,6 +147,59 @@ m = b"Message-ID: <mutt-4@example.org>\nDate: Fri, 1 Jan 2016 00:00:00 +0000\nSu
 add("mutt.mbox", "From grace@example.org Mon, 1 Jan 2001 00:00:00 +0900", mboxrd_quote(m), m,
     [], ("utc", 2000, 12, 31, 15, 0, 0))
 
+# --- cr.mbox: CR-only line endings (classic Mac OS, some bounce archives):
+# envelope lines, header lines, separators and body lines end in a lone CR.
+# The bytes stay as they are; mboxrd quoting is undone after a CR too.
+def cr(b):
+    return b.replace(b"\n", b"\r")
+
+
+m = cr(b"Return-Path: <ann@example.org>\nFrom: ann@example.org\nTo: bob@example.com\n"
+       b"Subject: classic Mac one\nDate: Tue, 2 Jan 1996 10:00:00 +0000\n\n"
+       b"first body\n>From a quoted line\n")
+add("cr.mbox", "From ann@example.org Tue Jan  2 10:00:00 1996", cr(mboxrd_quote(b"\n".join(m.split(b"\r")))), m,
+    [], ("local", 1996, 1, 2, 10, 0, 0), sep=b"\r", eol=b"\r")
+m = cr(b"Return-Path: <ann@example.org>\nFrom: ann@example.org\nTo: bob@example.com\n"
+       b"Subject: classic Mac two, no Message-ID\nStatus: RO\n\nsecond body\n")
+add("cr.mbox", "From ann@example.org Wed Jan  3 10:00:00 1996", m, m,
+    [r"\Seen"], ("local", 1996, 1, 3, 10, 0, 0), sep=b"\r", eol=b"\r")
+m = cr(b"Return-Path: <>\nFrom: MAILER-DAEMON@example.org\nSubject: bounce, no blank line after\n\n"
+       b"third body\n")
+add("cr.mbox", "From MAILER-DAEMON Thu Jan  4 10:00:00 1996", m, m,
+    [], ("local", 1996, 1, 4, 10, 0, 0), sep=b"", eol=b"\r")
+m = cr(b"Message-ID: <cr-4@example.org>\nSubject: dateless envelope\nDate: Fri, 5 Jan 1996 10:00:00 +0000\n\nlast\n")
+add("cr.mbox", "From -", m, m, [], ("utc", 1996, 1, 5, 10, 0, 0), sep=b"\r", eol=b"\r")
+
+# --- noblank.mbox: "From " lines straight after the previous body, without
+# the blank line (writers that do not add one, hand-concatenated files). A
+# "From " line followed by a header field starts a message, with or
+# without a blank line before and with or without a date; one followed by
+# anything else is body text.
+m = (b"Message-ID: <nb-1@example.org>\nSubject: one\n\nbody one\n"
+     b"From the desk of Ann: a body line, not followed by a header field\nbye\n")
+add("noblank.mbox", "From ann@example.org Mon Mar  4 05:06:07 2019", m, m, [], ("local", 2019, 3, 4, 5, 6, 7), sep=b"")
+m = b"Message-ID: <nb-2@example.org>\nSubject: two, right after the body\n\nbody two\n"
+add("noblank.mbox", "From bob@example.org Mon Mar  4 05:06:08 2019", m, m, [], ("local", 2019, 3, 4, 5, 6, 8), sep=b"")
+m = b"Message-ID: <nb-3@example.org>\nDate: Tue, 5 Mar 2019 00:00:00 +0000\nSubject: three, dateless envelope\n\nbody three\n"
+add("noblank.mbox", "From nobody", m, m, [], ("utc", 2019, 3, 5, 0, 0, 0), sep=b"\n")
+m = (b"Message-ID: <nb-4@example.org>\nSubject: four, CRLF\nDate: Wed, 6 Mar 2019 00:00:00 +0000\n\nbody four\n"
+     b"From here on, text\n").replace(b"\n", b"\r\n")
+add("noblank.mbox", "From carol@example.org", m, m, [], ("utc", 2019, 3, 6, 0, 0, 0), sep=b"", eol=b"\r\n")
+m = b"Message-ID: <nb-5@example.org>\nDate: Thu, 7 Mar 2019 00:00:00 +0000\nSubject: five\n\nlast\n"
+add("noblank.mbox", "From dave@example.org Thu Mar  7 00:00:00 2019", m, m, [], ("local", 2019, 3, 7, 0, 0, 0))
+
+# --- fromdash.mbox: dateless "From - " separators (Netscape, early
+# Thunderbird), with and without a blank line before them.
+m = (b"X-Mozilla-Status: 0001\nMessage-ID: <fd-1@example.org>\nDate: Fri, 1 Feb 2002 00:00:00 +0000\n"
+     b"Subject: one\n\nbody one\n")
+add("fromdash.mbox", "From - ", m, m, [r"\Seen"], ("utc", 2002, 2, 1, 0, 0, 0), sep=b"")
+m = (b"X-Mozilla-Status: 0000\nMessage-ID: <fd-2@example.org>\nDate: Sat, 2 Feb 2002 00:00:00 +0000\n"
+     b"Subject: two\n\nbody two\n")
+add("fromdash.mbox", "From -", m, m, [], ("utc", 2002, 2, 2, 0, 0, 0), sep=b"\n")
+m = (b"X-Mozilla-Status: 0001\nMessage-ID: <fd-3@example.org>\nDate: Sun, 3 Feb 2002 00:00:00 +0000\n"
+     b"Subject: three\n\nbody three\n")
+add("fromdash.mbox", "From - ", m, m, [r"\Seen"], ("utc", 2002, 2, 3, 0, 0, 0), sep=b"\n")
+
 for name, data in files.items():
     with open(name, "wb") as f:
         f.write(data)
