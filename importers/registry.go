@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Spec is a parsed store spec: "maildir:/path", "thunderbird:", "imaps://user@host:993".
@@ -71,6 +72,39 @@ type Options struct {
 	// (an IMAP FETCH chunk); 0: the source's default. Parallel copies
 	// share one budget among their connections.
 	MemBudget int64
+	// Timeout is how long a network store waits without a byte moving
+	// on a connection that has work pending before it gives the
+	// connection up (--timeout); 0: DefaultTimeout.
+	Timeout time.Duration
+	// RetryBudget bounds the time a network store spends retrying one
+	// operation (a folder listing, a batch of messages) on new
+	// connections; 0: DefaultRetryBudget.
+	RetryBudget time.Duration
+	// MaxMessageSize, when > 0, makes a network source refuse a message
+	// body announced larger than this (--max-size), before reading it.
+	MaxMessageSize int64
+}
+
+// Defaults of the network limits.
+const (
+	DefaultTimeout     = 60 * time.Second
+	DefaultRetryBudget = 5 * time.Minute
+)
+
+// NetTimeout returns o.Timeout or DefaultTimeout.
+func (o *Options) NetTimeout() time.Duration {
+	if o == nil || o.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return o.Timeout
+}
+
+// NetRetryBudget returns o.RetryBudget or DefaultRetryBudget.
+func (o *Options) NetRetryBudget() time.Duration {
+	if o == nil || o.RetryBudget <= 0 {
+		return DefaultRetryBudget
+	}
+	return o.RetryBudget
 }
 
 // Log returns o.Logger or a logger that discards.
