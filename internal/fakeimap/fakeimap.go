@@ -62,7 +62,9 @@ type Server struct {
 	// by "\x00N"). A non-empty raw is written instead of the normal
 	// response (untagged lines with CRLF) and followed by a tagged OK;
 	// stall makes the server then stop answering (it reads on and drops
-	// what it gets until the client goes away).
+	// what it gets until the client goes away). When raw contains
+	// "$TAG ", that is replaced by the command's tag and raw is the whole
+	// response (no OK follows): "$TAG NO go away\r\n".
 	Respond func(name, args string) (raw string, stall bool)
 
 	mu        sync.Mutex
@@ -284,13 +286,16 @@ func (ss *session) run() {
 		s := ss.s
 		if s.Respond != nil {
 			raw, stall := s.Respond(cmd.name, cmd.args)
-			ss.send("%s", raw)
+			tagged := strings.Contains(raw, "$TAG ")
+			ss.send("%s", strings.ReplaceAll(raw, "$TAG ", cmd.tag+" "))
 			if stall {
 				ss.stall()
 				return
 			}
 			if raw != "" {
-				ss.send("%s OK done\r\n", cmd.tag)
+				if !tagged {
+					ss.send("%s OK done\r\n", cmd.tag)
+				}
 				ss.w.Flush()
 				continue
 			}
