@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mailferry/mailferry/importers"
 	"github.com/spf13/cobra"
@@ -25,6 +26,8 @@ type globalOptions struct {
 	tlsCA           string
 	tlsInsecure     bool
 	insecurePlain   bool
+	timeout         time.Duration
+	warned          map[string]bool
 
 	stdout, stderr io.Writer
 	stdin          *os.File
@@ -42,6 +45,7 @@ func (g *globalOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&g.tlsCA, "tls-ca", "", "PEM file of CA certificates to trust (self-signed servers)")
 	f.BoolVar(&g.tlsInsecure, "tls-insecure-skip-verify", false, "do not verify TLS certificates (DANGEROUS: anyone on the path can read your password)")
 	f.BoolVar(&g.insecurePlain, "insecure-plain", false, "allow login without TLS to a host that is not loopback (DANGEROUS)")
+	f.DurationVar(&g.timeout, "timeout", importers.DefaultTimeout, "give up a network connection when no byte moved for this long while waiting for the server")
 }
 
 func isCobraUsage(err error) bool {
@@ -98,7 +102,13 @@ EXIT STATUS
 
 // storeOptions builds the options a store is opened with.
 func (g *globalOptions) storeOptions(role string) (*importers.Options, error) {
-	o := &importers.Options{Role: role, InsecurePlain: g.insecurePlain}
+	o := &importers.Options{Role: role, InsecurePlain: g.insecurePlain, Timeout: g.timeout}
+	if g.timeout <= 0 {
+		return nil, importers.UsageError("--timeout %s: want a positive duration such as 60s or 5m", g.timeout)
+	}
+	if g.insecurePlain {
+		g.warnOnce("insecure-plain", "mailferry: WARNING: --insecure-plain: the password may go in plaintext to a host that is not loopback; anyone on the network path can read it")
+	}
 	level := slog.LevelWarn
 	if g.verbose {
 		level = slog.LevelInfo
@@ -118,11 +128,26 @@ func (g *globalOptions) storeOptions(role string) (*importers.Options, error) {
 	}
 	if g.tlsInsecure {
 		tc.InsecureSkipVerify = true
-		fmt.Fprintln(g.stderr, "mailferry: WARNING: --tls-insecure-skip-verify: TLS certificates are NOT checked; your password can be stolen by anyone on the network path")
+		g.warnOnce("tls-insecure", "mailferry: WARNING: --tls-insecure-skip-verify: TLS certificates are NOT checked; your password can be stolen by anyone on the network path")
 	}
 	o.TLS = tc
 	o.Password = g.passwordFunc()
 	return o, nil
+}
+
+// warnOnce prints a warning on stderr once per run (storeOptions runs
+// for the source and for the target).
+func (g *globalOptions) warnOnce(key, msg string) {
+	g.outMu.Lock()
+	defer g.outMu.Unlock()
+	if g.warned[key] {
+		return
+	}
+	if g.warned == nil {
+		g.warned = map[string]bool{}
+	}
+	g.warned[key] = true
+	fmt.Fprintln(g.stderr, msg)
 }
 
 // emit writes one NDJSON line.

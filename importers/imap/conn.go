@@ -125,7 +125,7 @@ func (c *Conn) Watch(ctx context.Context) (stop func() bool) {
 // TakeSkipped returns (and forgets) the mailbox names of LIST responses
 // that were left out because go-imap could not decode them or no store
 // should get them: control characters, NUL, invalid UTF-8 or modified
-// UTF-7. The names are quoted Go strings, for messages.
+// UTF-7. The names are raw: quote them for a message (slog does).
 func (c *Conn) TakeSkipped() []string { return c.wire.takeSkipped() }
 
 // SkippedReason is why a mailbox of TakeSkipped was left out.

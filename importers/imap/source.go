@@ -441,7 +441,9 @@ func (s *Source) refuse(uid uint32, size, listed int64) error {
 		// converts); far more than announced is a broken or hostile one.
 		return &refusedError{uid: uid, size: size, why: fmt.Sprintf("far larger than its RFC822.SIZE %d", listed)}
 	}
-	if max := s.opts.MaxMessageSize; max > 0 && size > max {
+	if max := s.opts.MaxMessageSize; max > 0 && size > max && listed <= max {
+		// (A message listed over --max-size is fetched only when the
+		// user asks for it.)
 		return &refusedError{uid: uid, size: size, why: fmt.Sprintf("larger than --max-size %d", max)}
 	}
 	if size > importers.DefaultSpoolMem {
@@ -560,8 +562,17 @@ func (s *Source) deliver(ctx context.Context, f, folder importers.Folder, name s
 					m.body = &lazyBody{s: s, ctx: ctx, f: f, uidValidity: uidValidity, uid: m.uid, size: m.size}
 				}
 			}
-		} else if err := s.fetchChunk(ctx, f, name, uidValidity, chunk); err != nil {
-			return err
+		} else {
+			// Over --max-size: the engine lists it as too big without
+			// opening it, so its body is not fetched unless opened.
+			for _, m := range chunk {
+				if max := s.opts.MaxMessageSize; max > 0 && m.size > max && m.err == nil {
+					m.body = &lazyBody{s: s, ctx: ctx, f: f, uidValidity: uidValidity, uid: m.uid, size: m.size}
+				}
+			}
+			if err := s.fetchChunk(ctx, f, name, uidValidity, chunk); err != nil {
+				return err
+			}
 		}
 		for i, m := range chunk {
 			msg := &importers.Message{
@@ -605,7 +616,7 @@ func (s *Source) deliver(ctx context.Context, f, folder importers.Folder, name s
 // from the server) makes each message be fetched alone, so that only the
 // one with the garbage fails.
 func (s *Source) fetchChunk(ctx context.Context, f importers.Folder, name string, uidValidity uint32, chunk []*meta) error {
-	todo := slices.DeleteFunc(slices.Clone(chunk), func(m *meta) bool { return m.err != nil })
+	todo := slices.DeleteFunc(slices.Clone(chunk), func(m *meta) bool { return m.err != nil || m.body != nil })
 	for len(todo) > 0 {
 		err := s.retry(ctx, func() error {
 			c, stop, err := s.examine(ctx, f, uidValidity)

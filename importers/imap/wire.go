@@ -385,7 +385,7 @@ func announced(line []byte) (n int64, kind litKind, ok bool) {
 // mailbox ...", literals inline) and reports whether its mailbox name is
 // one go-imap cannot decode or one no store should get: control
 // characters, NUL, bytes outside ASCII, invalid modified UTF-7. name is
-// the raw name, quoted for a message. A response it cannot parse is not
+// the raw name (quote it for a message). A response it cannot parse is not
 // bad: go-imap decides.
 func badListName(resp []byte) (name string, bad bool) {
 	s := resp[7:]
@@ -447,7 +447,7 @@ func badListName(resp []byte) (name string, bad bool) {
 		}
 		raw = s[:k]
 	}
-	name = strconv.Quote(string(raw))
+	name = string(raw)
 	if strings.EqualFold(string(raw), "INBOX") {
 		return name, false
 	}
