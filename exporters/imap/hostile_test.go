@@ -3,6 +3,8 @@ package imap
 import (
 	"bytes"
 	"context"
+	"io"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -18,7 +20,8 @@ import (
 func hostileSinkOpts(srv *fakeimap.Server) *importers.Options {
 	return &importers.Options{
 		Password: func(role, user string) (string, error) { return srv.Password, nil },
-		Timeout:  300 * time.Millisecond,
+		Timeout:  time.Second,
+		Debug:    dbgW(),
 	}
 }
 
@@ -120,4 +123,11 @@ func TestHostileTargetEchoesPassword(t *testing.T) {
 			t.Errorf("batch=%v: the error carries the password: %v", batch, err)
 		}
 	}
+}
+
+func dbgW() io.Writer {
+	if os.Getenv("HOSTILE_TRACE") != "" {
+		return os.Stderr
+	}
+	return nil
 }

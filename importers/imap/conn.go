@@ -145,8 +145,8 @@ func (c *Conn) Err(err error) error {
 	case c.wire == nil:
 	case c.wire.timedOut() && !errors.Is(err, ErrTimeout):
 		err = fmt.Errorf("%w (%w)", err, c.wire.timeoutError())
-	case c.wire.err != nil && !errors.Is(err, ErrProtocol) && !strings.Contains(err.Error(), c.wire.err.Error()):
-		err = fmt.Errorf("%w (%w)", err, c.wire.err)
+	case c.wire.refusal() != nil && !errors.Is(err, ErrProtocol) && !strings.Contains(err.Error(), c.wire.refusal().Error()):
+		err = fmt.Errorf("%w (%w)", err, c.wire.refusal())
 	}
 	return importers.RedactError(err)
 }

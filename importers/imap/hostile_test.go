@@ -21,7 +21,7 @@ import (
 // real server produces. Timeouts are short so that each test takes
 // seconds.
 
-const hostileTimeout = 300 * time.Millisecond
+const hostileTimeout = time.Second
 
 func hostileOpts(srv *fakeimap.Server) *importers.Options {
 	var debug io.Writer

@@ -63,9 +63,12 @@ type wire struct {
 	timer *time.Timer
 
 	filter bool
-	f      streamFilter
-	// err is the first refusal of the filter (also returned by Read).
-	err error
+	f      streamFilter // used by the reading goroutine only
+	// emu guards err, the first refusal of the filter (also returned by
+	// Read), and skipped, the names of the LIST responses held back.
+	emu     sync.Mutex
+	err     error
+	skipped []string
 }
 
 func newWire(c net.Conn, timeout time.Duration, filter bool) *wire {
@@ -109,19 +112,27 @@ func (w *wire) disarm() {
 
 func (w *wire) check() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	if w.armed == 0 {
+		w.mu.Unlock()
 		return
 	}
 	idle := time.Since(time.Unix(0, w.last.Load()))
 	if idle < w.timeout {
 		w.timer.Reset(w.timeout - idle)
+		w.mu.Unlock()
 		return
 	}
 	w.fired.Store(true)
+	w.mu.Unlock()
 	// Closing makes every pending Read and Write return, whatever
 	// deadline go-imap set itself.
 	w.Conn.Close()
+}
+
+func (w *wire) refusal() error {
+	w.emu.Lock()
+	defer w.emu.Unlock()
+	return w.err
 }
 
 // kill closes the connection and makes every later Read fail at once,
@@ -188,12 +199,12 @@ func (w *wire) filteredRead(p []byte) (int, error) {
 			n := copy(p, f.out)
 			f.out = f.out[n:]
 			if len(f.out) == 0 {
-				f.out = nil
+				f.out = f.spare[:0] // all consumed: reuse the buffer
 			}
 			return n, nil
 		}
-		if w.err != nil {
-			return 0, w.err
+		if err := w.refusal(); err != nil {
+			return 0, err
 		}
 		if f.lit > 0 && !f.holding {
 			// Inside a literal: straight through, no copy.
@@ -206,8 +217,20 @@ func (w *wire) filteredRead(p []byte) (int, error) {
 		}
 		n, err := w.rawRead(f.in[:cap(f.in)])
 		if n > 0 {
-			if ferr := f.feed(f.in[:n]); ferr != nil {
+			ferr := f.feed(f.in[:n])
+			if c := cap(f.out); c > cap(f.spare) && c <= 1<<20 {
+				f.spare = f.out[:0]
+			}
+			if len(f.skipped) > 0 {
+				w.emu.Lock()
+				w.skipped = append(w.skipped, f.skipped...)
+				w.emu.Unlock()
+				f.skipped = nil
+			}
+			if ferr != nil {
+				w.emu.Lock()
 				w.err = ferr
+				w.emu.Unlock()
 				if len(f.out) > 0 {
 					continue
 				}
@@ -228,8 +251,10 @@ func (w *wire) takeSkipped() []string {
 	if w == nil {
 		return nil
 	}
-	s := w.f.skipped
-	w.f.skipped = nil
+	w.emu.Lock()
+	defer w.emu.Unlock()
+	s := w.skipped
+	w.skipped = nil
 	return s
 }
 
@@ -238,6 +263,8 @@ func (w *wire) takeSkipped() []string {
 type streamFilter struct {
 	in  []byte
 	out []byte
+	// spare is out's buffer, kept for reuse.
+	spare []byte
 	// lit is what is left of the current literal.
 	lit int64
 	// line is the current line (since the response's start or its last
