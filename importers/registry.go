@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Spec is a parsed store spec: "maildir:/path", "thunderbird:", "imaps://user@host:993".
@@ -76,6 +77,39 @@ type Options struct {
 	// and journal entries as .ics, notes as .txt); "" writes none. They
 	// are reported as importers.SkipError either way.
 	NonMailDir string
+	// Timeout is how long a network store waits without a byte moving
+	// on a connection that has work pending before it gives the
+	// connection up (--timeout); 0: DefaultTimeout.
+	Timeout time.Duration
+	// RetryBudget bounds the time a network store spends retrying one
+	// operation (a folder listing, a batch of messages) on new
+	// connections; 0: DefaultRetryBudget.
+	RetryBudget time.Duration
+	// MaxMessageSize, when > 0, makes a network source refuse a message
+	// body announced larger than this (--max-size), before reading it.
+	MaxMessageSize int64
+}
+
+// Defaults of the network limits.
+const (
+	DefaultTimeout     = 60 * time.Second
+	DefaultRetryBudget = 5 * time.Minute
+)
+
+// NetTimeout returns o.Timeout or DefaultTimeout.
+func (o *Options) NetTimeout() time.Duration {
+	if o == nil || o.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return o.Timeout
+}
+
+// NetRetryBudget returns o.RetryBudget or DefaultRetryBudget.
+func (o *Options) NetRetryBudget() time.Duration {
+	if o == nil || o.RetryBudget <= 0 {
+		return DefaultRetryBudget
+	}
+	return o.RetryBudget
 }
 
 // Log returns o.Logger or a logger that discards.

@@ -2,6 +2,8 @@ package importers
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -56,29 +58,64 @@ func SpoolSize(r io.Reader, size, memMax int64, dir string) (Body, error) {
 		}
 		head = buf.Bytes()
 	}
+	if size > 0 {
+		if err := SpoolFits(size, dir); err != nil {
+			return nil, err
+		}
+	}
 	f, err := os.CreateTemp(dir, "mailferry-spool-*")
 	if err != nil {
 		return nil, err
 	}
-	// Unlink-on-release; the file is private (0600 from CreateTemp).
+	// The file is private (0600 from CreateTemp). Where the system allows
+	// it, it is unlinked at once: it vanishes with its last descriptor,
+	// even when the process is killed.
+	sf := &spoolFile{f: f}
+	if unlinkOpen && os.Remove(f.Name()) == nil {
+		sf.unlinked = true
+	}
 	if _, err := f.Write(head); err != nil {
-		f.Close()
-		os.Remove(f.Name())
+		sf.Release()
 		return nil, err
 	}
 	m, err := io.Copy(f, r)
 	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
+		sf.Release()
 		return nil, err
 	}
-	return &spoolFile{f: f, size: int64(len(head)) + m}, nil
+	sf.size = int64(len(head)) + m
+	return sf, nil
+}
+
+// SpoolMargin is the free space Spool leaves on the spool's file system.
+const SpoolMargin = 64 << 20
+
+// ErrSpoolFull marks a body refused because the spool's file system has
+// not room enough for it.
+var ErrSpoolFull = errors.New("not enough free space to spool it")
+
+// SpoolFits reports whether a body of size bytes can be spooled in dir
+// (os.TempDir() when empty) leaving SpoolMargin free; the error wraps
+// ErrSpoolFull and names the directory (set TMPDIR or --spool-dir).
+func SpoolFits(size int64, dir string) error {
+	free, err := freeSpace(dir)
+	if err != nil {
+		return nil // cannot tell: try
+	}
+	if size > free-SpoolMargin {
+		if dir == "" {
+			dir = os.TempDir()
+		}
+		return fmt.Errorf("%w: %d bytes, %d free in %s (TMPDIR)", ErrSpoolFull, size, max(free, 0), dir)
+	}
+	return nil
 }
 
 type spoolFile struct {
-	mu   sync.Mutex
-	f    *os.File
-	size int64
+	mu       sync.Mutex
+	f        *os.File
+	size     int64
+	unlinked bool
 }
 
 func (s *spoolFile) Len() int64 { return s.size }
@@ -101,5 +138,8 @@ func (s *spoolFile) Release() error {
 	name := s.f.Name()
 	s.f.Close()
 	s.f = nil
+	if s.unlinked {
+		return nil
+	}
 	return os.Remove(name)
 }

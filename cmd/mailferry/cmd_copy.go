@@ -186,6 +186,12 @@ func (o *copyOptions) openStores(ctx context.Context, g *globalOptions, srcSpec,
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
+	// A network source refuses a body announced over --max-size (else
+	// the target's APPENDLIMIT) before reading it.
+	sopts.MaxMessageSize = o.maxSize
+	if sopts.MaxMessageSize <= 0 {
+		sopts.MaxMessageSize = sink.Caps().MaxSize
+	}
 	return src, sink, topts, open, nil
 }
 

@@ -105,7 +105,9 @@ func peakHeapProfile(path string) (stop func()) {
 func runWith(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	g := &globalOptions{stdout: stdout, stderr: stderr, stdin: os.Stdin}
+	// Nothing the run prints carries a registered secret (a password a
+	// server echoed in its error text).
+	g := &globalOptions{stdout: importers.RedactingWriter(stdout), stderr: importers.RedactingWriter(stderr), stdin: os.Stdin}
 	root := newRootCommand(g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -26,7 +27,11 @@ func (g *globalOptions) newReporter(copying bool) *reporter {
 }
 
 func (g *globalOptions) stderrIsTerminal() bool {
-	f, ok := g.stderr.(*os.File)
+	w := g.stderr
+	if u, ok := w.(interface{ Unwrap() io.Writer }); ok { // importers.RedactingWriter
+		w = u.Unwrap()
+	}
+	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 

@@ -24,6 +24,9 @@ func (g *globalOptions) passwordFunc() func(role, user string) (string, error) {
 		}
 		p, err := g.lookupPassword(role, user)
 		if err == nil {
+			// Every output of the run is scrubbed of it (a server may
+			// echo it in an error).
+			importers.AddSecret(p)
 			cache[role+"\x00"+user] = p
 		}
 		return p, err
@@ -36,12 +39,14 @@ func (g *globalOptions) lookupPassword(role, user string) (string, error) {
 		file, env = g.dstPasswordFile, "MAILFERRY_TARGET_PASSWORD"
 	}
 	if file != "" {
+		g.checkPasswordFile(file)
 		return readPasswordFile(file)
 	}
 	if p := os.Getenv(env); p != "" {
 		return p, nil
 	}
 	if g.passwordFile != "" {
+		g.checkPasswordFile(g.passwordFile)
 		return readPasswordFile(g.passwordFile)
 	}
 	if p := os.Getenv("MAILFERRY_PASSWORD"); p != "" {
@@ -70,4 +75,14 @@ func readPasswordFile(path string) (string, error) {
 		s = s[:i]
 	}
 	return s, nil
+}
+
+// checkPasswordFile warns when a password file can be read by other
+// users (group or world bits), as ssh does for a private key.
+func (g *globalOptions) checkPasswordFile(path string) {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	g.warnOnce("pwfile:"+path, fmt.Sprintf("mailferry: WARNING: password file %s is readable by other users (mode %04o): chmod 600 %s", path, fi.Mode().Perm(), path))
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/internal/i18n"
@@ -35,6 +36,8 @@ type globalOptions struct {
 	printer         *i18n.Printer
 	logFile         string
 	log             io.WriteCloser // --log-file, opened by the root's pre-run
+	timeout         time.Duration
+	warned          map[string]bool
 
 	stdout, stderr io.Writer
 	stdin          *os.File
@@ -57,6 +60,7 @@ func (g *globalOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&g.dstServerName, "target-tls-server-name", "", "--tls-server-name for the target only")
 	f.BoolVar(&g.tlsInsecure, "tls-insecure-skip-verify", false, "do not verify TLS certificates (DANGEROUS: anyone on the path can read your password)")
 	f.BoolVar(&g.insecurePlain, "insecure-plain", false, "allow login without TLS to a host that is not loopback (DANGEROUS)")
+	f.DurationVar(&g.timeout, "timeout", importers.DefaultTimeout, "give up a network connection when no byte moved for this long while waiting for the server")
 	f.StringVar(&g.logFile, "log-file", "", "append every event of the run (NDJSON with times, secrets redacted) to this file")
 	f.StringVar(&g.lang, "lang", "", "language of messages: en or ja (default: from LC_ALL, LC_MESSAGES or LANG)")
 }
@@ -134,7 +138,13 @@ EXIT STATUS
 
 // storeOptions builds the options a store is opened with.
 func (g *globalOptions) storeOptions(role string) (*importers.Options, error) {
-	o := &importers.Options{Role: role, InsecurePlain: g.insecurePlain}
+	o := &importers.Options{Role: role, InsecurePlain: g.insecurePlain, Timeout: g.timeout}
+	if g.timeout <= 0 {
+		return nil, importers.UsageError("--timeout %s: want a positive duration such as 60s or 5m", g.timeout)
+	}
+	if g.insecurePlain {
+		g.warnOnce("insecure-plain", "mailferry: WARNING: --insecure-plain: the password may go in plaintext to a host that is not loopback; anyone on the network path can read it")
+	}
 	level := slog.LevelWarn
 	if g.verbose {
 		level = slog.LevelInfo
@@ -168,11 +178,26 @@ func (g *globalOptions) storeOptions(role string) (*importers.Options, error) {
 	}
 	if g.tlsInsecure {
 		tc.InsecureSkipVerify = true
-		fmt.Fprintln(g.stderr, "mailferry: WARNING: --tls-insecure-skip-verify: TLS certificates are NOT checked; your password can be stolen by anyone on the network path")
+		g.warnOnce("tls-insecure", "mailferry: WARNING: --tls-insecure-skip-verify: TLS certificates are NOT checked; your password can be stolen by anyone on the network path")
 	}
 	o.TLS = tc
 	o.Password = g.passwordFunc()
 	return o, nil
+}
+
+// warnOnce prints a warning on stderr once per run (storeOptions runs
+// for the source and for the target).
+func (g *globalOptions) warnOnce(key, msg string) {
+	g.outMu.Lock()
+	defer g.outMu.Unlock()
+	if g.warned[key] {
+		return
+	}
+	if g.warned == nil {
+		g.warned = map[string]bool{}
+	}
+	g.warned[key] = true
+	fmt.Fprintln(g.stderr, msg)
 }
 
 // emit writes one NDJSON line.

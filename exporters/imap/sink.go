@@ -134,8 +134,11 @@ func (s *Sink) mailboxes(ctx context.Context, refresh bool) ([]imapimp.MailboxIn
 	}
 	defer stop()
 	l, err := c.List(nil)
+	for _, name := range c.TakeSkipped() {
+		s.opts.Log().Warn("imap: target mailbox skipped: "+imapimp.SkippedReason, "mailbox", name)
+	}
 	if err != nil {
-		return nil, ctxErr(ctx, fmt.Errorf("imap: %w", err))
+		return nil, ctxErr(ctx, c.Err(fmt.Errorf("imap: %w", err)))
 	}
 	if l == nil {
 		l = []imapimp.MailboxInfo{}
@@ -293,7 +296,7 @@ func (s *Sink) Quota(ctx context.Context, targets []exporters.Target) ([]exporte
 				qd, err = getQuotaRoot(c, "INBOX")
 			}
 			if err != nil {
-				return nil, ctxErr(ctx, fmt.Errorf("imap: GETQUOTAROOT %q: %w", w.mailbox, err))
+				return nil, ctxErr(ctx, c.Err(fmt.Errorf("imap: GETQUOTAROOT %q: %w", w.mailbox, err)))
 			}
 			asked[w.mailbox] = qd
 		}

@@ -79,13 +79,13 @@ func (t *Target) create(ctx context.Context, c *imapimp.Conn, name string) error
 	}
 	var ie *imap.Error
 	if !errors.As(err, &ie) {
-		return ctxErr(ctx, fmt.Errorf("imap: CREATE %q: %w", name, err))
+		return ctxErr(ctx, c.Err(fmt.Errorf("imap: CREATE %q: %w", name, err)))
 	}
 	if _, lerr := t.s.mailboxes(ctx, true); lerr != nil {
 		return lerr
 	}
 	if mi := t.s.lookup(name); mi == nil || mi.NoSelect {
-		return fmt.Errorf("imap: CREATE %q: %w", name, err)
+		return c.Err(fmt.Errorf("imap: CREATE %q: %w", name, err))
 	}
 	return nil
 }
@@ -111,7 +111,7 @@ func (t *Target) Keys(ctx context.Context, fn func(k dedupe.Key) error) error {
 	// its MULTIAPPEND connection), and a cached selection has old counts.
 	sel, err := c.Reselect(t.name, true)
 	if err != nil {
-		return ctxErr(ctx, fmt.Errorf("imap: EXAMINE %q: %w", t.name, err))
+		return ctxErr(ctx, c.Err(fmt.Errorf("imap: EXAMINE %q: %w", t.name, err)))
 	}
 	if t.sweepFrom == 0 {
 		t.sweepFrom = imap.UID(max(sel.UIDNext, 1))
@@ -163,10 +163,10 @@ msgs:
 		// The connection broke inside a literal: do not touch the command
 		// again (see importers/imap abandon), drop the connection.
 		t.s.sess.Drop()
-		return ctxErr(ctx, fmt.Errorf("imap: UID FETCH in %q: %w", t.name, readErr))
+		return ctxErr(ctx, c.Err(fmt.Errorf("imap: UID FETCH in %q: %w", t.name, readErr)))
 	}
 	if err := cmd.Close(); err != nil {
-		return ctxErr(ctx, fmt.Errorf("imap: UID FETCH in %q: %w", t.name, err))
+		return ctxErr(ctx, c.Err(fmt.Errorf("imap: UID FETCH in %q: %w", t.name, err)))
 	}
 	if fnErr != nil {
 		return fnErr
@@ -205,7 +205,7 @@ func (t *Target) fullKeys(ctx context.Context, c *imapimp.Conn, uids []imap.UID,
 		}
 	}
 	if err := cmd.Close(); err != nil {
-		return ctxErr(ctx, fmt.Errorf("imap: UID FETCH BODY.PEEK[] in %q: %w", t.name, err))
+		return ctxErr(ctx, c.Err(fmt.Errorf("imap: UID FETCH BODY.PEEK[] in %q: %w", t.name, err)))
 	}
 	return firstErr
 }
@@ -254,17 +254,17 @@ func (t *Target) Append(ctx context.Context, m *importers.Message, size int64, r
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("imap: APPEND to %q: %w", t.name, werr)
+		return c.Err(fmt.Errorf("imap: APPEND to %q: %w", t.name, werr))
 	}
 	if err := cmd.Close(); err != nil {
 		t.s.sess.Drop()
-		return ctxErr(ctx, fmt.Errorf("imap: APPEND to %q: %w", t.name, err))
+		return ctxErr(ctx, c.Err(fmt.Errorf("imap: APPEND to %q: %w", t.name, err)))
 	}
 	if _, err := cmd.Wait(); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return t.appendError(err)
+		return c.Err(t.appendError(err))
 	}
 	return nil
 }

@@ -1,13 +1,16 @@
 package imap
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -34,7 +37,52 @@ type Conn struct {
 	// Endpoint is where the connection goes.
 	Endpoint Endpoint
 
-	sel *Selected
+	sel  *Selected
+	wire *wire
+	uns  *unsolicited
+}
+
+// unsolicited records the FETCH responses go-imap did not hand to a
+// command: among them a second response for a UID already received in
+// the same UID FETCH, which is how a server that gives one UID to
+// several messages shows (go-imap drops it).
+type unsolicited struct {
+	mu   sync.Mutex
+	seqs map[uint32][]uint32 // UID -> sequence numbers
+}
+
+func (u *unsolicited) fetch(msg *imapclient.FetchMessageData) {
+	for item := msg.Next(); item != nil; item = msg.Next() {
+		switch it := item.(type) {
+		case imapclient.FetchItemDataUID:
+			u.mu.Lock()
+			if u.seqs == nil {
+				u.seqs = map[uint32][]uint32{}
+			}
+			u.seqs[uint32(it.UID)] = append(u.seqs[uint32(it.UID)], msg.SeqNum)
+			u.mu.Unlock()
+		case imapclient.FetchItemDataBodySection:
+			if it.Literal != nil {
+				io.Copy(io.Discard, it.Literal)
+			}
+		case imapclient.FetchItemDataBinarySection:
+			if it.Literal != nil {
+				io.Copy(io.Discard, it.Literal)
+			}
+		}
+	}
+}
+
+// take returns and forgets what was recorded.
+func (u *unsolicited) take() map[uint32][]uint32 {
+	if u == nil {
+		return nil
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	s := u.seqs
+	u.seqs = nil
+	return s
 }
 
 // Selected describes the mailbox this Conn has selected.
@@ -62,8 +110,45 @@ func (c *Conn) Alive() bool {
 // go-imap call return. Call the returned stop when the operation is over;
 // if ctx ended, the connection is dead and the caller should return
 // ctx.Err().
+//
+// Watch also arms the progress deadline (importers.Options.Timeout): until
+// stop, the connection is closed when no byte moves for that long.
 func (c *Conn) Watch(ctx context.Context) (stop func() bool) {
-	return context.AfterFunc(ctx, func() { c.C.Close() })
+	c.wire.arm()
+	stopCtx := context.AfterFunc(ctx, func() { c.C.Close() })
+	return func() bool {
+		c.wire.disarm()
+		return stopCtx()
+	}
+}
+
+// TakeSkipped returns (and forgets) the mailbox names of LIST responses
+// that were left out because go-imap could not decode them or no store
+// should get them: control characters, NUL, invalid UTF-8 or modified
+// UTF-7. The names are raw: quote them for a message (slog does).
+func (c *Conn) TakeSkipped() []string { return c.wire.takeSkipped() }
+
+// SkippedReason is why a mailbox of TakeSkipped was left out.
+const SkippedReason = "its name has control characters, NUL, or is not valid (modified UTF-7 / UTF-8)"
+
+// TimedOut reports whether the progress deadline closed the connection.
+func (c *Conn) TimedOut() bool { return c.wire.timedOut() }
+
+// Err returns err with the reason the connection died when go-imap's own
+// error does not tell it (a timeout, a refused response), and with
+// registered secrets removed from the server's text.
+func (c *Conn) Err(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch {
+	case c.wire == nil:
+	case c.wire.timedOut() && !errors.Is(err, ErrTimeout):
+		err = fmt.Errorf("%w (%w)", err, c.wire.timeoutError())
+	case c.wire.refusal() != nil && !errors.Is(err, ErrProtocol) && !strings.Contains(err.Error(), c.wire.refusal().Error()):
+		err = fmt.Errorf("%w (%w)", err, c.wire.refusal())
+	}
+	return importers.RedactError(err)
 }
 
 // Close logs out (waiting at most a few seconds) and closes the
@@ -140,6 +225,7 @@ func password(opts *importers.Options, role string, ep Endpoint) (string, error)
 	if err != nil {
 		return "", fmt.Errorf("imap: password for %s: %w", ep, err)
 	}
+	importers.AddSecret(pw)
 	return pw, nil
 }
 
@@ -187,12 +273,16 @@ func dial(ctx context.Context, ep Endpoint, opts *importers.Options, getPassword
 
 	cfg := tlsConfig(opts, ep.Host)
 	copts := &imapclient.Options{TLSConfig: cfg}
+	uns := &unsolicited{}
+	copts.UnilateralDataHandler = &imapclient.UnilateralDataHandler{Fetch: uns.fetch}
 	var trace *redactor
 	if opts.Debug != nil {
 		trace = newRedactor(opts.Debug)
 		copts.DebugWriter = trace
 	}
-	var c *imapclient.Client
+	timeout := opts.NetTimeout()
+	var conn net.Conn = raw
+	var greeting []byte
 	switch {
 	case ep.ImplicitTLS():
 		tcfg := cfg.Clone()
@@ -200,24 +290,38 @@ func dial(ctx context.Context, ep Endpoint, opts *importers.Options, getPassword
 			tcfg.NextProtos = []string{"imap"}
 		}
 		tc := tls.Client(raw, tcfg)
+		raw.SetDeadline(time.Now().Add(timeout))
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return nil, tlsError("TLS", ep, err)
 		}
-		c = imapclient.New(tc, copts)
+		raw.SetDeadline(time.Time{})
+		conn = tc
 	case ep.startTLSRequired(opts):
-		c, err = imapclient.NewStartTLS(raw, copts)
+		// STARTTLS by hand rather than with imapclient.NewStartTLS, so
+		// that the wire checks sit above TLS.
+		tc, err := startTLS(ctx, raw, cfg, timeout, trace)
 		if err != nil {
 			if certError(err) {
 				return nil, tlsError("STARTTLS", ep, err)
 			}
 			return nil, fmt.Errorf("imap: STARTTLS with %s: %w (a plaintext connection to a host that is not loopback must be upgraded: use imaps://, or --insecure-plain on a network you trust)", ep.Addr(), err)
 		}
-	default:
-		c = imapclient.New(raw, copts)
+		conn = tc
+		// go-imap reads a greeting first; the capabilities of the real
+		// one are stale after STARTTLS (it asks again).
+		greeting = []byte("* OK TLS established\r\n")
 	}
+	w := newWire(conn, timeout, true)
+	w.f.out = greeting
+	w.arm()
+	defer w.disarm()
+	c := imapclient.New(w, copts)
 	defer func() {
 		if err != nil {
 			c.Close()
+			if w.timedOut() && !errors.Is(err, ErrTimeout) {
+				err = fmt.Errorf("%w (%w)", err, w.timeoutError())
+			}
 		}
 	}()
 	if err := c.WaitGreeting(); err != nil {
@@ -229,19 +333,19 @@ func dial(ctx context.Context, ep Endpoint, opts *importers.Options, getPassword
 			return nil, err
 		}
 	}
-	conn := &Conn{C: c, Endpoint: ep}
-	conn.Caps = c.Caps()
-	if conn.Caps == nil {
+	cn := &Conn{C: c, Endpoint: ep, wire: w, uns: uns}
+	cn.Caps = c.Caps()
+	if cn.Caps == nil {
 		return nil, fmt.Errorf("imap: %s: no CAPABILITY answer", ep.Addr())
 	}
-	if err := conn.readNamespace(); err != nil {
+	if err := cn.readNamespace(); err != nil {
 		return nil, fmt.Errorf("imap: %s: %w", ep.Addr(), err)
 	}
 	if !stop() {
 		// ctx ended while we were done: the socket is closed.
 		return nil, ctx.Err()
 	}
-	return conn, nil
+	return cn, nil
 }
 
 // certError reports whether err is a failed certificate check.
@@ -271,6 +375,7 @@ func login(c *imapclient.Client, ep Endpoint, getPassword func() (string, error)
 	if err != nil {
 		return err
 	}
+	importers.AddSecret(pw)
 	caps := c.Caps()
 	trace.secret(pw)
 	defer trace.secret("")
@@ -289,9 +394,9 @@ func login(c *imapclient.Client, ep Endpoint, getPassword func() (string, error)
 	if err != nil {
 		var ie *imap.Error
 		if errors.As(err, &ie) {
-			return fmt.Errorf("imap: login as %q at %s: %w: %w", ep.User, ep.Addr(), ErrLogin, err)
+			return importers.RedactError(fmt.Errorf("imap: login as %q at %s: %w: %w", ep.User, ep.Addr(), ErrLogin, err))
 		}
-		return fmt.Errorf("imap: login as %q at %s: %w", ep.User, ep.Addr(), err)
+		return importers.RedactError(fmt.Errorf("imap: login as %q at %s: %w", ep.User, ep.Addr(), err))
 	}
 	return nil
 }
@@ -403,4 +508,64 @@ func (s *Session) Close() error {
 	err := s.conn.Close()
 	s.conn = nil
 	return err
+}
+
+// startTLS reads the greeting on a plaintext connection, sends STARTTLS
+// and makes the TLS handshake; every step within timeout. The exchange
+// goes to trace.
+func startTLS(ctx context.Context, raw net.Conn, cfg *tls.Config, timeout time.Duration, trace *redactor) (*tls.Conn, error) {
+	raw.SetDeadline(time.Now().Add(timeout))
+	r := bufio.NewReaderSize(raw, 4096)
+	readLine := func() (string, error) {
+		var b []byte
+		for {
+			chunk, err := r.ReadSlice('\n')
+			b = append(b, chunk...)
+			if err == nil {
+				break
+			}
+			if err != bufio.ErrBufferFull || len(b) > maxLine {
+				return "", err
+			}
+		}
+		if trace != nil {
+			trace.Write(b)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	greeting, err := readLine()
+	if err != nil {
+		return nil, fmt.Errorf("greeting: %w", err)
+	}
+	if !strings.HasPrefix(strings.ToUpper(greeting), "* OK") {
+		return nil, fmt.Errorf("unexpected greeting %.200q", greeting)
+	}
+	const cmd = "T0 STARTTLS\r\n"
+	if trace != nil {
+		trace.Write([]byte(cmd))
+	}
+	if _, err := io.WriteString(raw, cmd); err != nil {
+		return nil, err
+	}
+	for {
+		line, err := readLine()
+		if err != nil {
+			return nil, err
+		}
+		if rest, ok := strings.CutPrefix(line, "T0 "); ok {
+			if err := statusError(rest); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	if r.Buffered() > 0 {
+		return nil, errors.New("the server sent data before the TLS handshake")
+	}
+	tc := tls.Client(raw, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, err
+	}
+	raw.SetDeadline(time.Time{})
+	return tc, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/maildir"
 )
 
@@ -28,6 +29,7 @@ import (
 // password. A RawConn is used by one goroutine at a time.
 type RawConn struct {
 	conn net.Conn
+	wire *wire
 	r    *bufio.Reader
 	w    *bufio.Writer
 	tag  int
@@ -50,16 +52,24 @@ func (s *Session) DialRaw(ctx context.Context) (_ *RawConn, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("imap: %w", err)
 	}
-	c := &RawConn{conn: nc}
+	// The progress deadline sits on the TCP connection, under TLS.
+	w := newWire(nc, s.opts.NetTimeout(), false)
+	w.arm()
+	defer w.disarm()
+	c := &RawConn{conn: w, wire: w}
 	defer func() {
 		if err != nil {
 			nc.Close()
+			if w.timedOut() && !errors.Is(err, ErrTimeout) {
+				err = fmt.Errorf("%w (%w)", err, w.timeoutError())
+			}
+			err = importers.RedactError(err)
 		}
 	}()
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	if ep.ImplicitTLS() {
-		tc := tls.Client(nc, tlsConfig(s.opts, ep.Host))
+		tc := tls.Client(w, tlsConfig(s.opts, ep.Host))
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return nil, tlsError("TLS", ep, err)
 		}
@@ -145,16 +155,33 @@ func (c *RawConn) nextTag() string {
 func (c *RawConn) readLine() (string, error) {
 	var b strings.Builder
 	for {
-		line, err := c.r.ReadString('\n')
-		if err != nil {
-			c.dead = true
-			return "", err
+		var lb []byte
+		for {
+			chunk, err := c.r.ReadSlice('\n')
+			lb = append(lb, chunk...)
+			if err == nil {
+				break
+			}
+			if err != bufio.ErrBufferFull {
+				c.dead = true
+				return "", err
+			}
+			if len(lb)+b.Len() > maxLine {
+				c.Drop()
+				return "", fmt.Errorf("imap: %w: the server sent a line of more than %d bytes: refused", ErrProtocol, maxLine)
+			}
 		}
-		line = strings.TrimRight(line, "\r\n")
+		line := strings.TrimRight(string(lb), "\r\n")
 		b.WriteString(line)
 		n, ok := literalSize(line)
 		if !ok {
 			return b.String(), nil
+		}
+		// This client only reads status lines and short data: a literal
+		// in them is a string, never a message.
+		if n > maxStringLiteral {
+			c.Drop()
+			return "", fmt.Errorf("imap: %w: the server announced a literal of %d bytes where at most %d are expected: refused", ErrProtocol, n, maxStringLiteral)
 		}
 		if _, err := io.CopyN(&b, c.r, n); err != nil {
 			c.dead = true
@@ -186,6 +213,9 @@ func (c *RawConn) await(tag string, cont func() error) error {
 	for {
 		line, err := c.readLine()
 		if err != nil {
+			if c.wire.timedOut() && !errors.Is(err, ErrTimeout) {
+				err = fmt.Errorf("%w (%w)", err, c.wire.timeoutError())
+			}
 			return fmt.Errorf("imap: connection lost: %w", err)
 		}
 		switch {
@@ -228,6 +258,7 @@ func statusError(s string) error {
 	if kind == "OK" {
 		return nil
 	}
+	rest = importers.RedactSecrets(rest)
 	e := &imap.Error{Type: imap.StatusResponseTypeNo, Text: rest}
 	if kind == "BAD" {
 		e.Type = imap.StatusResponseTypeBad
@@ -394,6 +425,8 @@ func (c *RawConn) Append(ctx context.Context, mailbox string, msgs []RawMessage)
 	}
 	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
+	c.wire.arm()
+	defer c.wire.disarm()
 	plus := c.caps["LITERAL+"]
 	tag := c.nextTag()
 	c.w.WriteString(tag + " APPEND " + quote(EncodeMailbox(mailbox)))
@@ -417,6 +450,9 @@ func (c *RawConn) Append(ctx context.Context, mailbox string, msgs []RawMessage)
 		c.Drop()
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if c.wire.timedOut() && !errors.Is(err, ErrTimeout) {
+			err = fmt.Errorf("%w (%w)", err, c.wire.timeoutError())
 		}
 		return fmt.Errorf("imap: APPEND: %w", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -25,7 +27,8 @@ func retryable(ctx context.Context, err error) bool {
 		return false
 	}
 	var ie *imap.Error
-	if errors.As(err, &ie) || errors.Is(err, ErrLogin) || errors.Is(err, importers.ErrUsage) {
+	var re *refusedError
+	if errors.As(err, &ie) || errors.Is(err, ErrLogin) || errors.Is(err, importers.ErrUsage) || errors.As(err, &re) || garbage(err) {
 		return false
 	}
 	// Certificates and the TLS policy do not change by trying again.
@@ -45,11 +48,32 @@ func retryable(ctx context.Context, err error) bool {
 	return true
 }
 
+// garbage reports whether err is a response the client could not parse
+// (a literal size that is not a number, a name that is not modified
+// UTF-7) or refused (ErrProtocol): asking again gets the same answer.
+// go-imap formats its errors with %v, so the text is all there is.
+func garbage(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrProtocol) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "imapwire: expected") || strings.Contains(msg, "utf7:") || strings.Contains(msg, ErrProtocol.Error())
+}
+
 // retry runs op, and again on a new connection after a connection
-// failure, waiting RetryDelays in between.
+// failure, waiting RetryDelays in between, for at most the retry budget
+// (importers.Options.RetryBudget) from the first attempt.
 func (s *Source) retry(ctx context.Context, op func() error) error {
+	start := time.Now()
+	budget := s.opts.NetRetryBudget()
 	err := op()
 	for i := 0; i < len(RetryDelays) && retryable(ctx, err); i++ {
+		if spent := time.Since(start); spent+RetryDelays[i] > budget {
+			return fmt.Errorf("%w (no more retries: %s spent, the retry budget is %s)", err, spent.Round(time.Second), budget)
+		}
 		s.sess.Drop()
 		s.opts.Log().Warn("imap: read failed, retrying on a new connection", "error", err, "attempt", i+1, "wait", RetryDelays[i])
 		t := time.NewTimer(RetryDelays[i])
@@ -75,3 +99,15 @@ func (s *Source) retry(ctx context.Context, op func() error) error {
 // TestConnectionFaults). The reader goroutine ends on its own once the
 // connection is closed: the FETCH channels are buffered.
 func abandon(c *Conn) { c.C.Close() }
+
+// abandonLiteral closes c while a literal is being handed out, without
+// reading it: go-imap's reader goroutine waits until the literal reader
+// returns an error, and Close waits for that goroutine. The connection is
+// killed first, so the reads that release it end after go-imap's buffer.
+func abandonLiteral(c *Conn, lit io.Reader) {
+	if c.wire != nil {
+		c.wire.kill()
+	}
+	io.Copy(io.Discard, lit)
+	c.C.Close()
+}

@@ -94,8 +94,11 @@ func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 		so.Size = true
 	}
 	l, err := c.List(so)
+	for _, name := range c.TakeSkipped() {
+		s.opts.Log().Warn("imap: mailbox skipped: "+SkippedReason, "mailbox", name)
+	}
 	if err != nil {
-		return nil, ctxErr(ctx, fmt.Errorf("imap: %w", err))
+		return nil, ctxErr(ctx, c.Err(fmt.Errorf("imap: %w", err)))
 	}
 	out := make([]importers.FolderInfo, 0, len(l))
 	for _, mi := range l {
@@ -156,6 +159,13 @@ type meta struct {
 	size   int64
 	header map[string][]string
 	body   importers.Body
+	// seq is the message sequence number; dup marks a UID the server
+	// gave to several messages (Ref then names the sequence number too).
+	seq uint32
+	dup bool
+	// err: the message cannot be read (a duplicate UID, a body refused
+	// or garbled); it goes to the WalkFunc as a MessageError.
+	err error
 }
 
 // WalkFrom walks the messages of f whose UID is greater than minUID, in UID
@@ -199,7 +209,7 @@ func (s *Source) WalkFrom(ctx context.Context, f importers.Folder, minUID uint32
 		uids, err = c.SearchUIDs(minUID, opts.Since, opts.Before)
 		stop()
 		if err != nil {
-			return ctxErr(ctx, fmt.Errorf("imap: UID SEARCH in %q: %w", name, err))
+			return ctxErr(ctx, c.Err(fmt.Errorf("imap: UID SEARCH in %q: %w", name, err)))
 		}
 		return nil
 	})
@@ -219,7 +229,7 @@ func (s *Source) WalkFrom(ctx context.Context, f importers.Folder, minUID uint32
 			metas, err = fetchMeta(c, batch)
 			stop()
 			if err != nil {
-				return ctxErr(ctx, fmt.Errorf("imap: UID FETCH in %q: %w", name, err))
+				return ctxErr(ctx, c.Err(fmt.Errorf("imap: UID FETCH in %q: %w", name, err)))
 			}
 			return nil
 		})
@@ -248,7 +258,7 @@ func (s *Source) examine(ctx context.Context, f importers.Folder, uidValidity ui
 	sel, err := c.Select(name, true)
 	if err != nil {
 		stop()
-		return nil, nil, ctxErr(ctx, fmt.Errorf("imap: EXAMINE %q: %w", name, err))
+		return nil, nil, ctxErr(ctx, c.Err(fmt.Errorf("imap: EXAMINE %q: %w", name, err)))
 	}
 	if uidValidity != 0 && sel.UIDValidity != uidValidity {
 		stop()
@@ -325,12 +335,14 @@ func fetchMeta(c *Conn, uids []uint32) ([]*meta, error) {
 		UID: true, Flags: true, InternalDate: true, RFC822Size: true,
 		BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, HeaderFields: headerFields, Peek: true}},
 	}
+	c.uns.take()
 	cmd := c.C.Fetch(UIDSet(uids), fo)
 	got := make(map[uint32]*meta, len(uids))
+	dups := map[uint32][]*meta{}
 	var readErr error
 msgs:
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
-		m := &meta{}
+		m := &meta{seq: msg.SeqNum}
 		for item := msg.Next(); item != nil; item = msg.Next() {
 			switch it := item.(type) {
 			case imapclient.FetchItemDataUID:
@@ -356,8 +368,12 @@ msgs:
 				}
 			}
 		}
-		if m.uid != 0 && got[m.uid] == nil {
+		switch {
+		case m.uid == 0:
+		case got[m.uid] == nil:
 			got[m.uid] = m
+		case got[m.uid].seq != m.seq:
+			dups[m.uid] = append(dups[m.uid], m)
 		}
 	}
 	if readErr != nil {
@@ -367,13 +383,75 @@ msgs:
 	if err := cmd.Close(); err != nil {
 		return nil, err
 	}
+	for uid, seqs := range c.uns.take() {
+		if m := got[uid]; m != nil {
+			for _, seq := range seqs {
+				if seq != m.seq {
+					dups[uid] = append(dups[uid], &meta{uid: uid, seq: seq})
+				}
+			}
+		}
+	}
 	out := make([]*meta, 0, len(got))
 	for _, u := range uids {
-		if m := got[u]; m != nil {
+		m := got[u]
+		if m == nil {
+			continue
+		}
+		if len(dups[u]) == 0 {
 			out = append(out, m)
+			continue
+		}
+		// QUIRK: a broken server gave this UID to several messages; a
+		// UID FETCH cannot tell them apart. Each is named, none dropped.
+		all := append([]*meta{m}, dups[u]...)
+		seqs := make([]string, len(all))
+		for i, d := range all {
+			seqs[i] = fmt.Sprint(d.seq)
+		}
+		for _, d := range all {
+			d.dup = true
+			d.err = fmt.Errorf("the server gives UID %d to %d messages (sequence numbers %s): they cannot be told apart, not copied",
+				u, len(all), strings.Join(seqs, ", "))
+			out = append(out, d)
 		}
 	}
 	return out, nil
+}
+
+// refusedError is a body not read because of its announced size.
+type refusedError struct {
+	uid  uint32
+	size int64
+	why  string
+	err  error
+}
+
+func (e *refusedError) Error() string {
+	return fmt.Sprintf("body of UID %d announced at %d bytes: refused (%s)", e.uid, e.size, e.why)
+}
+
+func (e *refusedError) Unwrap() error { return e.err }
+
+// refuse checks a body literal's announced size against --max-size and
+// the spool's free space, before a byte of it is read.
+func (s *Source) refuse(uid uint32, size, listed int64) error {
+	if listed > 0 && size > 2*listed+importers.DefaultSpoolMem {
+		// QUIRK: some servers' RFC822.SIZE is a little off (Exchange
+		// converts); far more than announced is a broken or hostile one.
+		return &refusedError{uid: uid, size: size, why: fmt.Sprintf("far larger than its RFC822.SIZE %d", listed)}
+	}
+	if max := s.opts.MaxMessageSize; max > 0 && size > max && listed <= max {
+		// (A message listed over --max-size is fetched only when the
+		// user asks for it.)
+		return &refusedError{uid: uid, size: size, why: fmt.Sprintf("larger than --max-size %d", max)}
+	}
+	if size > importers.DefaultSpoolMem {
+		if err := importers.SpoolFits(size, s.opts.SpoolDir); err != nil {
+			return &refusedError{uid: uid, size: size, why: err.Error(), err: err}
+		}
+	}
+	return nil
 }
 
 // fetchBodies fetches BODY.PEEK[] of metas into spools. On error every
@@ -398,6 +476,16 @@ func (s *Source) fetchBodies(c *Conn, metas []*meta) error {
 			case imapclient.FetchItemDataBodySection:
 				if it.Literal == nil || body != nil || spoolErr != nil {
 					continue
+				}
+				var listed int64
+				if m := byUID[uid]; m != nil {
+					listed = m.size
+				}
+				if err := s.refuse(uid, it.Literal.Size(), listed); err != nil {
+					// Not a byte of it is read: the connection goes.
+					abandonLiteral(c, it.Literal)
+					releaseAll(metas)
+					return err
 				}
 				b, err := importers.SpoolSize(it.Literal, it.Literal.Size(), importers.DefaultSpoolMem, s.opts.SpoolDir)
 				if err == nil && b.Len() != it.Literal.Size() {
@@ -470,22 +558,19 @@ func (s *Source) deliver(ctx context.Context, f, folder importers.Folder, name s
 		metas = metas[n:]
 		if headersOnly {
 			for _, m := range chunk {
-				m.body = &lazyBody{s: s, ctx: ctx, f: f, uidValidity: uidValidity, uid: m.uid, size: m.size}
+				if m.err == nil {
+					m.body = &lazyBody{s: s, ctx: ctx, f: f, uidValidity: uidValidity, uid: m.uid, size: m.size}
+				}
 			}
 		} else {
-			err := s.retry(ctx, func() error {
-				c, stop, err := s.examine(ctx, f, uidValidity)
-				if err != nil {
-					return err
+			// Over --max-size: the engine lists it as too big without
+			// opening it, so its body is not fetched unless opened.
+			for _, m := range chunk {
+				if max := s.opts.MaxMessageSize; max > 0 && m.size > max && m.err == nil {
+					m.body = &lazyBody{s: s, ctx: ctx, f: f, uidValidity: uidValidity, uid: m.uid, size: m.size}
 				}
-				err = s.fetchBodies(c, chunk)
-				stop()
-				if err != nil {
-					return ctxErr(ctx, fmt.Errorf("imap: UID FETCH BODY.PEEK[] in %q: %w", name, err))
-				}
-				return nil
-			})
-			if err != nil {
+			}
+			if err := s.fetchChunk(ctx, f, name, uidValidity, chunk); err != nil {
 				return err
 			}
 		}
@@ -494,8 +579,17 @@ func (s *Source) deliver(ctx context.Context, f, folder importers.Folder, name s
 				Ref: ref(name, uidValidity, m.uid), Folder: folder, Flags: dropRecent(m.flags),
 				InternalDate: m.date, Header: m.header, CRLF: true, UID: m.uid,
 			}
+			if m.dup {
+				msg.Ref += fmt.Sprintf(";SEQ=%d", m.seq)
+			}
 			var err error
-			if m.body == nil {
+			if m.err != nil {
+				if m.body != nil {
+					m.body.Release()
+					m.body = nil
+				}
+				err = fn(msg, &importers.MessageError{Ref: msg.Ref, Folder: folder, Err: m.err})
+			} else if m.body == nil {
 				err = fn(msg, &importers.MessageError{Ref: msg.Ref, Folder: folder,
 					Err: errors.New("the server returned no body (expunged while reading?)")})
 			} else {
@@ -511,6 +605,58 @@ func (s *Source) deliver(ctx context.Context, f, folder importers.Folder, name s
 				releaseAll(chunk[i+1:])
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// fetchChunk fetches the bodies of chunk (those without an error) with
+// retries. A body refused for its size gets its error and the others are
+// fetched again without it; a response the client cannot parse (garbage
+// from the server) makes each message be fetched alone, so that only the
+// one with the garbage fails.
+func (s *Source) fetchChunk(ctx context.Context, f importers.Folder, name string, uidValidity uint32, chunk []*meta) error {
+	todo := slices.DeleteFunc(slices.Clone(chunk), func(m *meta) bool { return m.err != nil || m.body != nil })
+	for len(todo) > 0 {
+		err := s.retry(ctx, func() error {
+			c, stop, err := s.examine(ctx, f, uidValidity)
+			if err != nil {
+				return err
+			}
+			err = s.fetchBodies(c, todo)
+			stop()
+			if err != nil {
+				return ctxErr(ctx, c.Err(fmt.Errorf("imap: UID FETCH BODY.PEEK[] in %q: %w", name, err)))
+			}
+			return nil
+		})
+		var re *refusedError
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() != nil:
+			return err
+		case errors.As(err, &re):
+			todo = slices.DeleteFunc(todo, func(m *meta) bool {
+				if m.uid == re.uid {
+					m.err = re
+					return true
+				}
+				return false
+			})
+		case garbage(err) && len(todo) > 1:
+			for _, m := range todo {
+				if err := s.fetchChunk(ctx, f, name, uidValidity, []*meta{m}); err != nil {
+					releaseAll(todo)
+					return err
+				}
+			}
+			return nil
+		case garbage(err):
+			todo[0].err = fmt.Errorf("the server's answer cannot be read: %w", err)
+			return nil
+		default:
+			return err
 		}
 	}
 	return nil
@@ -551,7 +697,7 @@ func (b *lazyBody) Open() (io.ReadCloser, error) {
 			err = b.s.fetchBodies(c, []*meta{m})
 			stop()
 			if err != nil {
-				return ctxErr(b.ctx, fmt.Errorf("imap: UID FETCH %d BODY.PEEK[]: %w", b.uid, err))
+				return ctxErr(b.ctx, c.Err(fmt.Errorf("imap: UID FETCH %d BODY.PEEK[]: %w", b.uid, err)))
 			}
 			return nil
 		})

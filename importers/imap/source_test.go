@@ -402,8 +402,10 @@ func TestSourceRedialCancelSpool(t *testing.T) {
 			if m.Body.Len() != int64(len(big)) {
 				t.Errorf("big body Len %d, want %d", m.Body.Len(), len(big))
 			}
-			if ents, _ := os.ReadDir(opts.SpoolDir); len(ents) != 1 {
-				t.Errorf("%d spool files for a 3 MiB body, want 1", len(ents))
+			// The spool file is unlinked as soon as it is open on Unix
+			// (importers.Spool), so it is not seen in the directory.
+			if ents, _ := os.ReadDir(opts.SpoolDir); len(ents) > 1 {
+				t.Errorf("%d spool files for a 3 MiB body, want at most 1", len(ents))
 			}
 			for range 2 {
 				rc, err := m.Body.Open()

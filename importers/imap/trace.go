@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+
+	"github.com/mailferry/mailferry/importers"
 )
 
 // redactor is go-imap's DebugWriter: it gets both directions of the
@@ -70,7 +72,8 @@ func (r *redactor) scrub(s string) string {
 	if r.pw != "" {
 		s = strings.ReplaceAll(s, r.pw, "[password]")
 	}
-	return s
+	// Every other registered secret too (another login's, a token).
+	return importers.RedactSecrets(s)
 }
 
 func (r *redactor) emit(line []byte) {
