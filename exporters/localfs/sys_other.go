@@ -4,6 +4,7 @@ package localfs
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"time"
 )
@@ -21,3 +22,6 @@ func syncUnsupported(err error) bool { return errors.Is(err, os.ErrInvalid) }
 func TryLock(f *os.File) (bool, error) { return true, nil }
 
 func devOf(p string) (uint64, bool) { return 0, false }
+
+// linkCount is 1 here: the FileInfo does not carry it.
+func linkCount(fi fs.FileInfo) uint64 { return 1 }

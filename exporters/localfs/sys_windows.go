@@ -2,6 +2,7 @@ package localfs
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"syscall"
 	"time"
@@ -23,3 +24,6 @@ func syncUnsupported(err error) bool { return errors.Is(err, os.ErrInvalid) }
 func TryLock(f *os.File) (bool, error) { return true, nil }
 
 func devOf(p string) (uint64, bool) { return 0, false }
+
+// linkCount is 1 here: the FileInfo does not carry it.
+func linkCount(fi fs.FileInfo) uint64 { return 1 }
