@@ -25,3 +25,8 @@ func devOf(p string) (uint64, bool) { return 0, false }
 
 // linkCount is 1 here: the FileInfo does not carry it.
 func linkCount(fi fs.FileInfo) uint64 { return 1 }
+
+// pidAlive cannot tell here: every lock is respected.
+func pidAlive(pid int) bool { return pid > 0 }
+
+func changeTime(fi fs.FileInfo) time.Time { return fi.ModTime() }
