@@ -332,3 +332,34 @@ func TestKilledRunsLeaveNoTmp(t *testing.T) {
 		t.Errorf("%d messages, duplicates %v", n, dups)
 	}
 }
+
+// Issue 13 item 8: a disk that fills up during the copy is named as the
+// cause (exit 4), not blamed on a message.
+func TestDiskFullNamedCLI(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a small tmpfs")
+	}
+	src := genSource(t, 200, 15)
+	for _, format := range []string{"mbox", "maildir", "eml"} {
+		dir := t.TempDir()
+		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", dir).CombinedOutput(); err != nil {
+			t.Skipf("mount tmpfs: %v %s", err, out)
+		}
+		code, stdout, stderr := runCLI(t, "copy", "--ignore-quota", src, format+":"+dir)
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			fds, _ := os.ReadDir("/proc/self/fd")
+			var open []string
+			for _, fd := range fds {
+				if l, _ := os.Readlink("/proc/self/fd/" + fd.Name()); strings.HasPrefix(l, dir) {
+					open = append(open, l)
+				}
+			}
+			t.Errorf("%s: umount: %v %s; still open: %v", format, err, out, open)
+			exec.Command("umount", "-l", dir).Run()
+		}
+		if code != exitQuota || !strings.Contains(stderr, "no space left on device") || !strings.Contains(stderr, dir) ||
+			strings.Contains(stdout+stderr, "reading the message") {
+			t.Errorf("%s on a full disk: exit %d\nstdout %s\nstderr %s", format, code, tail(stdout, 1500), tail(stderr, 1500))
+		}
+	}
+}

@@ -157,17 +157,31 @@ func sameFile(f *os.File, stat func() (fs.FileInfo, error)) bool {
 // Lock takes the lock of the target directory (creating it): the file
 // LockFileName in it, which a hard link or symbolic link cannot redirect.
 // A *exporters.LockedError says who holds it after wait.
+// The lock has a Root of its own, so that it outlives the caller's
+// (a Sink closes its Root before the lock is released).
 func (r *Root) Lock(ctx context.Context, wait time.Duration) (*Lock, error) {
 	if _, err := r.Ensure(); err != nil {
 		return nil, err
 	}
-	return acquire(ctx, wait, lockSpec{
+	lr := &Root{path: r.path}
+	l, err := acquire(ctx, wait, lockSpec{
 		target: r.Path(),
 		path:   r.Join(LockFileName),
-		open:   func() (*os.File, error) { return r.OpenRW(LockFileName) },
-		stat:   func() (fs.FileInfo, error) { return r.Lstat(LockFileName) },
-		remove: func() error { return r.Remove(LockFileName) },
+		open:   func() (*os.File, error) { return lr.OpenRW(LockFileName) },
+		stat:   func() (fs.FileInfo, error) { return lr.Lstat(LockFileName) },
+		remove: func() error { return lr.Remove(LockFileName) },
 	})
+	if err != nil {
+		lr.Close()
+		return nil, err
+	}
+	rm := l.remove
+	l.remove = func() error {
+		err := rm()
+		lr.Close()
+		return err
+	}
+	return l, nil
 }
 
 // LockFile takes the lock file at path (its directory is created 0700),
