@@ -128,7 +128,7 @@ func (e *Engine) outcome(plan *Plan, fp *FolderPlan, m *importers.Message, wire 
 		e.obs.Event(Event{Type: "copied", Folder: fp.SourceP, Ref: m.Ref, Bytes: wire})
 		return nil
 	case errors.Is(err, ErrOverQuota):
-		return &QuotaError{Plan: plan, MidRun: true}
+		return &QuotaError{Plan: plan, MidRun: true, Err: err}
 	}
 	var rej *RejectedError
 	var me *importers.MessageError

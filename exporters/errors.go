@@ -33,10 +33,16 @@ type QuotaError struct {
 	Plan   *Plan
 	Checks []QuotaCheck
 	MidRun bool // the target reported OVERQUOTA during the copy
+	// Err is the target's own error when MidRun ("no space left on
+	// device writing FILE"), nil when unknown.
+	Err error
 }
 
 func (e *QuotaError) Error() string {
 	if e.MidRun {
+		if e.Err != nil {
+			return "target full during the copy: " + e.Err.Error()
+		}
 		return "target quota exceeded during the copy"
 	}
 	for _, c := range e.Checks {

@@ -215,7 +215,21 @@ func (st *incState) prepare(ctx context.Context, fp *FolderPlan) error {
 	if v == 0 {
 		return nil
 	}
-	if en := st.entries[st.entryKey(fp)]; en != nil && en.UIDValidity == v {
+	k := st.entryKey(fp)
+	if en := st.entries[k]; en != nil && en.UIDValidity == v && next > 0 && en.UID >= next {
+		// The server hands out UIDs at or below what the state records as
+		// copied (restored from a backup with the same UIDVALIDITY): the
+		// state is wrong for this mailbox. De-duplication decides, and the
+		// state starts again from nothing for it.
+		st.obs.Event(Event{Type: "warning", Folder: fp.Source.String(), Reason: fmt.Sprintf(
+			"incremental state ignored for %s: it records UID %d as copied, but the server's UIDNEXT is %d "+
+				"(the mailbox was restored or reset); comparing with the target instead", fp.Source.String(), en.UID, next)})
+		st.mu.Lock()
+		st.entries[k] = &stateEntry{Source: st.id, Mailbox: fp.Source, Target: fp.mapped.Folder, Dedupe: st.scope,
+			UIDValidity: v, Updated: time.Now().UTC().Truncate(time.Second)}
+		st.dirty[k] = true
+		st.mu.Unlock()
+	} else if en != nil && en.UIDValidity == v {
 		fp.FromUID = en.UID
 		fp.inc.upToDate = next > 0 && next-1 <= en.UID
 	}

@@ -40,6 +40,7 @@ type copyOptions struct {
 	verify      bool
 	connections int
 	nonmail     string // --nonmail DIR (copy): pst/msg items that are not mail
+	waitLock    time.Duration
 }
 
 func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
@@ -47,6 +48,7 @@ func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
 		f.BoolVarP(&o.dryRun, "dry-run", "n", false, "do everything but write: list, dedupe, quota check and report")
 		f.BoolVar(&o.verify, "verify", false, "after the copy, check that every source message is in the target (as mailferry verify)")
 		f.StringVar(&o.nonmail, "nonmail", "", "pst/msg: write contacts and distribution lists (.vcf), appointments, tasks, journal (.ics) and notes (.txt) into this directory")
+		f.DurationVar(&o.waitLock, "wait-lock", 0, "when another run is writing the same target, wait this long for it (e.g. 30m) instead of stopping")
 	}
 	f.IntVarP(&o.connections, "connections", "j", defaultConnections, "copy this many folders at a time, each over a connection (or file handle) of its own")
 	f.StringVar(&o.into, "into", "", "put every folder below this target folder (e.g. Imported); keeps the source tree as it is")
@@ -205,6 +207,13 @@ func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dst
 	if err != nil {
 		return err
 	}
+	release, err := o.lockTarget(ctx, g, sink, isCopy && !o.dryRun)
+	if err != nil {
+		src.Close()
+		sink.Close()
+		return err
+	}
+	defer release() // after the Sink's Close: its last writes are locked too
 	defer src.Close()
 	defer sink.Close()
 	if err := g.checkSelection(ctx, src, &eo.Mapper); err != nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/mailferry/mailferry/exporters"
@@ -324,6 +325,11 @@ func (r *Root) open(rel []string, flag int) (*os.File, error) {
 		if !before.Mode().IsRegular() {
 			return nil, fmt.Errorf("%w: %s is not a regular file", ErrUnsafe, r.Join(rel...))
 		}
+		if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
+			if err := checkLinks(r.Join(rel...), before); err != nil {
+				return nil, err
+			}
+		}
 	}
 	f, err := rr.OpenFile(p, flag|oNoFollow, 0o600)
 	if err != nil {
@@ -375,7 +381,24 @@ func (r *Root) Rename(from, to []string) error {
 		}
 		return err
 	}
+	if fi, err := rr.Lstat(tp); err == nil && fi.Mode().IsRegular() {
+		if err := checkLinks(r.Join(to...), fi); err != nil {
+			return err
+		}
+	}
 	return rr.Rename(fp, tp)
+}
+
+// checkLinks refuses a file with more than one hard link: another name of
+// it may be outside the target, and writing to it would change that file
+// too. Renaming over it would not, but such a file in a target was put
+// there by something else, so it is left alone and reported as well.
+func checkLinks(path string, fi fs.FileInfo) error {
+	if n := linkCount(fi); n > 1 {
+		return fmt.Errorf("%w: %s has %d hard links (another name of it may be outside the target); "+
+			"refusing to write to it (if it belongs here, make it a file of its own with a copy)", ErrUnsafe, path, n)
+	}
+	return nil
 }
 
 // LinkNoReplace gives the file from the name to, failing with an error
@@ -588,6 +611,20 @@ func (b *BodyReader) Check() error {
 	return nil
 }
 
+// ReadErr reports what went wrong on the reading side only: a canceled
+// context or a failed read (a *BodyError); nil when the body was read
+// without error so far. A write that failed part way uses it to tell
+// whose fault the failure is.
+func (b *BodyReader) ReadErr() error {
+	if err := b.ctx.Err(); err != nil {
+		return err
+	}
+	if b.err != nil {
+		return &BodyError{b.err}
+	}
+	return nil
+}
+
 // CopyExact copies exactly size bytes from r to w, checking ctx between
 // chunks. A reader that fails, ends early or has more bytes gives a
 // *BodyError; a canceled ctx its error; a write error is returned as it
@@ -627,6 +664,34 @@ func DiskFull(err error) error {
 	}
 	return err
 }
+
+// WriteFailed names the file a write error happened on. A full disk or
+// quota reads "no space left on device writing FILE" and matches
+// exporters.ErrOverQuota (and the errno); other errors get the file name.
+func WriteFailed(path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if isNoSpace(err) {
+		return &diskFullError{path: path, err: err}
+	}
+	return fmt.Errorf("writing %s: %w", path, err)
+}
+
+type diskFullError struct {
+	path string
+	err  error
+}
+
+func (e *diskFullError) Error() string {
+	what := "no space left on device"
+	var errno syscall.Errno
+	if errors.As(e.err, &errno) {
+		what = errno.Error()
+	}
+	return what + " writing " + e.path
+}
+func (e *diskFullError) Unwrap() []error { return []error{exporters.ErrOverQuota, e.err} }
 
 var uniqueCounter atomic.Uint64
 

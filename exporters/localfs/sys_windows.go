@@ -2,6 +2,7 @@ package localfs
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"syscall"
 	"time"
@@ -23,3 +24,11 @@ func syncUnsupported(err error) bool { return errors.Is(err, os.ErrInvalid) }
 func TryLock(f *os.File) (bool, error) { return true, nil }
 
 func devOf(p string) (uint64, bool) { return 0, false }
+
+// linkCount is 1 here: the FileInfo does not carry it.
+func linkCount(fi fs.FileInfo) uint64 { return 1 }
+
+// pidAlive cannot tell here: every lock is respected.
+func pidAlive(pid int) bool { return pid > 0 }
+
+func changeTime(fi fs.FileInfo) time.Time { return fi.ModTime() }

@@ -357,8 +357,13 @@ func (t *target) committed(size int64) int64 {
 		return size
 	}
 	defer jf.Close()
-	if _, c, ok := readJournal(jf); ok && c < size {
-		return c
+	f, err := t.s.root.Open(t.rel()...)
+	if err != nil {
+		return size
+	}
+	defer f.Close()
+	if r, ok := readJournal(jf); ok && r.size < size && judge(f, size, r) == tailOurs {
+		return r.size
 	}
 	return size
 }
@@ -492,6 +497,8 @@ type mboxFile struct {
 	prefix string // written before the next message to end the last one properly
 	rel    []string
 	jrel   []string
+	path   string // for messages
+	jpath  string
 	broken error
 }
 
@@ -513,7 +520,7 @@ func openMbox(s *Sink, rel, jrel []string) (*mboxFile, error) {
 		}
 		return nil, fmt.Errorf("%s: %w", root.Join(rel...), err)
 	}
-	mf := &mboxFile{j: &journal{f: jf}, rel: rel, jrel: jrel}
+	mf := &mboxFile{j: &journal{f: jf}, rel: rel, jrel: jrel, path: root.Join(rel...), jpath: root.Join(jrel...)}
 	fail := func(err error) (*mboxFile, error) {
 		jf.Close()
 		if fresh {
@@ -540,25 +547,13 @@ func openMbox(s *Sink, rel, jrel []string) (*mboxFile, error) {
 		}
 	}
 	if !fresh {
-		seq, c, ok := readJournal(jf)
-		mf.j.seq = seq
-		switch {
-		case ok && c < size:
-			var b [5]byte
-			if n, _ := mf.f.ReadAt(b[:], c); n < 5 || string(b[:]) != "From " {
-				return fail(fmt.Errorf("%s: the journal of an interrupted run says %d bytes, but what follows is not a message; "+
-					"not truncating: check the file and remove %s", root.Join(rel...), c, root.Join(jrel...)))
-			}
-			if err := mf.f.Truncate(c); err != nil {
+		r, ok := readJournal(jf)
+		mf.j.seq = r.seq
+		if ok {
+			size, err = s.recover(mf.f, size, r, rel, jrel)
+			if err != nil {
 				return fail(err)
 			}
-			if err := mf.f.Sync(); err != nil {
-				return fail(err)
-			}
-			s.opts.Log().Warn("mbox: removed the incomplete message of an interrupted run", "path", root.Join(rel...), "bytes", size-c)
-			size = c
-		case ok && c > size:
-			s.opts.Log().Warn("mbox: file is shorter than an interrupted run left it; changed since", "path", root.Join(rel...))
 		}
 	}
 	mf.size = size
@@ -572,6 +567,111 @@ func openMbox(s *Sink, rel, jrel []string) (*mboxFile, error) {
 		}
 	}
 	return mf, nil
+}
+
+// recover applies the journal record r of an interrupted run to the
+// mbox f of the given size and returns its size after: the torn append
+// the journal proves to be ours is cut; bytes another program appended
+// are kept; a tail that mixes both is an error (nothing is cut).
+func (s *Sink) recover(f *os.File, size int64, r jrec, rel, jrel []string) (int64, error) {
+	path := s.root.Join(rel...)
+	switch judge(f, size, r) {
+	case tailOurs:
+		if err := f.Truncate(r.size); err != nil {
+			return size, err
+		}
+		if err := f.Sync(); err != nil {
+			return size, err
+		}
+		s.opts.Log().Warn("mbox: removed the incomplete message of an interrupted run", "path", path, "bytes", size-r.size)
+		return r.size, nil
+	case tailMixed:
+		return size, fmt.Errorf("%s: a run was interrupted while appending at byte %d, and another program appended to the file since; "+
+			"not truncating and not writing to it: check the messages from byte %d on (the first may be incomplete), then remove %s",
+			path, r.size, r.size, s.root.Join(jrel...))
+	case tailForeign:
+		if size > r.size {
+			s.opts.Log().Info("mbox: file grew since an interrupted run (another program appended); kept", "path", path, "bytes", size-r.size)
+		} else {
+			s.opts.Log().Info("mbox: file is shorter than an interrupted run left it (compacted since)", "path", path)
+		}
+	}
+	return size, nil
+}
+
+// RecoverJournals applies and removes the journals that interrupted runs
+// left in the tree (mbox files with nothing new are not opened by a run,
+// so their journals would stay): every journal that is not locked by a
+// running writer and whose tail judge can settle. A journal whose mbox
+// has a mixed tail stays, with a warning. The Sink's writes must be
+// locked (Lock) first.
+func (s *Sink) RecoverJournals() {
+	if !s.root.Exists() {
+		return
+	}
+	s.recoverIn(nil, 0)
+}
+
+func (s *Sink) recoverIn(dir []string, depth int) {
+	if depth > 64 {
+		return
+	}
+	ents, err := s.root.ReadDir(dir...)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		sub := append(append([]string(nil), dir...), e.Name())
+		if e.IsDir() && strings.HasSuffix(e.Name(), ".sbd") && !strings.HasPrefix(e.Name(), ".") {
+			s.recoverIn(sub, depth+1)
+			continue
+		}
+		name, ok := isJournal(e.Name())
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		rel := append(append([]string(nil), dir...), name)
+		if _, open := s.open[strings.Join(rel, "/")]; open {
+			continue
+		}
+		if err := s.recoverOne(rel, sub); err != nil {
+			s.opts.Log().Warn("mbox: journal of an interrupted run left in place", "path", s.root.Join(sub...), "err", err)
+		}
+	}
+}
+
+func (s *Sink) recoverOne(rel, jrel []string) error {
+	jf, err := s.root.OpenRW(jrel...)
+	if err != nil {
+		return err
+	}
+	defer jf.Close()
+	if ok, err := localfs.TryLock(jf); err != nil || !ok {
+		return err // a writer has it
+	}
+	r, ok := readJournal(jf)
+	f, err := s.root.OpenRW(rel...)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// The mbox is gone: so is anything to recover.
+	case err != nil:
+		return err
+	default:
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		if ok {
+			if _, err := s.recover(f, fi.Size(), r, rel, jrel); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.root.Remove(jrel...); err != nil {
+		return err
+	}
+	return s.root.SyncDir(jrel[:len(jrel)-1]...)
 }
 
 // separatorNeeded returns what must be written so that the next "From "
@@ -604,6 +704,22 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// firstWriter calls before with the first bytes written, then writes.
+type firstWriter struct {
+	w      io.Writer
+	before func(p []byte) error
+}
+
+func (f *firstWriter) Write(p []byte) (int, error) {
+	if f.before != nil && len(p) > 0 {
+		if err := f.before(p); err != nil {
+			return 0, err
+		}
+		f.before = nil
+	}
+	return f.w.Write(p)
+}
+
 func (mf *mboxFile) append(ctx context.Context, m *importers.Message, size int64, r io.Reader) error {
 	return mf.appendAll(ctx, []appendItem{{m, size, r}})
 }
@@ -622,7 +738,16 @@ func (mf *mboxFile) appendAll(ctx context.Context, items []appendItem) (err erro
 		return mf.broken
 	}
 	off := mf.size
-	cw := &countWriter{w: io.NewOffsetWriter(mf.f, off)}
+	// Before the first byte reaches the file, the journal records what
+	// it is (journal.go): bufio hands over at least 64 KiB or the whole
+	// append at once.
+	first := &firstWriter{w: io.NewOffsetWriter(mf.f, off), before: func(p []byte) error {
+		if err := mf.j.pending(off, len(items), p); err != nil {
+			return localfs.WriteFailed(mf.jpath, err)
+		}
+		return nil
+	}}
+	cw := &countWriter{w: first}
 	w := bufio.NewWriterSize(cw, 64<<10)
 	defer func() {
 		if err == nil {
@@ -636,28 +761,33 @@ func (mf *mboxFile) appendAll(ctx context.Context, items []appendItem) (err erro
 		}
 	}()
 	if _, err := w.WriteString(mf.prefix); err != nil {
-		return localfs.DiskFull(err)
+		return localfs.WriteFailed(mf.path, err)
 	}
 	for _, it := range items {
 		body := localfs.NewBodyReader(ctx, it.r, it.size)
 		if err := writeMessage(w, it.m.InternalDate, body); err != nil {
-			if cerr := body.Check(); cerr != nil {
-				return cerr
+			// A write that failed (a full disk) stops the reading too:
+			// only a read error is the message's fault.
+			if rerr := body.ReadErr(); rerr != nil {
+				return rerr
 			}
-			return localfs.DiskFull(err)
+			if errors.Is(err, errQuoteRun) {
+				return err
+			}
+			return localfs.WriteFailed(mf.path, err)
 		}
 		if err := body.Check(); err != nil {
 			return err
 		}
 	}
 	if err := w.Flush(); err != nil {
-		return localfs.DiskFull(err)
+		return localfs.WriteFailed(mf.path, err)
 	}
 	if err := mf.f.Sync(); err != nil {
-		return localfs.DiskFull(err)
+		return localfs.WriteFailed(mf.path, err)
 	}
 	if err := mf.j.commit(off + cw.n); err != nil {
-		return localfs.DiskFull(err)
+		return localfs.WriteFailed(mf.jpath, err)
 	}
 	mf.size = off + cw.n
 	mf.prefix = ""

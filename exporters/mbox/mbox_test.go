@@ -217,15 +217,7 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	good, _ := os.ReadFile(filepath.Join(dir, "Inbox"))
 	// Crash: the journal stays, a torn message follows.
-	for _, mf := range s.open {
-		mf.j.f.Close()
-		mf.f.Close()
-	}
-	s.open = map[string]*mboxFile{}
-	s.lru = nil
-	f, _ := os.OpenFile(filepath.Join(dir, "Inbox"), os.O_WRONLY|os.O_APPEND, 0)
-	f.WriteString("From - Mon Jan  1 00:00:00 2001\nMessage-ID: <torn@x>\n\nhal")
-	f.Close()
+	crashMidAppend(t, s, "Inbox", "From - Mon Jan  1 00:00:00 2001\nMessage-ID: <torn@x>\n\nhalf of it\n", 50)
 
 	s2, _ := New(dir, nil)
 	tg, _ := s2.Resolve(context.Background(), importers.Folder{"INBOX"}, "")
