@@ -160,7 +160,9 @@ func (e *Engine) targetOf(ctx context.Context, w *Engine, fp *FolderPlan) (Targe
 		return fp.target, nil
 	}
 	t, err := w.Sink.Resolve(ctx, fp.mapped.Folder, fp.mapped.Use)
-	if err == nil && t.Name() != fp.Target {
+	// The same folder may have another name there: the safe name an
+	// earlier Create had to use (FolderNamer.NameKey).
+	if err == nil && t.Name() != fp.Target && nameKey(e.Sink, t.Name()) != nameKey(e.Sink, fp.Target) {
 		err = fmt.Errorf("resolves to %s on another connection", t.Name())
 	}
 	if err != nil {
