@@ -16,7 +16,9 @@ type Noter interface {
 // because it had nothing to write in them (an empty source folder, or
 // one whose messages were all skipped), so that the target has the
 // source's folder tree and a re-run finds them. Each is counted in
-// Plan.CreatedEmpty.
+// Plan.CreatedEmpty. A folder with errors is left alone (reported
+// already); one that cannot be created is a note and a warning, not a
+// failure of the copy (no message is missing).
 func (e *Engine) createEmpty(ctx context.Context, plan *Plan) error {
 	there := map[string]bool{} // by unit key: a folder of several sources is created once
 	for _, fp := range plan.Folders {
@@ -31,9 +33,19 @@ func (e *Engine) createEmpty(ctx context.Context, plan *Plan) error {
 			}
 			continue
 		}
+		if fp.Errors > 0 || fp.Failed > 0 {
+			continue // not empty: something failed there, and is reported
+		}
 		there[e.unitKey(fp)] = true
 		if err := fp.target.Create(ctx); err != nil {
-			return &writeError{fmt.Errorf("creating target folder %s: %w", fp.Target, err)}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// No message is lost: the folder is empty. Said, not fatal.
+			n := fmt.Sprintf("empty target folder %s (source %s) not created: %v", fp.Target, fp.SourceP, err)
+			plan.Notes = append(plan.Notes, n)
+			e.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Reason: n})
+			continue
 		}
 		fp.Exists = true
 		plan.CreatedEmpty++
