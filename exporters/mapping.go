@@ -1,8 +1,10 @@
 package exporters
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -64,7 +66,11 @@ func (mp *Mapper) Selected(f importers.Folder) bool {
 	return true
 }
 
-// Map returns the logical target folder for a source folder.
+// Map returns the logical target folder for a source folder: by the first
+// matching --folder-map rule, else below --into as the source has it,
+// else the source's place (FolderInfo.Target, else Folder) with the
+// top-level Inbox as INBOX and the usual names of special folders as
+// those.
 func (mp *Mapper) Map(fi importers.FolderInfo) Mapped {
 	src := fi.Folder
 	p := src.String()
@@ -78,6 +84,9 @@ func (mp *Mapper) Map(fi importers.FolderInfo) Mapped {
 		return mp.finish(src, "")
 	}
 	use := fi.Use
+	if len(fi.Target) > 0 {
+		src = fi.Target
+	}
 	out := append(importers.Folder(nil), src...)
 	if len(src) == 1 {
 		if isInboxName(src[0]) {
@@ -143,4 +152,176 @@ func (m Mapped) String() string {
 		return fmt.Sprintf("%s (%s)", m.Folder, m.Use)
 	}
 	return m.Folder.String()
+}
+
+// FolderNamer is implemented by a Sink whose own folder names are not one
+// to one with logical folders: the engine uses it so that two distinct
+// source folders never end up in one target folder by accident of naming
+// (MapAll), and to run the folders of one target folder on one
+// connection (parallel.go).
+type FolderNamer interface {
+	// FolderKey is the identity of logical folder f in the target: two
+	// folders with the same key would be stored in one target folder
+	// (IMAP: the mailbox name with the separator inside an element
+	// replaced; local stores: the path case-folded, as the file system
+	// may ignore case).
+	FolderKey(f importers.Folder) string
+	// NameKey is the identity of a Target's Name: equal for two names of
+	// one folder (INBOX in any case; case-folded on local stores).
+	NameKey(name string) string
+}
+
+// folderKey is sink's FolderKey for f, or f itself.
+func folderKey(sink Sink, f importers.Folder) string {
+	if n, ok := sink.(FolderNamer); ok {
+		return n.FolderKey(f)
+	}
+	if f.IsInbox() {
+		return "INBOX"
+	}
+	return strings.Join(f, "\x00")
+}
+
+// nameKey is sink's NameKey for a target name, or the name itself.
+func nameKey(sink Sink, name string) string {
+	if n, ok := sink.(FolderNamer); ok {
+		return n.NameKey(name)
+	}
+	return name
+}
+
+// UniqueSuffix starts the suffix MapAll gives a folder whose name would
+// collide in the target with another source folder's.
+const UniqueSuffix = "~"
+
+// MapAll maps the source folders (Map; NoSelect and unselected folders
+// get the zero Mapped) and then makes the logical folders of distinct
+// source folders distinct in sink's naming (FolderNamer): "a.b" and
+// "a_b" on a server with "." as separator, "Foo" and "foo" on a local
+// store. Folders that Map sends to one logical folder (--folder-map,
+// --into, INBOX, a source's own Target such as Thunderbird's merged
+// accounts) stay together, and so do the special-use folders, which the
+// sink resolves to its own.
+//
+// The rule, level by level from the top: among the logical folder paths
+// (and their parents) that collide in sink's naming, the one kept is a
+// special-use folder, else one whose name the sink keeps as it is (its
+// FolderKey ends with the element), else the first in byte order; each
+// other one gets UniqueSuffix and 8 hex digits of a SHA-256 of its
+// logical path after its last element ("a.b~3f2c9a01"), its subfolders
+// moving with it. The result depends only on the source's folders and
+// the sink's naming, so a re-run finds the same folders.
+func (mp *Mapper) MapAll(fis []importers.FolderInfo, sink Sink) []Mapped {
+	out := make([]Mapped, len(fis))
+	var paths []importers.Folder // distinct logical folders
+	special := map[string]bool{} // of paths, by pathID
+	seen := map[string]bool{}
+	for i, fi := range fis {
+		if fi.NoSelect || !mp.Selected(fi.Folder) {
+			continue
+		}
+		out[i] = mp.Map(fi)
+		id := pathID(out[i].Folder)
+		if out[i].Use != "" && len(out[i].Folder) == 1 {
+			special[id] = true
+		}
+		if !seen[id] {
+			seen[id] = true
+			paths = append(paths, out[i].Folder)
+		}
+	}
+	renamed := map[string]importers.Folder{} // pathID of a prefix -> its new path
+	newPath := func(p importers.Folder) importers.Folder {
+		var parent importers.Folder
+		if len(p) > 1 {
+			parent = renamed[pathID(p[:len(p)-1])]
+		}
+		return append(slices.Clone(parent), p[len(p)-1])
+	}
+	for depth := 1; ; depth++ {
+		var prefixes []importers.Folder
+		had := map[string]bool{}
+		for _, p := range paths {
+			if len(p) >= depth && !had[pathID(p[:depth])] {
+				had[pathID(p[:depth])] = true
+				prefixes = append(prefixes, p[:depth])
+			}
+		}
+		if len(prefixes) == 0 {
+			break
+		}
+		groups := map[string][]importers.Folder{}
+		var keys []string
+		for _, p := range prefixes {
+			np := newPath(p)
+			renamed[pathID(p)] = np
+			k := folderKey(sink, np)
+			if groups[k] == nil {
+				keys = append(keys, k)
+			}
+			groups[k] = append(groups[k], p)
+		}
+		used := map[string]bool{}
+		for _, k := range keys {
+			used[k] = true
+		}
+		for _, k := range keys {
+			g := groups[k]
+			if len(g) < 2 {
+				continue
+			}
+			rank := func(p importers.Folder) int {
+				switch {
+				case depth == 1 && special[pathID(p)]:
+					return 0
+				case strings.HasSuffix(k, p[len(p)-1]):
+					return 1
+				}
+				return 2
+			}
+			slices.SortStableFunc(g, func(a, b importers.Folder) int {
+				if ra, rb := rank(a), rank(b); ra != rb {
+					return ra - rb
+				}
+				return strings.Compare(pathID(a), pathID(b))
+			})
+			for _, p := range g[1:] {
+				if depth == 1 && special[pathID(p)] && special[pathID(g[0])] {
+					continue // special folders merge on purpose
+				}
+				np := renamed[pathID(p)]
+				for n := 0; ; n++ {
+					cand := slices.Clone(np)
+					cand[len(cand)-1] += UniqueSuffix + hash8(pathID(p), n)
+					if ck := folderKey(sink, cand); !used[ck] {
+						used[ck] = true
+						renamed[pathID(p)] = cand
+						break
+					}
+				}
+			}
+		}
+	}
+	for i := range out {
+		if out[i].Folder == nil {
+			continue
+		}
+		if np := renamed[pathID(out[i].Folder)]; !slices.Equal(np, out[i].Folder) {
+			out[i].Folder, out[i].Use = np, "" // special folders are never renamed
+		}
+	}
+	return out
+}
+
+// pathID identifies a logical folder path (elements may hold "/").
+func pathID(f importers.Folder) string { return strings.Join(f, "\x00") }
+
+// hash8 is 8 hex digits of a SHA-256 of s and attempt n.
+func hash8(s string, n int) string {
+	h := sha256.New()
+	h.Write([]byte(s))
+	if n > 0 {
+		fmt.Fprintf(h, "\x00%d", n)
+	}
+	return fmt.Sprintf("%x", h.Sum(nil)[:4])
 }

@@ -1,7 +1,8 @@
 package exporters
 
 // Event is a progress event of the engine. Type is one of "inventory",
-// "scan", "plan", "start", "folder", "copied", "dup", "skip", "error", "warning".
+// "scan", "plan", "start", "folder", "copied", "dup", "skip", "error", "warning",
+// "folder-created" (an empty target folder made at the end of a copy).
 type Event struct {
 	Type     string `json:"type"`
 	Folder   string `json:"folder,omitempty"`

@@ -29,18 +29,21 @@ func (e *Engine) parallel(units int) bool {
 	return e.Opts.Connections > 1 && e.Open != nil && units > 1 && e.Opts.scope() != ScopeGlobal
 }
 
-// group groups the folders that keep is true for by target.
-func group(fps []*FolderPlan, keep func(*FolderPlan) bool) [][]*FolderPlan {
+// group groups the folders that keep is true for by target: by the
+// target's identity (Engine.unitKey: case-folded where the target ignores
+// case), so that two names of one folder never go to two workers.
+func (e *Engine) group(fps []*FolderPlan, keep func(*FolderPlan) bool) [][]*FolderPlan {
 	idx := map[string]int{}
 	var units [][]*FolderPlan
 	for _, fp := range fps {
 		if !keep(fp) {
 			continue
 		}
-		i, ok := idx[fp.Target]
+		key := e.unitKey(fp)
+		i, ok := idx[key]
 		if !ok {
 			i = len(units)
-			idx[fp.Target] = i
+			idx[key] = i
 			units = append(units, nil)
 		}
 		units[i] = append(units[i], fp)
@@ -72,7 +75,7 @@ func biggestFirst(units [][]*FolderPlan, weight func(*FolderPlan) int64) {
 // planUnits are the plan's units: the folders to scan, by target, the
 // biggest (as the source listed them) first.
 func (e *Engine) planUnits(plan *Plan) [][]*FolderPlan {
-	units := group(plan.Folders, func(fp *FolderPlan) bool { return !fp.inc.upToDate })
+	units := e.group(plan.Folders, func(fp *FolderPlan) bool { return !fp.inc.upToDate })
 	biggestFirst(units, func(fp *FolderPlan) int64 { return max(fp.listed, 0) })
 	return units
 }
@@ -80,7 +83,7 @@ func (e *Engine) planUnits(plan *Plan) [][]*FolderPlan {
 // units are the copy's units: the folders with something to write, by
 // target, the most work first.
 func (e *Engine) units(plan *Plan) [][]*FolderPlan {
-	units := group(plan.Folders, func(fp *FolderPlan) bool { return !fp.inc.upToDate && !fp.settled })
+	units := e.group(plan.Folders, func(fp *FolderPlan) bool { return !fp.inc.upToDate && !fp.settled })
 	// Bytes to write, plus a per-message cost for the walk.
 	biggestFirst(units, func(fp *FolderPlan) int64 {
 		return fp.inc.planNew*4096 + fp.NewBytes + fp.Messages*256
@@ -157,7 +160,9 @@ func (e *Engine) targetOf(ctx context.Context, w *Engine, fp *FolderPlan) (Targe
 		return fp.target, nil
 	}
 	t, err := w.Sink.Resolve(ctx, fp.mapped.Folder, fp.mapped.Use)
-	if err == nil && t.Name() != fp.Target {
+	// The same folder may have another name there: the safe name an
+	// earlier Create had to use (FolderNamer.NameKey).
+	if err == nil && t.Name() != fp.Target && nameKey(e.Sink, t.Name()) != nameKey(e.Sink, fp.Target) {
 		err = fmt.Errorf("resolves to %s on another connection", t.Name())
 	}
 	if err != nil {

@@ -148,6 +148,12 @@ type Plan struct {
 	Problems []Problem     `json:"problems,omitempty"`
 	DryRun   bool          `json:"dry_run,omitempty"`
 	Elapsed  time.Duration `json:"elapsed_ns"`
+	// Notes are the source's remarks for the summary (accounts left out,
+	// accounts merged: see Noter).
+	Notes []string `json:"notes,omitempty"`
+	// CreatedEmpty counts the target folders Copy created with nothing
+	// to write in them (empty source folders, see createEmpty).
+	CreatedEmpty int `json:"created_empty_folders,omitempty"`
 }
 
 // Totals sums the folders.
@@ -369,16 +375,20 @@ func (e *Engine) plan(ctx context.Context) (*Plan, *sets, error) {
 	e.init()
 	start := time.Now()
 	plan := &Plan{DryRun: e.Opts.DryRun}
+	if n, ok := e.Src.(Noter); ok {
+		plan.Notes = n.Notes()
+	}
 	e.inc = e.incremental()
 	fis, err := e.Src.Folders(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing source folders: %w", err)
 	}
-	for _, fi := range fis {
+	mapped := e.Opts.Mapper.MapAll(fis, e.Sink) // distinct folders stay distinct (mapping.go)
+	for i, fi := range fis {
 		if fi.NoSelect || !e.Opts.Mapper.Selected(fi.Folder) {
 			continue
 		}
-		mp := e.Opts.Mapper.Map(fi)
+		mp := mapped[i]
 		t, err := e.Sink.Resolve(ctx, mp.Folder, mp.Use)
 		if err != nil {
 			return nil, nil, fmt.Errorf("mapping folder %s: %w", fi.Folder, err)
@@ -646,6 +656,9 @@ func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
 		err = e.copyParallel(ctx, plan, work, units) // parallel.go
 	} else {
 		err = e.copySequential(ctx, plan, work)
+	}
+	if err == nil {
+		err = e.createEmpty(ctx, plan) // folders.go
 	}
 	plan.Elapsed = time.Since(start)
 	return plan, err

@@ -132,11 +132,12 @@ func (v *Verifier) Verify(ctx context.Context) (*VerifyReport, error) {
 		target Target
 	}
 	var jobs []job
-	for _, fi := range fis {
+	mapped := v.Opts.Mapper.MapAll(fis, v.Sink) // as Copy maps them
+	for i, fi := range fis {
 		if fi.NoSelect || !v.Opts.Mapper.Selected(fi.Folder) {
 			continue
 		}
-		mp := v.Opts.Mapper.Map(fi)
+		mp := mapped[i]
 		t, err := v.Sink.Resolve(ctx, mp.Folder, mp.Use)
 		if err != nil {
 			return nil, fmt.Errorf("mapping folder %s: %w", fi.Folder, err)

@@ -59,9 +59,14 @@ type Options struct {
 	// yet expunge/compact (Thunderbird 0x0008, Maildir T). Off by default:
 	// the user deleted them.
 	KeepDeleted bool
-	// AllAccounts makes thunderbird: read every POP/local account of the
-	// profile, not only Local Folders.
+	// AllAccounts makes thunderbird: also read the profile's other local
+	// directories (RSS feeds, directories of removed accounts); Local
+	// Folders and the POP accounts are read anyway.
 	AllAccounts bool
+	// Account makes thunderbird: read one account only: its name as
+	// Thunderbird shows it, its server host, its directory name, or
+	// "Local Folders".
+	Account string
 	// Logger receives warnings (never secrets). nil discards.
 	Logger *slog.Logger
 	// Debug, when non-nil, receives a protocol trace with credentials redacted.

@@ -18,6 +18,12 @@ type FolderInfo struct {
 	Bytes    int64
 	// NoSelect marks a folder that only holds other folders.
 	NoSelect bool
+	// Target, when non-nil, is where the store itself says the folder
+	// belongs in the target's tree, in place of Folder (Thunderbird: a POP
+	// account's "pop.example.com/Inbox" is the account's Inbox, so Target
+	// is {"Inbox"}, which the engine maps to INBOX). --into and
+	// --folder-map work on Folder.
+	Target Folder
 }
 
 // WalkFunc is called once per message, in the caller's goroutine.

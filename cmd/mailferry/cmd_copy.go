@@ -35,6 +35,7 @@ type copyOptions struct {
 	maxSize     int64
 	keepDeleted bool
 	allAccounts bool
+	account     string
 	since       string
 	before      string
 	verify      bool
@@ -60,7 +61,8 @@ func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
 	f.BoolVar(&o.ignoreQuota, "ignore-quota", false, "copy even when the plan does not fit the quota")
 	f.Int64Var(&o.maxSize, "max-size", 0, "skip (and list) messages larger than this many bytes (default: the server's APPENDLIMIT)")
 	f.BoolVar(&o.keepDeleted, "keep-deleted", false, "also copy messages marked deleted but not yet compacted/expunged (Thunderbird, Maildir T)")
-	f.BoolVar(&o.allAccounts, "all-accounts", false, "thunderbird: read every account of the profile, not only Local Folders")
+	f.BoolVar(&o.allAccounts, "all-accounts", false, "thunderbird: also read the profile's other local directories (feeds, removed accounts); POP accounts are read anyway")
+	f.StringVar(&o.account, "account", "", `thunderbird: read this account only (its name, server host or directory; "Local Folders")`)
 	f.StringVar(&o.since, "since", "", "only messages with an internal date on or after this day (YYYY-MM-DD)")
 	f.StringVar(&o.before, "before", "", "only messages with an internal date before this day (YYYY-MM-DD)")
 }
@@ -166,6 +168,7 @@ func (o *copyOptions) openStores(ctx context.Context, g *globalOptions, srcSpec,
 	if !o.dryRun {
 		sopts.NonMailDir = o.nonmail
 	}
+	sopts.Account = o.account
 	// The read-ahead of all connections together stays that of one.
 	sopts.MemBudget = imapimp.DefaultBatchBytes / int64(max(o.connections, 1))
 	topts, err := g.storeOptions("target")

@@ -102,7 +102,7 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 	g := r.g
 	sum := map[string]any{"type": "summary", "copy": copied, "dry_run": p.DryRun, "folders": p.Folders, "totals": p.Totals(),
 		"quota": p.Quota, "quota_unknown": p.QuotaErr, "fits": p.Fits(), "problems": p.Problems, "elapsed_seconds": p.Elapsed.Seconds(),
-		"not_mail": nonMailCounts(p)}
+		"not_mail": nonMailCounts(p), "notes": p.Notes, "created_empty_folders": p.CreatedEmpty}
 	g.logEvent(sum)
 	if g.json {
 		g.emit(sum)
@@ -141,6 +141,12 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 			fmt.Fprintf(w, "  short by %s: free space on the server, raise the quota, copy fewer folders (--include/--exclude, --since), or --quota-headroom\n",
 				exporters.HumanBytes(q.Need-q.Available))
 		}
+	}
+	if p.CreatedEmpty > 0 {
+		fmt.Fprintf(w, "Created %d empty folders (nothing to copy into them).\n", p.CreatedEmpty)
+	}
+	for _, n := range p.Notes {
+		fmt.Fprintf(w, "Note: %s\n", n)
 	}
 	if len(p.Problems) > 0 {
 		fmt.Fprintf(w, "Not copied (%d):\n", len(p.Problems))

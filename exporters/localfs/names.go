@@ -1,6 +1,8 @@
 package localfs
 
 import (
+	"strings"
+
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
@@ -70,3 +72,20 @@ func (n *Names) Pick(enc Encoder, elem string, max int) (name string, ok bool) {
 	}
 	return "", false
 }
+
+// FolderKey is the identity of a logical folder in a local store (the
+// exporters.FolderNamer of the local sinks): its elements case-folded and
+// NFC-normalized (Fold), because the file system may ignore case and
+// normalization (macOS, SMB, NTFS), and whether it does is not known
+// before the first folder exists. The escaping of the local sinks is one
+// to one, so nothing else makes two folders one.
+func FolderKey(f []string) string {
+	out := make([]string, len(f))
+	for i, e := range f {
+		out[i] = Fold(e)
+	}
+	return strings.Join(out, "\x00")
+}
+
+// NameKey is the identity of a local target's Name (a path): Fold.
+func NameKey(name string) string { return Fold(name) }

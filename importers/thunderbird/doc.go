@@ -1,7 +1,10 @@
 // Package thunderbird reads Thunderbird's local mail (scheme
-// "thunderbird:PATH"): the mbox files of Local Folders and, with
-// --all-accounts, of the profile's POP accounts. It finds the default
-// profile through profiles.ini when PATH is empty (see Open and
+// "thunderbird:PATH"): the mbox files of Local Folders and of the
+// profile's POP accounts (--account NAME: one account; --all-accounts:
+// also feeds and directories of removed accounts), the POP accounts'
+// folders marked to merge into the target's tree (FolderInfo.Target);
+// IMAP accounts are skipped and named (Source.Notes). It finds the
+// default profile through profiles.ini when PATH is empty (see Open and
 // DefaultProfile) and reads the files with importers/mbox.
 //
 // # Folders

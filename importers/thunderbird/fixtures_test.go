@@ -154,24 +154,26 @@ func TestFixtureProfile(t *testing.T) {
 	}
 }
 
-// TestOpenPaths: a profile without --all-accounts, its Mail directory and
-// Local Folders itself give the Local Folders tree; an account directory
-// gives its own folders.
+// TestOpenPaths: a profile and its Mail directory give Local Folders and
+// the POP account (with or without --all-accounts); Local Folders itself
+// gives its tree; an account directory gives its own folders.
 func TestOpenPaths(t *testing.T) {
 	profile := fixtureProfile(t)
 	lfTree := "Archive Archive/2019 Drafts Inbox Sent Trash Unsent Messages 仕事 仕事/重要"
+	withPOP := "Archive Archive/2019 Drafts Inbox Sent Trash Unsent Messages " +
+		"pop.example.com pop.example.com/Inbox pop.example.com/Trash 仕事 仕事/重要"
 	for _, tt := range []struct {
 		path string
 		all  bool
 		want string
 	}{
-		{profile, false, lfTree},
-		{filepath.Join(profile, "Mail"), false, lfTree},
+		{profile, false, withPOP},
+		{profile, true, withPOP},
+		{filepath.Join(profile, "Mail"), false, withPOP},
 		{filepath.Join(profile, "Mail", "Local Folders"), false, lfTree},
 		{filepath.Join(profile, "Mail", "Local Folders"), true, lfTree},
 		{filepath.Join(profile, "Mail", "pop.example.com"), false, "Inbox Trash"},
-		{filepath.Join(profile, "Mail"), true, "Archive Archive/2019 Drafts Inbox Sent Trash Unsent Messages " +
-			"pop.example.com pop.example.com/Inbox pop.example.com/Trash 仕事 仕事/重要"},
+		{filepath.Join(profile, "Mail"), true, withPOP},
 	} {
 		src, err := Open(tt.path, &importers.Options{AllAccounts: tt.all})
 		if err != nil {

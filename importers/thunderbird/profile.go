@@ -206,6 +206,9 @@ func readPrefs(profile string) (prefs, error) {
 // server is one mail.server.serverN of prefs.js.
 type server struct {
 	key, typ, dir string
+	// name is the account name Thunderbird shows, host the server's host
+	// name, user the login name.
+	name, host, user string
 }
 
 // servers returns the servers of p with their local directories, in key
@@ -222,7 +225,8 @@ func (p prefs) servers(profile string) []server {
 		if !ok || strings.Contains(key, ".") {
 			continue
 		}
-		s := server{key: key, typ: v}
+		pre := "mail.server." + key + "."
+		s := server{key: key, typ: v, name: p[pre+"name"], host: p[pre+"hostname"], user: p[pre+"userName"]}
 		if rel := p["mail.server."+key+".directory-rel"]; strings.HasPrefix(rel, "[ProfD]") {
 			rel = strings.ReplaceAll(strings.TrimPrefix(rel, "[ProfD]"), `\`, "/")
 			s.dir = filepath.Join(profile, filepath.FromSlash(rel))

@@ -180,12 +180,13 @@ func TestLocalFoldersFromPrefs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Local Folders where prefs.js says, and the POP account that prefs.js
+	// places outside the profile.
 	fs := src.Files()
-	if len(fs) != 1 || fs[0].Path != filepath.Join(moved, "Inbox") {
-		t.Errorf("files %+v, want only %s", fs, filepath.Join(moved, "Inbox"))
+	if len(fs) != 3 || fs[0].Path != filepath.Join(moved, "Inbox") || fs[2].Folder.String() != "pop3-elsewhere/Inbox" {
+		t.Errorf("files %+v, want %s and pop3-elsewhere/Inbox", fs, filepath.Join(moved, "Inbox"))
 	}
-	// --all-accounts: the other directory below Mail/ and the POP account
-	// that prefs.js places outside the profile.
+	// --all-accounts: also the other directory below Mail/.
 	src, err = Open(profile, &importers.Options{AllAccounts: true})
 	if err != nil {
 		t.Fatal(err)

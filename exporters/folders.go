@@ -1,0 +1,60 @@
+package exporters
+
+import (
+	"context"
+	"fmt"
+)
+
+// Noter is implemented by sources with remarks for the summary: what of
+// the store they did not read and why (Thunderbird's IMAP accounts), how
+// they merged parts of it. The engine copies them into Plan.Notes.
+type Noter interface {
+	Notes() []string
+}
+
+// createEmpty creates the target folders that the copy did not create
+// because it had nothing to write in them (an empty source folder, or
+// one whose messages were all skipped), so that the target has the
+// source's folder tree and a re-run finds them. Each is counted in
+// Plan.CreatedEmpty. A folder with errors is left alone (reported
+// already); one that cannot be created is a note and a warning, not a
+// failure of the copy (no message is missing).
+func (e *Engine) createEmpty(ctx context.Context, plan *Plan) error {
+	there := map[string]bool{} // by unit key: a folder of several sources is created once
+	for _, fp := range plan.Folders {
+		if fp.target != nil && (fp.Exists || fp.target.Exists()) {
+			there[e.unitKey(fp)] = true
+		}
+	}
+	for _, fp := range plan.Folders {
+		if fp.target == nil || there[e.unitKey(fp)] {
+			if fp.target != nil {
+				fp.Exists = true
+			}
+			continue
+		}
+		if fp.Errors > 0 || fp.Failed > 0 {
+			continue // not empty: something failed there, and is reported
+		}
+		there[e.unitKey(fp)] = true
+		if err := fp.target.Create(ctx); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// No message is lost: the folder is empty. Said, not fatal.
+			n := fmt.Sprintf("empty target folder %s (source %s) not created: %v", fp.Target, fp.SourceP, err)
+			plan.Notes = append(plan.Notes, n)
+			e.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Reason: n})
+			continue
+		}
+		fp.Exists = true
+		plan.CreatedEmpty++
+		e.obs.Event(Event{Type: "folder-created", Folder: fp.SourceP, Target: fp.Target})
+	}
+	return nil
+}
+
+// unitKey is the identity of fp's target folder (FolderNamer.NameKey):
+// the folders with one key are one unit of work (parallel.go) and one
+// folder to create.
+func (e *Engine) unitKey(fp *FolderPlan) string { return nameKey(e.Sink, fp.Target) }
