@@ -719,6 +719,9 @@ func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, ex 
 			}
 			return nil
 		}
+		if d.sameID {
+			fp.SameIDKept++
+		}
 		if !created {
 			if err := fp.target.Create(ctx); err != nil {
 				return fmt.Errorf("creating target folder %s: %w", fp.Target, err)
