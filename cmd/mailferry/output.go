@@ -132,6 +132,9 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 	row(p.Totals(), "TOTAL", "")
 	tw.Flush()
 	t := p.Totals()
+	if t.SameIDKept > 0 {
+		fmt.Fprintf(w, "Same Message-ID, different content: kept: %d (counted in %s)\n", t.SameIDKept, strings.ToLower(verb))
+	}
 	if t.Deleted > 0 {
 		fmt.Fprintf(w, "%d messages marked deleted at the source were skipped (--keep-deleted copies them)\n", t.Deleted)
 	}
