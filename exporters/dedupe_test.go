@@ -102,3 +102,33 @@ func TestClientHeadersIgnored(t *testing.T) {
 	}
 	_ = plan // equal size and unambiguous: the size decides (documented); see TestSharedIDEqualSizeOrder for the ambiguous case
 }
+
+// verify --content needs each message sharing an ID to be in the target
+// itself: one does not vouch for the other.
+func TestVerifySharedID(t *testing.T) {
+	yes := sidMsg("vote@x", "ann@example.com", "Approve")
+	no := sidMsg("vote@x", "bob@example.com", "Reject")
+	sink := exportertest.NewMemSink()
+	sink.CRLF = true
+	if _, err := (&exporters.Engine{Src: &importertest.MemSource{C: importertest.Corpus{item("yes", yes)}}, Sink: sink}).Copy(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	src := &importertest.MemSource{C: importertest.Corpus{item("yes", yes), item("no", no)}}
+	rep, err := (&exporters.Verifier{Src: src, Sink: sink, Dst: sink.Source(), Content: true}).Verify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Complete() {
+		t.Errorf("verify --content calls a target without the second voting reply complete")
+	}
+	if _, err := (&exporters.Engine{Src: src, Sink: sink}).Copy(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = (&exporters.Verifier{Src: src, Sink: sink, Dst: sink.Source(), Content: true}).Verify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Complete() || rep.Totals().Present != 2 {
+		t.Errorf("after the copy: %+v", rep.Totals())
+	}
+}
