@@ -188,6 +188,8 @@ type fieldAcc struct {
 	val   []byte
 	over  bool
 	limit int
+	lead  bool // leading white space of a line is still being skipped
+	sep   bool // a continuation line's space is due before its text
 }
 
 func (a *fieldAcc) add(piece []byte, start, cont bool) {
@@ -200,13 +202,21 @@ func (a *fieldAcc) add(piece []byte, start, cont bool) {
 			return
 		}
 		a.seen = true
-		piece = bytes.TrimLeft(piece, " \t")
+		a.lead = true
 	} else if cont {
-		piece = bytes.TrimLeft(piece, " \t")
 		a.val = bytes.TrimRight(a.val, " \t")
-		if len(a.val) > 0 && len(piece) > 0 {
-			a.put([]byte{' '})
+		a.lead, a.sep = true, len(a.val) > 0
+	}
+	if a.lead {
+		piece = bytes.TrimLeft(piece, " \t")
+		if len(piece) == 0 {
+			return
 		}
+		a.lead = false
+	}
+	if a.sep {
+		a.sep = false
+		a.put([]byte{' '})
 	}
 	a.put(piece)
 }
