@@ -234,17 +234,19 @@ func (e *Engine) runUnits(ctx context.Context, plan *Plan, units [][]*FolderPlan
 // planParallel keys each unit's target and scans its source folders on
 // the workers; it returns the targets' keys as existing does.
 func (e *Engine) planParallel(ctx context.Context, plan *Plan, units [][]*FolderPlan) (*sets, error) {
-	ex := &sets{scope: e.Opts.scope(), by: map[string]*dedupe.Set{}}
+	ex := &sets{scope: e.Opts.scope(), by: map[string]*dedupe.Index{}}
 	if ex.scope == ScopeFolder {
 		for _, u := range units { // the map is only read by the workers
-			ex.by[u[0].Target] = dedupe.NewSet()
+			ex.by[u[0].Target] = dedupe.NewIndex()
 		}
 	}
 	err := e.runUnits(ctx, plan, units, func(w *Engine, u []*FolderPlan) error {
 		have := ex.get(u[0].Target)
-		var set *dedupe.Set
+		var set *dedupe.Index
+		var t Target
 		if have != nil {
-			t, err := e.targetOf(ctx, w, u[0])
+			var err error
+			t, err = e.targetOf(ctx, w, u[0])
 			if err != nil {
 				return err
 			}
@@ -256,10 +258,11 @@ func (e *Engine) planParallel(ctx context.Context, plan *Plan, units [][]*Folder
 			set = have.Clone()
 		}
 		for _, fp := range u {
-			if err := w.scan(ctx, plan, fp, set, have); err != nil {
+			if err := w.scan(ctx, plan, fp, t, ex, set, have); err != nil {
 				return err
 			}
 		}
+		have.MergeMulti(set)
 		return nil
 	}, nil)
 	if err != nil {
@@ -281,7 +284,7 @@ func (e *Engine) copyParallel(ctx context.Context, plan *Plan, work *sets, units
 				return err
 			}
 			fp.target = t
-			if err := w.copyFolder(ctx, plan, fp, work.get(fp.Target)); err != nil {
+			if err := w.copyFolder(ctx, plan, fp, work, work.get(fp.Target)); err != nil {
 				return err
 			}
 		}

@@ -87,6 +87,10 @@ type FolderPlan struct {
 	New        int64 `json:"new"`
 	NewBytes   int64 `json:"new_bytes"`
 	Duplicates int64 `json:"duplicates"`
+	// SameIDKept counts messages copied although the target (or an earlier
+	// message of this run) holds one with the same Message-ID: their
+	// content differs (see dedupe.Index); they are in New too.
+	SameIDKept int64 `json:"same_id_different_content"`
 	TooBig     int64 `json:"too_big"`
 	TooBigB    int64 `json:"too_big_bytes"`
 	Deleted    int64 `json:"deleted_skipped"`
@@ -164,6 +168,7 @@ func (p *Plan) Totals() FolderPlan {
 		t.New += f.New
 		t.NewBytes += f.NewBytes
 		t.Duplicates += f.Duplicates
+		t.SameIDKept += f.SameIDKept
 		t.TooBig += f.TooBig
 		t.TooBigB += f.TooBigB
 		t.Deleted += f.Deleted
@@ -278,14 +283,16 @@ func (e *Engine) maxSize() int64 {
 	return max
 }
 
-// sets holds the dedupe sets by target name (or one global set).
+// sets holds the dedupe indexes by target name (or one global index).
 type sets struct {
 	scope  Scope
-	global *dedupe.Set
-	by     map[string]*dedupe.Set
+	global *dedupe.Index
+	by     map[string]*dedupe.Index
+	// targets are the global index's stores (dedupe store numbers).
+	targets []Target
 }
 
-func (s *sets) get(target string) *dedupe.Set {
+func (s *sets) get(target string) *dedupe.Index {
 	switch s.scope {
 	case ScopeGlobal:
 		return s.global
@@ -293,13 +300,13 @@ func (s *sets) get(target string) *dedupe.Set {
 		return nil
 	}
 	if s.by[target] == nil {
-		s.by[target] = dedupe.NewSet()
+		s.by[target] = dedupe.NewIndex()
 	}
 	return s.by[target]
 }
 
 func (s *sets) clone() *sets {
-	c := &sets{scope: s.scope, by: map[string]*dedupe.Set{}}
+	c := &sets{scope: s.scope, by: map[string]*dedupe.Index{}, targets: s.targets}
 	if s.global != nil {
 		c.global = s.global.Clone()
 	}
@@ -311,12 +318,12 @@ func (s *sets) clone() *sets {
 
 // existing keys the target's current contents.
 func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
-	s := &sets{scope: e.Opts.scope(), by: map[string]*dedupe.Set{}}
+	s := &sets{scope: e.Opts.scope(), by: map[string]*dedupe.Index{}}
 	switch s.scope {
 	case ScopeOff:
 		return s, nil
 	case ScopeGlobal:
-		s.global = dedupe.NewSet()
+		s.global = dedupe.NewIndex()
 		if allUpToDate(plan) {
 			return s, nil
 		}
@@ -332,7 +339,8 @@ func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := e.keysRetry(ctx, t, func(k dedupe.Key) error { s.global.Add(k); return nil }); err != nil {
+			s.targets = append(s.targets, t)
+			if err := e.inventoryInto(ctx, t, uint32(len(s.targets)-1), s.global); err != nil {
 				return nil, fmt.Errorf("reading target folder %s: %w", t.Name(), err)
 			}
 		}
@@ -355,10 +363,10 @@ func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
 	return s, nil
 }
 
-// inventory adds the keys of what target t holds to set.
-func (e *Engine) inventory(ctx context.Context, t Target, set *dedupe.Set) error {
+// inventory adds what target t holds to set.
+func (e *Engine) inventory(ctx context.Context, t Target, set *dedupe.Index) error {
 	e.obs.Event(Event{Type: "inventory", Folder: t.Name()})
-	if err := e.keysRetry(ctx, t, func(k dedupe.Key) error { set.Add(k); return nil }); err != nil {
+	if err := e.inventoryInto(ctx, t, 0, set); err != nil {
 		return fmt.Errorf("reading target folder %s: %w", t.Name(), err)
 	}
 	return nil
@@ -428,9 +436,12 @@ func (e *Engine) planSequential(ctx context.Context, plan *Plan) (*sets, error) 
 		if fp.inc.upToDate {
 			continue
 		}
-		if err := e.scan(ctx, plan, fp, work.get(fp.Target), ex.get(fp.Target)); err != nil {
+		if err := e.scan(ctx, plan, fp, fp.target, ex, work.get(fp.Target), ex.get(fp.Target)); err != nil {
 			return nil, err
 		}
+	}
+	for _, fp := range plan.Folders {
+		ex.get(fp.Target).MergeMulti(work.get(fp.Target)) // dedupe.go
 	}
 	return ex, nil
 }
@@ -439,7 +450,7 @@ func (e *Engine) planSequential(ctx context.Context, plan *Plan) (*sets, error) 
 // against set (the target's keys and what the plan took so far; have: the
 // target's keys alone). An unreadable folder is a problem of the plan; the
 // error returned stops the plan (cancelled, interrupted).
-func (e *Engine) scan(ctx context.Context, plan *Plan, fp *FolderPlan, set, have *dedupe.Set) error {
+func (e *Engine) scan(ctx context.Context, plan *Plan, fp *FolderPlan, t Target, ex *sets, set, have *dedupe.Index) error {
 	hdrOnly := e.Opts.Walk
 	hdrOnly.HeadersOnly = true
 	e.obs.Event(Event{Type: "scan", Folder: fp.SourceP})
@@ -448,11 +459,17 @@ func (e *Engine) scan(ctx context.Context, plan *Plan, fp *FolderPlan, set, have
 			return err
 		}
 		fp.Messages++
-		d := e.decide(m, rerr, set)
+		d := e.decide(ctx, m, rerr, set, ex.opener(ctx, t), true)
 		e.account(plan, fp, m, d, false)
-		fp.inc.planned(m.UID, d.kind == "dup" && have != nil && have.Has(d.in.key))
+		fp.inc.planned(m.UID, d.kind == "dup" && d.stored)
 		return nil
 	})
+	if set != nil && set.Multi() > 0 {
+		// Some key is ambiguous (dedupe.go): the plan's size matches in
+		// this folder are estimates, the copy decides them again.
+		fp.inc.pmark = watermark{uid: fp.FromUID, last: fp.FromUID}
+		fp.inc.prefix = 0
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -467,12 +484,17 @@ func (e *Engine) scan(ctx context.Context, plan *Plan, fp *FolderPlan, set, have
 }
 
 type decision struct {
-	kind string // "new", "dup", "too-big", "deleted", "skipped", "error"
-	in   inspected
-	err  error
+	kind   string // "new", "dup", "too-big", "deleted", "skipped", "error"
+	in     inspected
+	err    error
+	sameID bool // "new" though a message with its key is stored or taken
+	stored bool // "dup" of a message in the target (not of one taken)
 }
 
-func (e *Engine) decide(m *importers.Message, rerr error, set *dedupe.Set) (d decision) {
+// decide applies the rules to one source message; set is the target's
+// index (nil: no de-duplication), open reads its stored messages back,
+// estimate marks the plan (dedupe.Index.Match).
+func (e *Engine) decide(ctx context.Context, m *importers.Message, rerr error, set *dedupe.Index, open dedupe.Opener, estimate bool) (d decision) {
 	defer func() {
 		if v := recover(); v != nil { // a panic parsing this message is its error
 			me := &importers.MessageError{Err: recovered(v)}
@@ -492,21 +514,25 @@ func (e *Engine) decide(m *importers.Message, rerr error, set *dedupe.Set) (d de
 	if !e.Opts.KeepDeleted && m.HasFlag(imap.FlagDeleted) {
 		return decision{kind: "deleted"}
 	}
-	var skip func(dedupe.Key) bool
-	if set != nil {
-		skip = set.Has
-	}
-	in, err := e.inspect(m, skip)
+	// The size is always counted: it is the first content comparison.
+	in, err := e.inspect(m, nil)
 	if err != nil {
 		return decision{kind: "error", err: &importers.MessageError{Ref: m.Ref, Folder: m.Folder, Err: err}}
 	}
 	if max := e.maxSize(); max > 0 && in.wire > max {
 		return decision{kind: "too-big", in: in}
 	}
-	if set != nil && !set.Add(in.key) {
-		return decision{kind: "dup", in: in}
+	if set == nil {
+		return decision{kind: "new", in: in}
 	}
-	return decision{kind: "new", in: in}
+	r, err := set.Match(dedupe.Msg{Key: in.key, Size: in.wire, Sum: func() (dedupe.Sum, error) { return sumOf(m) }}, open, estimate)
+	if err != nil {
+		return decision{kind: "error", err: &importers.MessageError{Ref: m.Ref, Folder: m.Folder, Err: err}}
+	}
+	if r.Dup {
+		return decision{kind: "dup", in: in, stored: r.Stored}
+	}
+	return decision{kind: "new", in: in, sameID: r.SameID}
 }
 
 // account counts a decision in the plan; copying marks the copy pass,
@@ -516,6 +542,9 @@ func (e *Engine) account(plan *Plan, fp *FolderPlan, m *importers.Message, d dec
 	case "new":
 		fp.New++
 		fp.NewBytes += d.in.wire
+		if d.sameID {
+			fp.SameIDKept++
+		}
 	case "dup":
 		fp.Duplicates++
 	case "deleted":
@@ -643,12 +672,12 @@ func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
 		// re-run costs the plan's header reads, not two passes). A message
 		// that arrives in the source meanwhile is for the next run, as
 		// with mbsync. Incremental folders have their own shortcut.
-		if fp.New == 0 && fp.inc.uidValidity == 0 {
+		if fp.New == 0 && fp.inc.uidValidity == 0 && work.get(fp.Target).Multi() == 0 {
 			fp.settled = true
 			settled[fp.SourceP] = true
 			continue
 		}
-		fp.New, fp.NewBytes, fp.Duplicates, fp.TooBig, fp.TooBigB, fp.Deleted, fp.Errors, fp.Skipped, fp.Messages = 0, 0, 0, 0, 0, 0, 0, 0, 0
+		fp.New, fp.NewBytes, fp.Duplicates, fp.SameIDKept, fp.TooBig, fp.TooBigB, fp.Deleted, fp.Errors, fp.Skipped, fp.Messages = 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 	}
 	// The copy pass lists its own problems, but for the settled folders.
 	plan.Problems = slices.DeleteFunc(plan.Problems, func(p Problem) bool { return !settled[p.Folder] })
@@ -668,7 +697,7 @@ func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
 // connections, then sweeps the targets written.
 func (e *Engine) copySequential(ctx context.Context, plan *Plan, work *sets) error {
 	for _, fp := range plan.Folders {
-		if err := e.copyFolder(ctx, plan, fp, work.get(fp.Target)); err != nil {
+		if err := e.copyFolder(ctx, plan, fp, work, work.get(fp.Target)); err != nil {
 			return err
 		}
 	}
@@ -676,7 +705,7 @@ func (e *Engine) copySequential(ctx context.Context, plan *Plan, work *sets) err
 	return nil
 }
 
-func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set *dedupe.Set) error {
+func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, ex *sets, set *dedupe.Index) error {
 	if fp.inc.upToDate || fp.settled {
 		return nil // the incremental state and UIDNEXT, or the plan, say nothing is new
 	}
@@ -697,7 +726,7 @@ func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set
 			return err
 		}
 		fp.Messages++
-		d := e.decide(m, rerr, set)
+		d := e.decide(ctx, m, rerr, set, ex.opener(ctx, fp.target), false)
 		e.inc.walked(fp, m.UID, d)
 		if d.kind != "new" {
 			e.account(plan, fp, m, d, true)
@@ -705,6 +734,9 @@ func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, set
 				e.obs.Event(Event{Type: "dup", Folder: fp.SourceP, Ref: m.Ref})
 			}
 			return nil
+		}
+		if d.sameID {
+			fp.SameIDKept++
 		}
 		if !created {
 			if err := fp.target.Create(ctx); err != nil {

@@ -2,7 +2,6 @@ package exporters
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"hash"
@@ -266,7 +265,6 @@ func (v *Verifier) verifyFolder(ctx context.Context, rep *VerifyReport, vf *Veri
 	// stored one of several source duplicates).
 	type pending struct{ ref, key string }
 	differ := map[dedupe.Key][]pending{}
-	matched := map[dedupe.Key]bool{}
 	problem := func(p VerifyProblem) {
 		p.Folder, p.Target = vf.Source, vf.Target
 		rep.Problems = append(rep.Problems, p)
@@ -301,13 +299,13 @@ func (v *Verifier) verifyFolder(ctx context.Context, rep *VerifyReport, vf *Veri
 		case !ix.keys.Has(k):
 			vf.Missing++
 			problem(VerifyProblem{Kind: "missing", Ref: m.Ref, Key: k.String()})
-		case !v.Content || matched[k]:
+		case !v.Content:
 			vf.Present++
 		case ix.hasHash(k, h):
+			// The same Message-ID and the same content (dedupe.Index's
+			// rule): each source message needs its own match, so one of
+			// several messages sharing an ID does not vouch for another.
 			vf.Present++
-			matched[k] = true
-			vf.Present += int64(len(differ[k]))
-			delete(differ, k)
 		default:
 			differ[k] = append(differ[k], pending{m.Ref, k.String()})
 		}
@@ -346,15 +344,29 @@ func keyAndHash(m *importers.Message, content bool) (k dedupe.Key, sum [32]byte,
 		k, _, err = dedupe.Of(rc)
 		return k, sum, err
 	}
-	lh := &lfHasher{h: sha256.New()}
-	k, _, err = dedupe.Of(io.TeeReader(rc, lh))
+	// The content hash of the de-duplication rule (dedupe.Content): line
+	// endings normalized, client state header fields left out.
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	var s dedupe.Sum
+	go func() {
+		var err error
+		s, err = dedupe.Content(pr)
+		pr.CloseWithError(err)
+		done <- err
+	}()
+	k, _, err = dedupe.Of(io.TeeReader(rc, pw))
+	if err == nil {
+		_, err = io.Copy(pw, rc)
+	}
+	pw.CloseWithError(err)
+	if cerr := <-done; err == nil && cerr != nil && cerr != io.ErrClosedPipe {
+		err = cerr
+	}
 	if err != nil {
 		return k, sum, err
 	}
-	if _, err := io.Copy(lh, rc); err != nil {
-		return k, sum, err
-	}
-	copy(sum[:], lh.sum())
+	copy(sum[:], s[:])
 	return k, sum, nil
 }
 

@@ -115,6 +115,13 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 	ww := &wrapWriter{w: w, width: width}
 	w = ww
 	t := p.Totals()
+	if t.SameIDKept > 0 {
+		verb := "new"
+		if copied {
+			verb = "copied"
+		}
+		fmt.Fprintf(w, "Same Message-ID, different content: kept: %d (counted in %s)\n", t.SameIDKept, verb)
+	}
 	if t.Deleted > 0 {
 		fmt.Fprintf(w, "%d messages marked deleted at the source were skipped (--keep-deleted copies them)\n", t.Deleted)
 	}

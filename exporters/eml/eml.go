@@ -230,6 +230,7 @@ type target struct {
 	dirs   []string
 	exists bool
 	err    error
+	stored []string // Inventory's files, by Stored.Loc (inventory.go)
 }
 
 // Name is the folder's directory.

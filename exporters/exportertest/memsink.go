@@ -30,6 +30,8 @@ type MemSink struct {
 	// Batches counts the batches stored.
 	Batch   bool
 	Batches int
+	// Opened counts the stored messages read back (OpenStored).
+	Opened int
 }
 
 // MemBox is one folder of a MemSink.
@@ -168,6 +170,42 @@ func (t *memTarget) Keys(ctx context.Context, fn func(dedupe.Key) error) error {
 		}
 	}
 	return nil
+}
+
+// Inventory implements exporters.Inventoried: Size is the stored length,
+// Loc the message's index.
+func (t *memTarget) Inventory(ctx context.Context, fn func(exporters.Stored) error) error {
+	t.s.mu.Lock()
+	b := t.s.Boxes[t.Name()]
+	var raws [][]byte
+	if b != nil {
+		for _, m := range b.Msgs {
+			raws = append(raws, m.Raw)
+		}
+	}
+	t.s.mu.Unlock()
+	for i, r := range raws {
+		k, _, err := dedupe.Of(bytesReader(r))
+		if err != nil {
+			return err
+		}
+		if err := fn(exporters.Stored{Key: k, Size: int64(len(r)), Loc: uint64(i)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OpenStored implements exporters.Inventoried; Opened counts the calls.
+func (t *memTarget) OpenStored(ctx context.Context, loc uint64) (io.ReadCloser, error) {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	t.s.Opened++
+	b := t.s.Boxes[t.Name()]
+	if b == nil || loc >= uint64(len(b.Msgs)) {
+		return nil, fmt.Errorf("no message %d in %s", loc, t.Name())
+	}
+	return io.NopCloser(bytesReader(b.Msgs[loc].Raw)), nil
 }
 
 func (t *memTarget) Append(ctx context.Context, m *importers.Message, size int64, r io.Reader) error {

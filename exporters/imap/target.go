@@ -305,3 +305,198 @@ func (t *Target) appendError(err error) error {
 	}
 	return &exporters.RejectedError{Reason: ie.Text, Err: err}
 }
+
+var _ exporters.Inventoried = (*Target)(nil)
+
+// Inventory implements exporters.Inventoried: one UID FETCH of UID,
+// RFC822.SIZE (the CRLF size the engine compares, at no extra cost) and
+// BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]; a message without a usable
+// Message-ID, or whose header answer was longer than kept, is fetched
+// whole for its fallback key and content hash.
+func (t *Target) Inventory(ctx context.Context, fn func(exporters.Stored) error) error {
+	if !t.exists {
+		return nil
+	}
+	c, stop, err := t.s.conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	sel, err := c.Reselect(t.name, true)
+	if err != nil {
+		return ctxErr(ctx, fmt.Errorf("imap: EXAMINE %q: %w", t.name, err))
+	}
+	if t.sweepFrom == 0 {
+		t.sweepFrom = imap.UID(max(sel.UIDNext, 1))
+	}
+	if sel.NumMessages == 0 {
+		return nil
+	}
+	var all imap.UIDSet
+	all.AddRange(1, 0)
+	fo := &imap.FetchOptions{UID: true, RFC822Size: true, BodySection: []*imap.FetchItemBodySection{
+		{Specifier: imap.PartSpecifierHeader, HeaderFields: keyFields, Peek: true},
+	}}
+	var missing []imap.UID
+	var fnErr, readErr error
+	cmd := c.C.Fetch(all, fo)
+msgs:
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		var uid imap.UID
+		size := int64(-1)
+		var hdr map[string][]string
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = it.UID
+			case imapclient.FetchItemDataRFC822Size:
+				size = it.Size
+			case imapclient.FetchItemDataBodySection:
+				if it.Literal != nil {
+					b, err := io.ReadAll(io.LimitReader(it.Literal, 64<<10))
+					if err == nil && int64(len(b)) < min(it.Literal.Size(), 64<<10) {
+						err = io.ErrUnexpectedEOF
+					}
+					if err != nil {
+						readErr = err
+						break msgs
+					}
+					if it.Literal.Size() <= 64<<10 { // a cut answer proves nothing
+						hdr = imapimp.ParseHeader(b)
+					}
+				}
+			}
+		}
+		if fnErr != nil || uid == 0 {
+			continue
+		}
+		if k, ok := dedupe.FromHeader(hdr); ok && size >= 0 {
+			fnErr = fn(exporters.Stored{Key: k, Size: size, Loc: uint64(uid)})
+		} else {
+			missing = append(missing, uid)
+		}
+	}
+	if readErr != nil {
+		t.s.sess.Drop()
+		return ctxErr(ctx, fmt.Errorf("imap: UID FETCH in %q: %w", t.name, readErr))
+	}
+	if err := cmd.Close(); err != nil {
+		return ctxErr(ctx, fmt.Errorf("imap: UID FETCH in %q: %w", t.name, err))
+	}
+	if fnErr != nil {
+		return fnErr
+	}
+	for _, uid := range missing {
+		rc, err := t.openStored(ctx, c, uid)
+		if err != nil {
+			return err
+		}
+		sp, err := importers.Spool(rc, importers.DefaultSpoolMem, "")
+		rc.Close()
+		if err != nil {
+			return ctxErr(ctx, fmt.Errorf("imap: UID FETCH %d in %q: %w", uid, t.name, err))
+		}
+		st, err := storedOf(sp, uint64(uid))
+		sp.Release()
+		if err != nil {
+			return err
+		}
+		if err := fn(st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// storedOf keys a whole message held in b.
+func storedOf(b importers.Body, loc uint64) (exporters.Stored, error) {
+	r, err := b.Open()
+	if err != nil {
+		return exporters.Stored{}, err
+	}
+	k, _, err := dedupe.Of(r)
+	r.Close()
+	if err != nil {
+		return exporters.Stored{}, err
+	}
+	r, err = b.Open()
+	if err != nil {
+		return exporters.Stored{}, err
+	}
+	s, err := dedupe.Content(r)
+	r.Close()
+	if err != nil {
+		return exporters.Stored{}, err
+	}
+	return exporters.Stored{Key: k, Size: b.Len(), Loc: loc, Sum: &s}, nil
+}
+
+// OpenStored implements exporters.Inventoried: the message with UID loc,
+// spooled (memory, then a temporary file) and returned as a reader.
+func (t *Target) OpenStored(ctx context.Context, loc uint64) (io.ReadCloser, error) {
+	c, stop, err := t.s.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	if _, err := c.Reselect(t.name, true); err != nil {
+		return nil, ctxErr(ctx, fmt.Errorf("imap: EXAMINE %q: %w", t.name, err))
+	}
+	return t.openStored(ctx, c, imap.UID(loc))
+}
+
+func (t *Target) openStored(ctx context.Context, c *imapimp.Conn, uid imap.UID) (io.ReadCloser, error) {
+	var set imap.UIDSet
+	set.AddNum(uid)
+	cmd := c.C.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+	var body importers.Body
+	var readErr error
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			it, ok := item.(imapclient.FetchItemDataBodySection)
+			if !ok || it.Literal == nil || body != nil || readErr != nil {
+				continue
+			}
+			b, err := importers.Spool(it.Literal, importers.DefaultSpoolMem, "")
+			if err == nil && b.Len() != it.Literal.Size() {
+				b.Release()
+				err = io.ErrUnexpectedEOF
+			}
+			if err != nil {
+				readErr = err
+				continue
+			}
+			body = b
+		}
+	}
+	if readErr != nil {
+		t.s.sess.Drop()
+		return nil, ctxErr(ctx, fmt.Errorf("imap: UID FETCH %d BODY.PEEK[] in %q: %w", uid, t.name, readErr))
+	}
+	if err := cmd.Close(); err != nil {
+		if body != nil {
+			body.Release()
+		}
+		return nil, ctxErr(ctx, fmt.Errorf("imap: UID FETCH %d BODY.PEEK[] in %q: %w", uid, t.name, err))
+	}
+	if body == nil {
+		return nil, fmt.Errorf("imap: message UID %d of %q is gone", uid, t.name)
+	}
+	r, err := body.Open()
+	if err != nil {
+		body.Release()
+		return nil, err
+	}
+	return releasing{r, body}, nil
+}
+
+type releasing struct {
+	io.ReadCloser
+	b importers.Body
+}
+
+func (r releasing) Close() error {
+	err := r.ReadCloser.Close()
+	r.b.Release()
+	return err
+}

@@ -321,6 +321,7 @@ type target struct {
 	partial bool
 	gen     int
 	kw      *maildir.Keywords
+	stored  [][]string // Inventory's files, by Stored.Loc (inventory.go)
 }
 
 // rel returns the path of sub below the folder's Maildir.
