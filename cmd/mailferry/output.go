@@ -131,6 +131,7 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 	}
 	row(p.Totals(), "TOTAL", "")
 	tw.Flush()
+	planAccounting(w, p) // output_accounting.go
 	t := p.Totals()
 	if t.Deleted > 0 {
 		fmt.Fprintf(w, "%d messages marked deleted at the source were skipped (--keep-deleted copies them)\n", t.Deleted)
