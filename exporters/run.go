@@ -107,6 +107,11 @@ type FolderPlan struct {
 	// copied (incremental state); only the messages above it are read, and
 	// Messages counts those only.
 	FromUID uint32 `json:"from_uid,omitempty"`
+	// Found is the source's independent count of the folder's items (of
+	// those above FromUID), -1 when it has none; Unaccounted is Found
+	// minus the items accounted for, a loss when not 0 (accounting.go).
+	Found       int64 `json:"found"`
+	Unaccounted int64 `json:"unaccounted"`
 
 	target Target
 	mapped Mapped
@@ -116,13 +121,14 @@ type FolderPlan struct {
 	// skipped or unreadable); the copy pass keeps the plan's counts and
 	// does not read the folder again.
 	settled bool
+	acct    folderAcct // accounting.go
 }
 
 // Problem is one message that was not copied, with the reason.
 type Problem struct {
 	Ref    string `json:"ref"`
 	Folder string `json:"folder"`
-	Kind   string `json:"kind"` // "error", "too-big", "rejected", "skipped"
+	Kind   string `json:"kind"` // "error", "too-big", "rejected", "skipped", "unaccounted"
 	Size   int64  `json:"size,omitempty"`
 	Reason string `json:"reason"`
 }
@@ -178,6 +184,7 @@ func (p *Plan) Totals() FolderPlan {
 		t.Copied += f.Copied
 		t.Failed += f.Failed
 	}
+	t.Found, t.Unaccounted = planFound(p.Folders)
 	return t
 }
 
@@ -192,10 +199,10 @@ func (p *Plan) Fits() bool {
 }
 
 // Incomplete reports whether some source messages were not copied (errors,
-// too big, rejected).
+// too big, rejected, not accounted for).
 func (p *Plan) Incomplete() bool {
 	t := p.Totals()
-	return t.Errors > 0 || t.TooBig > 0 || t.Failed > 0
+	return t.Errors > 0 || t.TooBig > 0 || t.Failed > 0 || t.Unaccounted != 0
 }
 
 // Engine plans and runs copies.
@@ -403,7 +410,7 @@ func (e *Engine) plan(ctx context.Context) (*Plan, *sets, error) {
 		}
 		fp := &FolderPlan{
 			Source: fi.Folder, SourceP: fi.Folder.String(), Target: t.Name(), TargetP: mp.Folder.String(), Use: mp.Use,
-			Exists: t.Exists(), target: t, mapped: mp, listed: fi.Messages,
+			Exists: t.Exists(), target: t, mapped: mp, listed: fi.Messages, Found: -1,
 		}
 		plan.Folders = append(plan.Folders, fp)
 		if err := e.inc.prepare(ctx, fp); err != nil {
@@ -454,7 +461,7 @@ func (e *Engine) scan(ctx context.Context, plan *Plan, fp *FolderPlan, t Target,
 	hdrOnly := e.Opts.Walk
 	hdrOnly.HeadersOnly = true
 	e.obs.Event(Event{Type: "scan", Folder: fp.SourceP})
-	err := e.safeWalk(ctx, fp, fp.FromUID, &hdrOnly, func(m *importers.Message, rerr error) error {
+	err := e.accountedWalk(ctx, plan, fp, fp.FromUID, &hdrOnly, false, func(m *importers.Message, rerr error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -721,7 +728,7 @@ func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, ex 
 	wopts.HeadersOnly = fp.inc.planNew*8 <= fp.inc.planWalked
 	from := e.inc.copyStart(ctx, e.Src, fp)
 	defer e.inc.copyDone(fp)
-	err := e.safeWalk(ctx, fp, from, &wopts, func(m *importers.Message, rerr error) error {
+	err := e.accountedWalk(ctx, plan, fp, from, &wopts, true, func(m *importers.Message, rerr error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

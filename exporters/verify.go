@@ -46,12 +46,18 @@ type VerifyFolder struct {
 	Skipped int64 `json:"skipped_deleted"`
 	// NotMail counts items the source skips on purpose (importers.SkipError).
 	NotMail int64 `json:"skipped"`
+	// Filtered counts messages outside --since/--before; Found and
+	// Unaccounted are the accounting check (accounting.go): the source's
+	// independent count (-1: none) and what it left unaccounted for.
+	Filtered    int64 `json:"filtered"`
+	Found       int64 `json:"found"`
+	Unaccounted int64 `json:"unaccounted"`
 }
 
 // VerifyProblem is one source message that is not (or not identically) in
 // the target.
 type VerifyProblem struct {
-	Kind   string `json:"kind"` // "missing", "differs", "error"
+	Kind   string `json:"kind"` // "missing", "differs", "error", "unaccounted"
 	Folder string `json:"folder"`
 	Target string `json:"target"`
 	Ref    string `json:"ref"`
@@ -77,14 +83,16 @@ func (r *VerifyReport) Totals() VerifyFolder {
 		t.Errors += f.Errors
 		t.Skipped += f.Skipped
 		t.NotMail += f.NotMail
+		t.Filtered += f.Filtered
 	}
+	t.Found, t.Unaccounted = verifyFound(r.Folders)
 	return t
 }
 
 // Complete reports whether every source message was found (and matched).
 func (r *VerifyReport) Complete() bool {
 	t := r.Totals()
-	return t.Missing == 0 && t.Differing == 0 && t.Errors == 0
+	return t.Missing == 0 && t.Differing == 0 && t.Errors == 0 && t.Unaccounted == 0
 }
 
 // index is what a target folder (or, with ScopeGlobal, the whole target)
@@ -169,7 +177,7 @@ func (v *Verifier) Verify(ctx context.Context) (*VerifyReport, error) {
 				cache[name] = ix
 			}
 		}
-		vf := &VerifyFolder{Source: j.fi.Folder.String(), Target: name}
+		vf := &VerifyFolder{Source: j.fi.Folder.String(), Target: name, Found: -1}
 		rep.Folders = append(rep.Folders, vf)
 		obs.Event(Event{Type: "verify-folder", Folder: vf.Source, Target: name})
 		if err := v.verifyFolder(ctx, rep, vf, j.fi.Folder, ix, obs); err != nil {
@@ -270,7 +278,7 @@ func (v *Verifier) verifyFolder(ctx context.Context, rep *VerifyReport, vf *Veri
 		rep.Problems = append(rep.Problems, p)
 		obs.Event(Event{Type: "error", Folder: vf.Source, Ref: p.Ref, Reason: p.Kind + " " + p.Key + " " + p.Reason})
 	}
-	err := v.Src.Walk(ctx, f, &wopts, func(m *importers.Message, rerr error) error {
+	err := v.accountedWalk(ctx, rep, vf, f, &wopts, obs, func(m *importers.Message, rerr error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -39,10 +39,14 @@ Exit status: 0 complete, 3 some messages missing or differing, 1 error.`,
 
 // errNotVerified is returned when verify found missing or differing
 // messages (exit 3).
-type errNotVerified struct{ missing, differing, errors int64 }
+type errNotVerified struct{ missing, differing, errors, unaccounted int64 }
 
 func (e *errNotVerified) Error() string {
-	return fmt.Sprintf("verify: %d messages missing, %d differing, %d unreadable in the source", e.missing, e.differing, e.errors)
+	s := fmt.Sprintf("verify: %d messages missing, %d differing, %d unreadable in the source", e.missing, e.differing, e.errors)
+	if e.unaccounted != 0 {
+		s += fmt.Sprintf(", %d items of the source not accounted for", e.unaccounted)
+	}
+	return s
 }
 func (e *errNotVerified) Unwrap() error { return errIncomplete }
 
@@ -82,7 +86,7 @@ func runVerify(ctx context.Context, g *globalOptions, o *copyOptions, content bo
 	}
 	if !rep.Complete() {
 		t := rep.Totals()
-		return &errNotVerified{t.Missing, t.Differing, t.Errors}
+		return &errNotVerified{t.Missing, t.Differing, t.Errors, t.Unaccounted}
 	}
 	return nil
 }
@@ -113,6 +117,7 @@ func (g *globalOptions) verifySummary(rep *exporters.VerifyReport) {
 	}
 	row(t, "TOTAL", "")
 	tw.Flush()
+	verifyAccounting(w, rep) // output_accounting.go
 	if t.Skipped > 0 {
 		fmt.Fprintf(w, "%d messages marked deleted at the source were not checked (copy skips them without --keep-deleted)\n", t.Skipped)
 	}

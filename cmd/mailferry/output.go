@@ -114,6 +114,7 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 	// Prose lines are wrapped to the terminal (whole in files and pipes).
 	ww := &wrapWriter{w: w, width: width}
 	w = ww
+	planAccounting(w, p) // output_accounting.go
 	t := p.Totals()
 	if t.SameIDKept > 0 {
 		verb := "new"

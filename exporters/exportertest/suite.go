@@ -90,6 +90,8 @@ func Run(t *testing.T, o Opt) {
 		}
 	})
 
+	accountedFor(t, o) // accounting.go
+
 	t.Run("FailedWriteLeavesNothing", func(t *testing.T) {
 		sink, readBack := o.New(t)
 		defer sink.Close()

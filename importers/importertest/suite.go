@@ -181,4 +181,5 @@ func Run(t *testing.T, o Opt) {
 			t.Errorf("store has an extra message %s in %s (hash %s)", g.Ref, k.folder, k.hash[:12])
 		}
 	}
+	AccountedFor(t, src) // accounting.go
 }

@@ -1,0 +1,286 @@
+package exporters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mailferry/mailferry/importers"
+)
+
+// The accounting invariant.
+//
+// A parse that merges two messages into one, or silently passes over an
+// item, loses mail without an error: the messages it did not see are
+// neither copied nor missing as far as the engine and Verify know, since
+// both use that same parse. So when the source can count a folder's items
+// independently (importers.Counter: the files of a directory tree, the
+// candidate envelope lines of an mbox file, the rows of a PST contents
+// table, an IMAP folder's EXISTS), every walk of the folder, in the plan,
+// in the copy and in Verify, checks
+//
+//	found = accounted
+//	      = copied (or new) + proven duplicates + skipped (too big, marked
+//	        deleted, not mail, outside --since/--before) + errors + failed
+//
+// where each term counts items the walk delivered (plus those the engine
+// left out by date, see below). Any difference is a Problem of kind
+// "unaccounted" naming the folder, the count and the difference, and makes
+// the run incomplete (exit 3). FolderPlan.Found and VerifyFolder.Found
+// carry the count, -1 when the source has none (or it failed, which is a
+// warning).
+//
+// Date filter: sources leave messages outside --since/--before out of
+// their walk silently, so for a source with a Counter the engine walks
+// without the filter and applies it itself, with the sources' rule (the
+// internal date, Since inclusive, Before exclusive, messages without a
+// date pass), counting what it leaves out in Filtered. For an IMAP source
+// this costs the header lines of the messages outside the range, which
+// the source's UID SEARCH would have spared.
+//
+// Incremental copies (state.go) walk only the UIDs above a mark. The count
+// is then the source's count above the same mark (UIDCounter); in the copy
+// pass, which starts after the plan's prefix of messages already in the
+// target, those prefix messages (and the ones the plan left out by date
+// below the copy's start) are accounted before the walk. A folder the
+// state shows up to date is not walked, so not counted (Found -1). Folders
+// the plan settled (nothing to write) keep the plan's check.
+//
+// A folder that changes during its walk (mail arriving, an expunge)
+// changes the count: on a difference the count is taken once more after
+// the walk, and the walk is accounted if it matches either count.
+
+// UIDCounter is a Counter of an IncrementalSource that can count the
+// messages above a UID (importers/imap.Source).
+type UIDCounter interface {
+	CountFrom(ctx context.Context, f importers.Folder, minUID uint32) (int64, error)
+}
+
+// folderAcct is the accounting side of one FolderPlan.
+type folderAcct struct {
+	// filteredUIDs are the UIDs the plan's walk of an incremental folder
+	// left out by date: the copy accounts those below its start.
+	filteredUIDs []uint32
+}
+
+// counter returns the source's independent count of f above minUID, or
+// ok false when it has none.
+func counter(ctx context.Context, src importers.Source, f importers.Folder, minUID uint32) (count func() (int64, error), ok bool) {
+	c, isC := src.(importers.Counter)
+	if !isC {
+		return nil, false
+	}
+	if minUID == 0 {
+		return func() (int64, error) { return c.CountItems(ctx, f) }, true
+	}
+	uc, isU := src.(UIDCounter)
+	if !isU {
+		return nil, false
+	}
+	return func() (int64, error) { return uc.CountFrom(ctx, f, minUID) }, true
+}
+
+// dateFilter returns whether the walk options filter by date.
+func dateFilter(o *importers.WalkOptions) bool {
+	return o != nil && (!o.Since.IsZero() || !o.Before.IsZero())
+}
+
+// inDateRange is the sources' date rule.
+func inDateRange(t time.Time, o *importers.WalkOptions) bool {
+	if t.IsZero() {
+		return true
+	}
+	if !o.Since.IsZero() && t.Before(o.Since) {
+		return false
+	}
+	if !o.Before.IsZero() && !t.Before(o.Before) {
+		return false
+	}
+	return true
+}
+
+// accountedWalk is safeWalk checked against the source's independent
+// count (see above). copying marks the copy pass.
+func (e *Engine) accountedWalk(ctx context.Context, plan *Plan, fp *FolderPlan, from uint32, opts *importers.WalkOptions, copying bool, fn importers.WalkFunc) error {
+	fp.Found, fp.Filtered, fp.Unaccounted = -1, 0, 0
+	countFrom, base := from, int64(0)
+	if copying && from > 0 && fp.inc.uidValidity != 0 && from == fp.inc.pmark.uid {
+		// The copy starts after the plan's prefix (copyStart set
+		// Messages to it); the count starts where the plan's did.
+		countFrom, base = fp.FromUID, fp.Messages
+		fp.Filtered = int64(countBelow(fp.acct.filteredUIDs, from))
+	}
+	if !copying {
+		fp.acct.filteredUIDs = nil
+	}
+	count, ok := counter(ctx, e.Src, fp.Source, countFrom)
+	if !ok {
+		return e.safeWalk(ctx, fp, from, opts, fn)
+	}
+	found, err := count()
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		e.obs.Event(Event{Type: "warning", Folder: fp.SourceP,
+			Reason: fmt.Sprintf("folder %s: cannot count its items to check that none is lost: %v", fp.SourceP, err)})
+		return e.safeWalk(ctx, fp, from, opts, fn)
+	}
+	wopts, filter := opts, dateFilter(opts)
+	if filter {
+		o := *opts
+		o.Since, o.Before = time.Time{}, time.Time{}
+		wopts = &o
+	}
+	var walked int64
+	werr := e.safeWalk(ctx, fp, from, wopts, func(m *importers.Message, rerr error) error {
+		if filter && rerr == nil && m != nil && !inDateRange(m.InternalDate, opts) {
+			fp.Filtered++
+			if !copying && fp.inc.uidValidity != 0 && m.UID != 0 {
+				fp.acct.filteredUIDs = append(fp.acct.filteredUIDs, m.UID)
+			}
+			return nil
+		}
+		walked++
+		return fn(m, rerr)
+	})
+	if stopped(ctx, werr) {
+		return werr
+	}
+	accounted := base + walked + fp.Filtered
+	if found != accounted {
+		if again, err := count(); err == nil && again == accounted {
+			found = again // the folder changed during the walk
+		}
+	}
+	fp.Found = found
+	if d := found - accounted; d != 0 {
+		fp.Unaccounted = d
+		e.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "unaccounted", Reason: unaccountedReason(found, accounted)})
+		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: fp.SourceP, Reason: unaccountedReason(found, accounted)})
+	}
+	return werr
+}
+
+func countBelow(uids []uint32, max uint32) int {
+	n := 0
+	for _, u := range uids {
+		if u <= max {
+			n++
+		}
+	}
+	return n
+}
+
+// stopped tells an error that ends the run (cancelled, interrupted, the
+// target failed) from a folder that could not be read in full, whose
+// items are still to be accounted for.
+func stopped(ctx context.Context, err error) bool {
+	if err == nil {
+		return false
+	}
+	var qe *QuotaError
+	return ctx.Err() != nil || errors.Is(err, ErrInterrupted) || errors.As(err, &qe) || isWalkFatal(err)
+}
+
+func unaccountedReason(found, accounted int64) string {
+	if d := found - accounted; d > 0 {
+		return fmt.Sprintf("%d items found by an independent count, %d accounted for (copied, duplicates, skipped, errors): %d not accounted for, the reader merged or passed over them", found, accounted, d)
+	}
+	return fmt.Sprintf("%d items found by an independent count, %d accounted for (copied, duplicates, skipped, errors): %d more than found, the reader split or repeated items", found, accounted, accounted-found)
+}
+
+// foundTotal sums the known counts; -1 when no folder has one.
+func foundTotal(found []int64) int64 {
+	t, known := int64(0), false
+	for _, n := range found {
+		if n >= 0 {
+			t += n
+			known = true
+		}
+	}
+	if !known {
+		return -1
+	}
+	return t
+}
+
+func abs64(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// planFound returns the totals' Found and Unaccounted of plan.
+func planFound(folders []*FolderPlan) (found, unaccounted int64) {
+	ns := make([]int64, 0, len(folders))
+	for _, f := range folders {
+		ns = append(ns, f.Found)
+		unaccounted += abs64(f.Unaccounted)
+	}
+	return foundTotal(ns), unaccounted
+}
+
+// verifyFound returns the totals' Found and Unaccounted of a verify report.
+func verifyFound(folders []*VerifyFolder) (found, unaccounted int64) {
+	ns := make([]int64, 0, len(folders))
+	for _, f := range folders {
+		ns = append(ns, f.Found)
+		unaccounted += abs64(f.Unaccounted)
+	}
+	return foundTotal(ns), unaccounted
+}
+
+// accountedWalk is the Verifier's walk of folder f checked against the
+// source's independent count, with the date filter applied here (see
+// above).
+func (v *Verifier) accountedWalk(ctx context.Context, rep *VerifyReport, vf *VerifyFolder, f importers.Folder, opts *importers.WalkOptions, obs Observer, fn importers.WalkFunc) error {
+	vf.Found, vf.Filtered, vf.Unaccounted = -1, 0, 0
+	count, ok := counter(ctx, v.Src, f, 0)
+	if !ok {
+		return v.Src.Walk(ctx, f, opts, fn)
+	}
+	found, err := count()
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		obs.Event(Event{Type: "warning", Folder: vf.Source,
+			Reason: fmt.Sprintf("folder %s: cannot count its items to check that none is lost: %v", vf.Source, err)})
+		return v.Src.Walk(ctx, f, opts, fn)
+	}
+	wopts, filter := opts, dateFilter(opts)
+	if filter {
+		o := *opts
+		o.Since, o.Before = time.Time{}, time.Time{}
+		wopts = &o
+	}
+	var walked int64
+	werr := v.Src.Walk(ctx, f, wopts, func(m *importers.Message, rerr error) error {
+		if filter && rerr == nil && m != nil && !inDateRange(m.InternalDate, opts) {
+			vf.Filtered++
+			return nil
+		}
+		walked++
+		return fn(m, rerr)
+	})
+	if ctx.Err() != nil {
+		return werr
+	}
+	accounted := walked + vf.Filtered
+	if found != accounted {
+		if again, err := count(); err == nil && again == accounted {
+			found = again
+		}
+	}
+	vf.Found = found
+	if d := found - accounted; d != 0 {
+		vf.Unaccounted = d
+		p := VerifyProblem{Kind: "unaccounted", Folder: vf.Source, Target: vf.Target, Ref: vf.Source, Reason: unaccountedReason(found, accounted)}
+		rep.Problems = append(rep.Problems, p)
+		obs.Event(Event{Type: "error", Folder: vf.Source, Ref: vf.Source, Reason: p.Reason})
+	}
+	return werr
+}

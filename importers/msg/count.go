@@ -1,0 +1,43 @@
+package msg
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/mailferry/mailferry/importers"
+)
+
+// CountItems counts folder f's items independently of Walk's parse
+// (importers.Counter): every regular .msg file directly in the folder's
+// directories, whatever it holds. Walk must deliver each as a message, an
+// error, or an importers.SkipError (contacts, appointments and the other
+// items that are not mail); one it passes over silently is a difference
+// the engine reports.
+func (s *Source) CountItems(ctx context.Context, f importers.Folder) (int64, error) {
+	fo := s.find(f)
+	if fo == nil {
+		return 0, fmt.Errorf("msg %s: no folder %q", s.root, f.String())
+	}
+	if fo.file != "" {
+		return 1, nil
+	}
+	var n int64
+	for _, d := range fo.dirs {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			return 0, err
+		}
+		for _, e := range ents {
+			if e.Type().IsRegular() && isMsgName(e.Name()) {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+var _ importers.Counter = (*Source)(nil)
