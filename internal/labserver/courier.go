@@ -1,0 +1,3 @@
+package labserver
+
+func launchCourier(cfg *Config) (*Server, error) { return nil, ErrNotInstalled }

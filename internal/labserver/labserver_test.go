@@ -1,0 +1,56 @@
+package labserver
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+// TestServers starts every kind and checks the greeting, login, layout,
+// quotas and capabilities the integration tests rely on.
+func TestServers(t *testing.T) {
+	for _, k := range Kinds() {
+		t.Run(string(k), func(t *testing.T) {
+			t.Parallel()
+			s := Start(t, k, nil)
+			c := s.Dial(t, "small")
+			caps := c.Caps()
+			if got := caps.Has(imap.Cap("MULTIAPPEND")); got != s.MultiAppend {
+				t.Errorf("MULTIAPPEND advertised: %v, Server.MultiAppend %v", got, s.MultiAppend)
+			}
+			boxes, err := c.List("", "*", nil).Collect()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, b := range boxes {
+				names = append(names, b.Mailbox)
+				if b.Delim != s.Delimiter {
+					t.Errorf("%s: delimiter %q, want %q", b.Mailbox, b.Delim, s.Delimiter)
+				}
+			}
+			t.Logf("folders: %v", names)
+			q, err := c.GetQuotaRoot("INBOX").Wait()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(q) != 1 || q[0].Resources[imap.QuotaResourceStorage].Limit != SmallQuotaBytes/1024 {
+				t.Errorf("quota of small: %+v", q)
+			}
+			if err := s.SetQuota("small", 0, 10); err != nil {
+				t.Fatal(err)
+			}
+			q, err = c.GetQuotaRoot("INBOX").Wait()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(q) != 1 || q[0].Resources[imap.QuotaResourceMessage].Limit != 10 {
+				t.Errorf("after SetQuota(small, 0, 10): %+v", q)
+			}
+			if err := c.Create(s.Folder("Archive/2019"), nil).Wait(); err != nil && !strings.Contains(err.Error(), "exists") {
+				t.Errorf("create: %v", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,12 @@
+//go:build !linux
+
+package labserver
+
+import "syscall"
+
+const supported = false
+
+func isRoot() bool                          { return false }
+func procAttr() *syscall.SysProcAttr        { return nil }
+func signalGroup(pgid int, sig syscall.Signal) {}
+func groupAlive(pgid int) bool              { return false }
