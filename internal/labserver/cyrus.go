@@ -22,7 +22,9 @@ const cyrusServerName = "mailferry-lab"
 // cyrusAdmin is the administrator that sets quotas (admins: in imapd.conf).
 const cyrusAdmin = "labadmin"
 
-func cyrusBin(name string) string { return filepath.Join(ServersDir(), "cyrus/usr/lib/cyrus/bin", name) }
+func cyrusBin(name string) string {
+	return filepath.Join(ServersDir(), "cyrus/usr/lib/cyrus/bin", name)
+}
 
 // launchCyrus starts "master -C imapd.conf -M cyrus.conf" in the
 // foreground. As root, the mail belongs to nobody (cyrus_user).

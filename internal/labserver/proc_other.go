@@ -6,7 +6,7 @@ import "syscall"
 
 const supported = false
 
-func isRoot() bool                          { return false }
-func procAttr() *syscall.SysProcAttr        { return nil }
+func isRoot() bool                             { return false }
+func procAttr() *syscall.SysProcAttr           { return nil }
 func signalGroup(pgid int, sig syscall.Signal) {}
-func groupAlive(pgid int) bool              { return false }
+func groupAlive(pgid int) bool                 { return false }
