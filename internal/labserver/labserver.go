@@ -79,6 +79,7 @@ type Server struct {
 	setQuota func(user string, bytes, messages int64) error
 	logs     []string // files for failure messages
 
+	mntNS    string // Courier: its mount namespace, as /proc/PID/ns/mnt reads
 	cmd      *exec.Cmd
 	exited   chan struct{}
 	stopOnce sync.Once
@@ -312,9 +313,17 @@ func (s *Server) stop() {
 	})
 }
 
-// afterStop undoes what outlives the processes (nothing yet: the mount
-// namespace of Courier vanishes with its last process).
-func (s *Server) afterStop() {}
+// afterStop kills what left the process group: Courier's imapd starts
+// gamin's gam_server, which detaches into a session of its own but stays
+// in Courier's mount namespace (which vanishes with its last process).
+func (s *Server) afterStop() {
+	if s.mntNS == "" {
+		return
+	}
+	for deadline := time.Now().Add(5 * time.Second); killNamespace(s.mntNS) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 // executable reports whether path is an executable file.
 func executable(path string) bool {

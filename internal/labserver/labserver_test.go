@@ -54,3 +54,35 @@ func TestServers(t *testing.T) {
 		})
 	}
 }
+
+// TestAppendAndLeftovers appends to every server and checks that Stop
+// leaves no process behind (Courier's gam_server included).
+func TestAppendAndLeftovers(t *testing.T) {
+	for _, k := range Kinds() {
+		t.Run(string(k), func(t *testing.T) {
+			s := Start(t, k, nil)
+			c := s.Dial(t, "alice")
+			msg := "From: a@example.org\r\nSubject: hi\r\nMessage-ID: <1@x>\r\n\r\nbody\r\n"
+			for i := 0; i < 3; i++ {
+				cmd := c.Append("INBOX", int64(len(msg)), nil)
+				cmd.Write([]byte(msg))
+				cmd.Close()
+				if _, err := cmd.Wait(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sel, err := c.Select("INBOX", nil).Wait()
+			if err != nil || sel.NumMessages != 3 {
+				t.Fatalf("select: %v %+v", err, sel)
+			}
+			c.Close()
+			pgid := s.cmd.Process.Pid
+			if err := s.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			if groupAlive(pgid) {
+				t.Errorf("processes of group %d still run after Stop", pgid)
+			}
+		})
+	}
+}

@@ -52,3 +52,37 @@ func groupAlive(pgid int) bool {
 	}
 	return false
 }
+
+// mountNS returns the mount namespace of a process ("mnt:[4026532...]").
+func mountNS(pid int) string {
+	ns, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/mnt")
+	return ns
+}
+
+// killNamespace SIGKILLs every process in mount namespace ns other than
+// this one's; it reports whether it found any.
+func killNamespace(ns string) bool {
+	if ns == "" || ns == mountNS(os.Getpid()) {
+		return false
+	}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return false
+	}
+	found := false
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if mountNS(pid) == ns {
+			b, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+			if i := bytes.LastIndexByte(b, ')'); i >= 0 && strings.HasPrefix(string(b[i+1:]), " Z") {
+				continue
+			}
+			found = true
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	return found
+}

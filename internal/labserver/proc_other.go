@@ -10,3 +10,5 @@ func isRoot() bool                             { return false }
 func procAttr() *syscall.SysProcAttr           { return nil }
 func signalGroup(pgid int, sig syscall.Signal) {}
 func groupAlive(pgid int) bool                 { return false }
+func mountNS(pid int) string                   { return "" }
+func killNamespace(ns string) bool             { return false }
