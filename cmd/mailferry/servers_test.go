@@ -190,6 +190,9 @@ func TestServersFullMidRun(t *testing.T) {
 // without a list) reports "no limit" and exits 0.
 func TestServersQuotaNoLimit(t *testing.T) {
 	t.Setenv("MAILFERRY_PASSWORD", dovecottest.Password)
+	o := importertest.GenOptions{Count: 40, Seed: 26, AvgSize: 2 << 10}
+	dir := t.TempDir()
+	writeWithEngine(t, context.Background(), "maildir:"+dir, o)
 	for _, name := range []string{"courier", "cyrus"} {
 		t.Run(name, func(t *testing.T) {
 			srv := startSuiteServer(t, name)
@@ -199,6 +202,10 @@ func TestServersQuotaNoLimit(t *testing.T) {
 			code, stdout, stderr := runCLI(t, "quota", srv.url("small"))
 			if code != 0 || !strings.Contains(stdout, "no limit") {
 				t.Errorf("quota: exit %d\n%s%s", code, stdout, stderr)
+			}
+			// A copy reads the quota first and goes on.
+			if code, sum := copyJSON(t, "maildir:"+dir, srv.url("small")); code != exitOK || totalOf(t, sum, "copied") != int64(o.Count) {
+				t.Errorf("copy into a box without limit: exit %d, copied %d", code, totalOf(t, sum, "copied"))
 			}
 		})
 	}
