@@ -217,5 +217,18 @@ func (s *Server) cyrusSetQuota(u string, bytes, messages int64) error {
 	if err := c.SetQuota(root, limits).Wait(); err != nil {
 		return fmt.Errorf("%s: SETQUOTA %s: %w", s.Kind, root, err)
 	}
-	return c.Logout().Wait()
+	c.Logout().Wait()
+	// QUIRK: Cyrus 3.6 (Debian 3.6.1-4+deb12u5): after SETQUOTA on several
+	// new roots, GETQUOTAROOT INBOX of every user names the root set last
+	// (alice sees "user.small"). "quota -f" repairs the quota roots.
+	cmd := exec.Command(cyrusBin("quota"), "-C", filepath.Join(s.Dir, "imapd.conf"), "-f")
+	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(ServersDir(), "cyrus/usr/lib/x86_64-linux-gnu"))
+	if isRoot() {
+		uid, gid := mailOwner()
+		asUser(cmd, uid, gid)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s: quota -f: %v: %s", s.Kind, err, out)
+	}
+	return nil
 }

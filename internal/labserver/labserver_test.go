@@ -86,3 +86,26 @@ func TestAppendAndLeftovers(t *testing.T) {
 		})
 	}
 }
+
+// TestQuotaRootsPerUser: every user sees its own quota (Cyrus 3.6 showed
+// every user the root set last until "quota -f").
+func TestQuotaRootsPerUser(t *testing.T) {
+	for _, k := range Kinds() {
+		t.Run(string(k), func(t *testing.T) {
+			s := Start(t, k, nil)
+			for _, u := range Users() {
+				q, err := s.Dial(t, u).GetQuotaRoot("INBOX").Wait()
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := int64(DefaultQuotaBytes / 1024)
+				if u == "small" {
+					want = SmallQuotaBytes / 1024
+				}
+				if len(q) != 1 || q[0].Resources[imap.QuotaResourceStorage].Limit != want {
+					t.Errorf("%s: quota %+v, want a limit of %d KiB", u, q, want)
+				}
+			}
+		})
+	}
+}

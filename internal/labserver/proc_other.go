@@ -2,7 +2,10 @@
 
 package labserver
 
-import "syscall"
+import (
+	"os/exec"
+	"syscall"
+)
 
 const supported = false
 
@@ -12,3 +15,4 @@ func signalGroup(pgid int, sig syscall.Signal) {}
 func groupAlive(pgid int) bool                 { return false }
 func mountNS(pid int) string                   { return "" }
 func killNamespace(ns string) bool             { return false }
+func asUser(cmd *exec.Cmd, uid, gid int)       {}
