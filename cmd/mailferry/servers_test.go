@@ -132,7 +132,16 @@ func TestServersIMAPToIMAP(t *testing.T) {
 			if code != exitOK || totalOf(t, sum, "copied") != int64(o.Count) {
 				t.Fatalf("copy: exit %d, copied %d", code, totalOf(t, sum, "copied"))
 			}
-			compareStored(t, pair[0]+" to "+pair[1], to.holds(t, "bob"), want)
+			got := to.holds(t, "bob")
+			compareStored(t, pair[0]+" to "+pair[1], got, want)
+			if testing.Verbose() && len(got) != len(want) {
+				for _, s := range got {
+					t.Logf("got %s", describe(s))
+				}
+				for _, s := range want {
+					t.Logf("want %s", describe(s))
+				}
+			}
 			if code, sum := copyJSON(t, from.url("alice"), to.url("bob")); code != exitOK || totalOf(t, sum, "copied") != 0 {
 				t.Errorf("re-run: exit %d, copied %d, want 0", code, totalOf(t, sum, "copied"))
 			}
