@@ -99,11 +99,27 @@ func (e *Engine) drain(ctx context.Context, plan *Plan, fp *FolderPlan, b *batch
 	}
 	// A failed batch is stored one by one (resilience.go): after a
 	// connection failure what arrived anyway is not stored again.
+	// Items a one-by-one AppendBatch stored before it failed are copied:
+	// they are never sent again.
+	items := f.items
+	var pe *PartialBatchError
+	if errors.As(err, &pe) && pe.Stored > 0 && pe.Stored <= len(items) {
+		for _, it := range items[:pe.Stored] {
+			if oerr := e.outcome(plan, fp, it.M, int64(len(it.Data)), nil); oerr != nil {
+				return oerr
+			}
+		}
+		items = items[pe.Stored:]
+		err = pe.Err
+		if len(items) == 0 {
+			return nil
+		}
+	}
 	var errs []error
 	if err != nil {
-		errs = e.batchFallback(ctx, fp, b.bt, f.items, err)
+		errs = e.batchFallback(ctx, fp, b.bt, items, err)
 	}
-	for i, it := range f.items {
+	for i, it := range items {
 		var aerr error
 		if errs != nil {
 			aerr = errs[i]

@@ -88,9 +88,23 @@ type BatchItem struct {
 // into batches for it.
 type BatchTarget interface {
 	Target
-	// AppendBatch stores all items or none. Errors as for Append: on
+	// AppendBatch stores all items or none, or returns a
+	// *PartialBatchError naming how many it stored. Errors as for Append: on
 	// ErrOverQuota or a *RejectedError the engine stores the items one by
 	// one with Append to learn which the target takes; any other error
 	// stops the run.
 	AppendBatch(ctx context.Context, items []BatchItem) error
 }
+
+// PartialBatchError is what AppendBatch returns when the target could not
+// store the batch in one operation and stored the items one by one (IMAP
+// without MULTIAPPEND): items[:Stored] were stored, then items[Stored]
+// failed with Err. The engine accounts the stored items as copied and
+// never sends them again; the rest are handled as after a failed batch.
+type PartialBatchError struct {
+	Stored int
+	Err    error
+}
+
+func (e *PartialBatchError) Error() string { return e.Err.Error() }
+func (e *PartialBatchError) Unwrap() error { return e.Err }

@@ -133,6 +133,7 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 		g.T().Fprintf(w, "Quota: unknown (%s), so mailferry cannot check that this copy fits\n", p.QuotaErr)
 	}
 	for _, q := range p.Quota {
+		quotaMessages(w, q)
 		if q.Limit < 0 {
 			fmt.Fprintf(w, "Quota %s: used %s, no storage limit; this copy needs %s\n", q.Root, exporters.HumanBytes(q.Used), exporters.HumanBytes(q.Need))
 			continue
@@ -144,7 +145,7 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 		fmt.Fprintf(w, "Quota %s: used %s of %s; this copy needs %s; %s (%s may be used with %.0f%% headroom)\n",
 			q.Root, exporters.HumanBytes(q.Used), exporters.HumanBytes(q.Limit), exporters.HumanBytes(q.Need), verdict,
 			exporters.HumanBytes(max(q.Available, 0)), q.Headroom*100)
-		if !q.Fits && len(q.Largest) > 0 {
+		if !q.BytesFit() && len(q.Largest) > 0 {
 			fmt.Fprintf(w, "  largest folders to copy: %s\n", strings.Join(q.Largest, ", "))
 			fmt.Fprintf(w, "  short by %s: free space on the server, raise the quota, copy fewer folders (--include/--exclude, --since), or --quota-headroom\n",
 				exporters.HumanBytes(q.Need-q.Available))
@@ -182,4 +183,23 @@ func refReason(ref, reason string) string {
 		return reason
 	}
 	return ref + ": " + reason
+}
+
+// quotaMessages explains a limit on the number of messages (IMAP QUOTA
+// resource MESSAGE) in messages.
+func quotaMessages(w io.Writer, q exporters.QuotaCheck) {
+	if q.LimitMsgs < 0 {
+		return
+	}
+	verdict := "fits"
+	if !q.MessagesFit() {
+		verdict = "DOES NOT FIT"
+	}
+	avail := max(q.MessagesAvailable(), 0)
+	fmt.Fprintf(w, "Quota %s: %d of %d messages stored; this copy adds %d; %s (%d more may be stored with %.0f%% headroom)\n",
+		q.Root, q.UsedMsgs, q.LimitMsgs, q.NeedMsgs, verdict, avail, q.Headroom*100)
+	if !q.MessagesFit() {
+		fmt.Fprintf(w, "  short by %d messages: delete messages on the server, raise its message limit, copy fewer folders (--include/--exclude, --since), or --quota-headroom\n",
+			q.NeedMsgs-avail)
+	}
 }

@@ -17,7 +17,8 @@ var _ exporters.BatchTarget = (*Target)(nil)
 // (RFC 3502) on a second connection driven by importers/imap.RawConn:
 // go-imap v2 cannot send it. Dovecot stores the messages in one
 // transaction, all or none, far faster than one APPEND each. Without
-// MULTIAPPEND the messages are appended one by one.
+// MULTIAPPEND the messages are appended one by one; a failure after the
+// first is a *exporters.PartialBatchError saying how many were stored.
 func (t *Target) AppendBatch(ctx context.Context, items []exporters.BatchItem) error {
 	if !t.exists {
 		if err := t.Create(ctx); err != nil {
@@ -29,9 +30,14 @@ func (t *Target) AppendBatch(ctx context.Context, items []exporters.BatchItem) e
 		return err
 	}
 	if rc == nil || len(items) == 1 {
-		for _, it := range items {
+		// One by one: the server keeps what it accepted before a failure,
+		// so the engine must learn how many arrived (PartialBatchError).
+		for i, it := range items {
 			if err := t.Append(ctx, it.M, int64(len(it.Data)), bytes.NewReader(it.Data)); err != nil {
-				return err
+				if i == 0 {
+					return err
+				}
+				return &exporters.PartialBatchError{Stored: i, Err: err}
 			}
 		}
 		return nil

@@ -65,6 +65,8 @@ type Sink struct {
 	raw     *imapimp.RawConn
 	rawUsed time.Time
 	noMulti bool
+	// rawQuota says go-imap cannot parse this server's QUOTA responses.
+	rawQuota bool
 }
 
 var _ exporters.Sink = (*Sink)(nil)
@@ -288,12 +290,12 @@ func (s *Sink) Quota(ctx context.Context, targets []exporters.Target) ([]exporte
 	for _, w := range wants {
 		qd, ok := asked[w.mailbox]
 		if !ok {
-			qd, err = getQuotaRoot(c, w.mailbox)
+			qd, err = s.getQuotaRoot(ctx, c, w.mailbox)
 			var ie *imap.Error
 			if errors.As(err, &ie) && w.mailbox != "INBOX" {
 				// Gone since it was listed: count it with INBOX.
 				w.mailbox = "INBOX"
-				qd, err = getQuotaRoot(c, "INBOX")
+				qd, err = s.getQuotaRoot(ctx, c, "INBOX")
 			}
 			if err != nil {
 				return nil, ctxErr(ctx, c.Err(fmt.Errorf("imap: GETQUOTAROOT %q: %w", w.mailbox, err)))
@@ -323,6 +325,40 @@ func (s *Sink) Quota(ctx context.Context, targets []exporters.Target) ([]exporte
 		out = append(out, *r)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// getQuotaRoot is getQuotaRoot, or rawQuotaRoot once go-imap failed to
+// parse a QUOTA response (Courier's `* QUOTA "ROOT"` without a list when
+// no quota is set): then its connection is lost and the raw one is used.
+func (s *Sink) getQuotaRoot(ctx context.Context, c *imapimp.Conn, mailbox string) ([]quotaData, error) {
+	if !s.rawQuota {
+		qd, err := getQuotaRoot(c, mailbox)
+		if err == nil || !strings.Contains(err.Error(), "quota-response") {
+			return qd, err
+		}
+		s.rawQuota = true
+	}
+	rc, err := s.sess.DialRaw(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	rq, err := rc.GetQuotaRoot(ctx, mailbox)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]quotaData, 0, len(rq))
+	for _, q := range rq {
+		d := quotaData{root: q.Root}
+		if r, ok := q.Resources["STORAGE"]; ok {
+			d.storage = &[2]int64{r[0], r[1]}
+		}
+		if r, ok := q.Resources["MESSAGE"]; ok {
+			d.messages = &[2]int64{r[0], r[1]}
+		}
+		out = append(out, d)
+	}
 	return out, nil
 }
 

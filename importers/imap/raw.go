@@ -35,6 +35,8 @@ type RawConn struct {
 	tag  int
 	caps map[string]bool
 	dead bool
+	// collect, when set, sees every untagged response (without "* ").
+	collect func(string)
 }
 
 // RawMessage is one message of a RawConn.Append.
@@ -236,6 +238,9 @@ func (c *RawConn) await(tag string, cont func() error) error {
 }
 
 func (c *RawConn) untagged(s string) {
+	if c.collect != nil {
+		c.collect(s)
+	}
 	switch {
 	case strings.HasPrefix(s, "CAPABILITY "):
 		c.setCaps(strings.TrimPrefix(s, "CAPABILITY "))

@@ -1,0 +1,18 @@
+//go:build !linux
+
+package labserver
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+const supported = false
+
+func isRoot() bool                             { return false }
+func procAttr() *syscall.SysProcAttr           { return nil }
+func signalGroup(pgid int, sig syscall.Signal) {}
+func groupAlive(pgid int) bool                 { return false }
+func mountNS(pid int) string                   { return "" }
+func killNamespace(ns string) bool             { return false }
+func asUser(cmd *exec.Cmd, uid, gid int)       {}
