@@ -148,9 +148,10 @@ func (g *globalOptions) printError(err error, code int) {
 		g.emit(map[string]any{"type": "exit", "code": code, "error": err.Error()})
 		return
 	}
+	w := &wrapWriter{w: g.stderr, width: outWidth(g.stderr)}
 	if code == exitCancelled {
-		g.T().Fprintf(g.stderr, "mailferry: interrupted. The summary above says what was done; run the same command again to finish the job (what is already in the target is not copied again).\n")
+		g.T().Fprintf(w, "mailferry: interrupted. The summary above says what was done; run the same command again to finish the job (what is already in the target is not copied again).\n")
 		return
 	}
-	fmt.Fprintf(g.stderr, "mailferry: %v\n", err)
+	fmt.Fprintf(w, "mailferry: %v\n", err)
 }

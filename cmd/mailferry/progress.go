@@ -55,7 +55,7 @@ func newProgress(w io.Writer, msgs, bytes int64) *progress {
 
 // terminalWidth is w's width in columns, 80 when it cannot be told.
 func terminalWidth(w io.Writer) int {
-	if f, ok := w.(*os.File); ok {
+	if f, ok := unwrapWriter(w).(*os.File); ok {
 		if c, _, err := term.GetSize(int(f.Fd())); err == nil && c > 0 {
 			return c
 		}

@@ -11,6 +11,7 @@ import (
 // outWidth is the width of the terminal w writes to, or 0 when w is not a
 // terminal (a file, a pipe: lines stay whole for grep and logs).
 func outWidth(w io.Writer) int {
+	w = unwrapWriter(w)
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return 0
@@ -58,4 +59,16 @@ func wrapText(s string, width int) string {
 		}
 	}
 	return out.String()
+}
+
+// unwrapWriter returns the file under a wrapping writer (the redacting
+// writer of the outputs), to ask whether it is a terminal.
+func unwrapWriter(w io.Writer) io.Writer {
+	for {
+		u, ok := w.(interface{ Unwrap() io.Writer })
+		if !ok {
+			return w
+		}
+		w = u.Unwrap()
+	}
 }
