@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 
 	"github.com/emersion/go-imap/v2"
@@ -376,51 +375,6 @@ func keyAndHash(m *importers.Message, content bool) (k dedupe.Key, sum [32]byte,
 	}
 	copy(sum[:], s[:])
 	return k, sum, nil
-}
-
-// lfHasher hashes what is written to it with CRLF and lone CR turned into
-// LF and trailing newlines dropped (the final CRLF some stores add, mbox
-// separators).
-type lfHasher struct {
-	h         hash.Hash
-	pendingCR bool
-	pendingNL int
-	out       []byte
-}
-
-func (l *lfHasher) Write(p []byte) (int, error) {
-	out := l.out[:0]
-	for _, b := range p {
-		if l.pendingCR {
-			l.pendingCR = false
-			if b == '\n' {
-				l.pendingNL++
-				continue
-			}
-			// A lone CR ends a line too (an IMAP target stores it as
-			// CRLF, see importers.CRLFReader).
-			l.pendingNL++
-		}
-		switch b {
-		case '\r':
-			l.pendingCR = true
-		case '\n':
-			l.pendingNL++
-		default:
-			for ; l.pendingNL > 0; l.pendingNL-- {
-				out = append(out, '\n')
-			}
-			out = append(out, b)
-		}
-	}
-	l.h.Write(out)
-	l.out = out
-	return len(p), nil
-}
-
-func (l *lfHasher) sum() []byte {
-	l.pendingCR = false // a trailing line end, dropped like the others
-	return l.h.Sum(nil)
 }
 
 // KeyAndHash returns a message's dedupe key and the content hash Verify

@@ -17,9 +17,6 @@ const MaxComponent = 200
 // SuffixMarker starts the hash suffix of a shortened or disambiguated name.
 const SuffixMarker = "%~"
 
-// suffixLen is the length of SuffixMarker plus 8 hex digits.
-const suffixLen = len(SuffixMarker) + 8
-
 // emptyElement stands for the empty folder element.
 const emptyElement = "%"
 

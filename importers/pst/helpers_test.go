@@ -112,7 +112,6 @@ func openTest(t testing.TB, path string) (*Source, *logBuffer) {
 type got struct {
 	folder string
 	ref    string
-	nid    uint32
 	raw    []byte
 	err    error
 }

@@ -70,11 +70,6 @@ func (r *props) bytes(id uint16) []byte {
 	return v.data
 }
 
-func (r *props) has(id uint16) bool {
-	_, ok := r.p.props[id]
-	return ok
-}
-
 // codepageOf picks the code page of a message's 8-bit (PT_STRING8)
 // strings: PR_MESSAGE_CODEPAGE, else the Windows code page of the same
 // script as PR_INTERNET_CPID, else def.

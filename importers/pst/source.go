@@ -204,25 +204,6 @@ func (s *Source) countMail(fo *folderNode) (n int) {
 	return len(s.st.msgs[fo.e.nid])
 }
 
-// contents is store.contentsClasses with panics turned into errors.
-func (s *Source) contents(nid uint32) (m map[uint32]string, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("internal error: %v", p)
-		}
-	}()
-	return s.st.contentsClasses(nid)
-}
-
-func (s *Source) classOf(e nbtEntry) (c string, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("internal error: %v", p)
-		}
-	}()
-	return s.st.messageClass(e)
-}
-
 // Walk reads the mail items of folder f in NID order (creation order).
 // Items that are not mail (appointments, contacts, tasks, notes, journal
 // entries, distribution lists) reach fn as *importers.SkipError (Kind from

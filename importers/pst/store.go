@@ -319,35 +319,6 @@ func mvBinary(b []byte) [][]byte {
 	return out
 }
 
-// contentsClasses returns the message classes of a folder's items, by NID, from
-// its contents table. Items missing from the table are not in the map.
-func (s *store) contentsClasses(folder uint32) (map[uint32]string, error) {
-	ctNID := folder&^0x1f | 0x0E
-	e, err := s.f.node(ctNID)
-	if err != nil {
-		return nil, err
-	}
-	t, err := s.f.nodeOf(e).tc()
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[uint32]string, t.len())
-	for i := 0; i < t.len(); i++ {
-		row, err := t.row(i)
-		if err != nil {
-			return nil, err
-		}
-		v, ok, err := t.cell(row, pidMessageClass)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			m[t.ids[i]] = v.str(s.cp)
-		}
-	}
-	return m, nil
-}
-
 // messageClass reads PR_MESSAGE_CLASS of one message node.
 func (s *store) messageClass(e nbtEntry) (string, error) {
 	p, err := s.f.nodeOf(e).pc()
