@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"encoding/json"
 	"os"
 	"strings"
@@ -20,7 +21,11 @@ func (g *globalOptions) openLog(cmd *cobra.Command) error {
 	if err != nil {
 		return importers.UsageError("--log-file: %v", err)
 	}
-	g.log = f
+	// Every line goes through the same secret redaction as stdout/stderr.
+	g.log = struct {
+		io.Writer
+		io.Closer
+	}{importers.RedactingWriter(f), f}
 	args := make([]string, 0, len(os.Args))
 	for _, a := range os.Args[1:] {
 		args = append(args, importers.Redact(a))
