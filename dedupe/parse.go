@@ -273,7 +273,7 @@ func Of(r io.Reader) (Key, Kind, error) {
 			stray.Write(piece)
 			strayN += len(piece) + 1
 			if ended {
-				stray.Write([]byte{'\n'})
+				stray.Write(newline)
 			}
 		},
 	}
@@ -321,7 +321,7 @@ func hashLines(h hash.Hash, p *pieces, pendingNL int) error {
 		}
 		if len(piece) > 0 {
 			for ; pendingNL > 0; pendingNL-- {
-				h.Write([]byte{'\n'})
+				h.Write(newline)
 			}
 			h.Write(piece)
 		}
@@ -371,7 +371,7 @@ func Content(r io.Reader) (Sum, error) {
 			}
 			if len(piece) > 0 {
 				for ; pendingNL > 0; pendingNL-- {
-					h.Write([]byte{'\n'})
+					h.Write(newline)
 				}
 				h.Write(piece)
 			}
@@ -394,3 +394,7 @@ func Content(r io.Reader) (Sum, error) {
 	copy(s[:], h.Sum(nil))
 	return s, nil
 }
+
+// newline is written for held-back line ends; a slice literal passed to
+// hash.Hash.Write would be allocated once per line.
+var newline = []byte{'\n'}

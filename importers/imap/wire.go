@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/mailferry/mailferry/importers/maildir"
@@ -482,8 +481,10 @@ func badListName(resp []byte) (name string, bad bool) {
 	if err != nil || !utf8.ValidString(dec) {
 		return name, true
 	}
+	// Control characters other than NUL are kept: a server that holds such
+	// a folder has mail in it, and the local targets escape the name.
 	for _, r := range dec {
-		if unicode.IsControl(r) || r == utf8.RuneError {
+		if r == 0 || r == utf8.RuneError {
 			return name, true
 		}
 	}

@@ -507,7 +507,9 @@ func TestLargeSpool(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if ents, _ := os.ReadDir(spool); len(ents) != 1 {
+		// The spool file is unlinked as soon as it is open (Unix), so at
+		// most one name shows; the body is still read from it below.
+		if ents, _ := os.ReadDir(spool); len(ents) > 1 {
 			t.Errorf("%d spool files during the walk", len(ents))
 		}
 		rc, _ := msg.Body.Open()
