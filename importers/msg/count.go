@@ -3,7 +3,6 @@ package msg
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/mailferry/mailferry/importers"
 )
@@ -22,22 +21,7 @@ func (s *Source) CountItems(ctx context.Context, f importers.Folder) (int64, err
 	if fo.file != "" {
 		return 1, nil
 	}
-	var n int64
-	for _, d := range fo.dirs {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		ents, err := os.ReadDir(d)
-		if err != nil {
-			return 0, err
-		}
-		for _, e := range ents {
-			if e.Type().IsRegular() && isMsgName(e.Name()) {
-				n++
-			}
-		}
-	}
-	return n, nil
+	return importers.CountFiles(ctx, fo.dirs, isMsgName)
 }
 
 var _ importers.Counter = (*Source)(nil)
