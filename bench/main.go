@@ -35,9 +35,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
 	"github.com/mailferry/mailferry/importers"
 	imapimp "github.com/mailferry/mailferry/importers/imap"
+	"github.com/mailferry/mailferry/internal/labserver"
 )
 
 type result struct {
@@ -103,7 +103,7 @@ func main() {
 
 // setup makes the work directory, builds mailferry into it and starts
 // Dovecot; done stops Dovecot and removes the directory unless keep.
-func setup(keep bool) (work, bin string, srv *dovecottest.Server, done func(), err error) {
+func setup(keep bool) (work, bin string, srv *labserver.Dovecot, done func(), err error) {
 	work, err = os.MkdirTemp("", "mailferry-bench-")
 	if err != nil {
 		return "", "", nil, nil, err
@@ -119,7 +119,7 @@ func setup(keep bool) (work, bin string, srv *dovecottest.Server, done func(), e
 		remove()
 		return "", "", nil, nil, fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	srv, err = dovecottest.Launch(&dovecottest.Config{QuotaBytes: 64 << 30})
+	srv, err = labserver.LaunchDovecot(&labserver.DovecotConfig{QuotaBytes: 64 << 30})
 	if err != nil {
 		remove()
 		return "", "", nil, nil, err
@@ -138,10 +138,10 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 	}
 	defer done()
 	pw := filepath.Join(work, "pw")
-	if err := os.WriteFile(pw, []byte(dovecottest.Password), 0o600); err != nil {
+	if err := os.WriteFile(pw, []byte(labserver.Password), 0o600); err != nil {
 		return err
 	}
-	env := append(os.Environ(), "MAILFERRY_PASSWORD="+dovecottest.Password)
+	env := append(os.Environ(), "MAILFERRY_PASSWORD="+labserver.Password)
 	url := "imap://alice@" + srv.Addr
 
 	corpus := filepath.Join(work, "corpus")
@@ -367,10 +367,10 @@ func countMaildir(root string) (n int, size int64, err error) {
 }
 
 // serverCount is the number of messages in alice's account.
-func serverCount(srv *dovecottest.Server) (int, error) {
+func serverCount(srv *labserver.Dovecot) (int, error) {
 	ctx := context.Background()
 	src, err := imapimp.Open(ctx, "imap://alice@"+srv.Addr, &importers.Options{
-		Password: func(string, string) (string, error) { return dovecottest.Password, nil },
+		Password: func(string, string) (string, error) { return labserver.Password, nil },
 	})
 	if err != nil {
 		return 0, err
@@ -389,7 +389,7 @@ func serverCount(srv *dovecottest.Server) (int, error) {
 	return total, nil
 }
 
-func writeMbsyncConf(path string, srv *dovecottest.Server, pw, corpus, work string) error {
+func writeMbsyncConf(path string, srv *labserver.Dovecot, pw, corpus, work string) error {
 	host, port, _ := strings.Cut(srv.Addr, ":")
 	conf := fmt.Sprintf(`IMAPAccount bench
 Host %s
@@ -449,7 +449,7 @@ func runRSS(counts string, avg int, extra []string, keep bool) error {
 		return err
 	}
 	defer done()
-	env := append(os.Environ(), "MAILFERRY_PASSWORD="+dovecottest.Password)
+	env := append(os.Environ(), "MAILFERRY_PASSWORD="+labserver.Password)
 	url := "imap://alice@" + srv.Addr
 	type row struct {
 		count      int

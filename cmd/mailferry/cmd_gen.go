@@ -4,14 +4,14 @@ import (
 	"context"
 
 	"github.com/mailferry/mailferry/exporters"
-	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/corpus"
 	"github.com/spf13/cobra"
 )
 
 // newGenCommand is a hidden helper for benchmarks and the demo: it writes a
 // deterministic generated corpus into any target through the normal engine.
 func newGenCommand(g *globalOptions) *cobra.Command {
-	var o importertest.GenOptions
+	var o corpus.GenOptions
 	cmd := &cobra.Command{
 		Use:    "gen DST",
 		Short:  "Write a generated test corpus into DST (for benchmarks)",
@@ -27,7 +27,7 @@ func newGenCommand(g *globalOptions) *cobra.Command {
 	return cmd
 }
 
-func runGen(ctx context.Context, g *globalOptions, o importertest.GenOptions, dst string) error {
+func runGen(ctx context.Context, g *globalOptions, o corpus.GenOptions, dst string) error {
 	topts, err := g.storeOptions("target")
 	if err != nil {
 		return err
@@ -38,7 +38,7 @@ func runGen(ctx context.Context, g *globalOptions, o importertest.GenOptions, ds
 	}
 	defer sink.Close()
 	out := g.newReporter(true)
-	eng := &exporters.Engine{Src: &importertest.GenSource{Opt: o}, Sink: sink,
+	eng := &exporters.Engine{Src: &corpus.GenSource{Opt: o}, Sink: sink,
 		Opts: exporters.Options{Observer: out, Dedupe: exporters.ScopeOff, IgnoreQuota: true}}
 	plan, err := eng.Copy(ctx)
 	out.finish()

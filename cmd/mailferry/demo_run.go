@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
-	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/corpus"
+	"github.com/mailferry/mailferry/internal/labserver"
 )
 
 // demoCount is the size of the demo's sample mailbox.
@@ -24,8 +24,8 @@ func runDemo(ctx context.Context, g *globalOptions) error {
 	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
 
 	say("mailferry demo: a POP user's Thunderbird Local Folders go to an IMAP account on a private Dovecot.")
-	srv, err := dovecottest.Launch(&dovecottest.Config{QuotaBytes: 64 << 20})
-	if errors.Is(err, dovecottest.ErrNoDovecot) {
+	srv, err := labserver.LaunchDovecot(&labserver.DovecotConfig{QuotaBytes: 64 << 20})
+	if errors.Is(err, labserver.ErrNoDovecot) {
 		return fmt.Errorf("demo: %w (on Debian/Ubuntu: apt-get install dovecot-imapd, or run .ci/demo)", err)
 	}
 	if err != nil {
@@ -40,12 +40,12 @@ func runDemo(ctx context.Context, g *globalOptions) error {
 	}
 	defer os.RemoveAll(work)
 	pwFile := filepath.Join(work, "password")
-	if err := os.WriteFile(pwFile, []byte(dovecottest.Password+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(pwFile, []byte(labserver.Password+"\n"), 0o600); err != nil {
 		return err
 	}
 	local := filepath.Join(work, "profile", "Mail", "Local Folders")
-	o := importertest.GenOptions{Count: demoCount, Seed: 7, AvgSize: 12 << 10}
-	if err := importertest.WriteThunderbird(local, o, func(i int) bool { return i%60 == 11 }); err != nil {
+	o := corpus.GenOptions{Count: demoCount, Seed: 7, AvgSize: 12 << 10}
+	if err := corpus.WriteThunderbird(local, o, func(i int) bool { return i%60 == 11 }); err != nil {
 		return fmt.Errorf("demo: writing the sample data: %w", err)
 	}
 	say("Sample data: %d generated messages in 21 Thunderbird folders (some Japanese, some nested, a few deleted but not compacted) in %s.\n", demoCount, local)

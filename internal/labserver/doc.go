@@ -1,8 +1,17 @@
-// Package labserver starts real IMAP servers other than Dovecot — Cyrus
-// IMAP 3.6 (in Debian's layout and in upstream's) and Courier-IMAP 5.0 —
-// privately on 127.0.0.1, so that mailferry can be tested and measured
-// against every common server, not only the one it was developed with.
-// (Dovecot has its own launcher, exporters/imap/dovecottest.)
+// Package labserver starts real IMAP servers privately on 127.0.0.1 —
+// Dovecot 2.3 (LaunchDovecot, StartDovecot; see dovecot.go), Cyrus IMAP 3.6
+// (in Debian's layout and in upstream's) and Courier-IMAP 5.0 (Launch,
+// Start) — so that mailferry can be tested, demonstrated (mailferry demo)
+// and measured (bench) against every common server. It is the one process
+// launcher of the project: exporters/imap/dovecottest is only the
+// test-facing name of its Dovecot.
+//
+// Dovecot is the Debian package (dovecot-imapd, dovecot-pop3d), run from
+// its own configuration file with base_dir, state_dir, log and mail in a
+// fresh temporary directory; the system Dovecot and /etc/dovecot are never
+// used. When running as root, Dovecot stores mail as the unprivileged user
+// nobody; files a test writes into MailDir itself must be handed over with
+// FixOwnership.
 //
 // Debian's cyrus-imapd and courier-imap conflict with dovecot-imapd, so
 // they are not installed: .ci/servers extracts their packages into

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -85,6 +84,18 @@ type Server struct {
 	stopOnce sync.Once
 }
 
+// T is the part of testing.TB that Start, StartDovecot and the test
+// helpers (Dial, Doveadm, ResetUser, FixOwnership) use: pass a test's t.
+// Taking an interface rather than testing.TB keeps the package "testing"
+// out of the programs (mailferry demo, bench) that launch servers.
+type T interface {
+	Helper()
+	Cleanup(func())
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Skipf(format string, args ...any)
+}
+
 // ServersDir is where .ci/servers extracted the packages.
 func ServersDir() string {
 	if d := os.Getenv("MAILFERRY_SERVERS_DIR"); d != "" {
@@ -103,16 +114,8 @@ func required() bool {
 // t.Cleanup. It returns once the server greets IMAP clients and the users
 // and quotas are set up. Without the server it skips the test (see the
 // package comment).
-func Start(t testing.TB, k Kind, cfg *Config) *Server {
+func Start(t T, k Kind, cfg *Config) *Server {
 	t.Helper()
-	// KNOWN ISSUE: in a full parallel test run, a Cyrus user's
-	// GETQUOTAROOT sometimes names another user's root (alice saw
-	// user.small's 1 MiB limit), so pushes are refused by quota. It passes
-	// alone; until the cause (possibly instances sharing state) is found,
-	// Cyrus runs only when asked.
-	if (k == Cyrus || k == CyrusUnix) && os.Getenv("MAILFERRY_RUN_FLAKY") != "1" {
-		t.Skip("Cyrus lab server: quota roots mixed up between users in parallel runs (known issue); MAILFERRY_RUN_FLAKY=1 runs it")
-	}
 	s, err := Launch(k, cfg)
 	if errors.Is(err, ErrNotInstalled) {
 		if required() {
@@ -169,7 +172,7 @@ func (s *Server) Stop() error {
 
 // Dial returns a client logged in as user over plaintext IMAP; it is closed
 // in t.Cleanup.
-func (s *Server) Dial(t testing.TB, user string) *imapclient.Client {
+func (s *Server) Dial(t T, user string) *imapclient.Client {
 	t.Helper()
 	c, err := s.dial(user, Password)
 	if err != nil {

@@ -1,4 +1,4 @@
-package dovecottest
+package labserver
 
 import (
 	"crypto/ecdsa"

@@ -1,4 +1,4 @@
-package importertest
+package corpus
 
 import (
 	"bytes"

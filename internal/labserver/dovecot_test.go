@@ -1,4 +1,4 @@
-package dovecottest
+package labserver
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
-var layouts = []struct {
+var dovecotLayouts = []struct {
 	name   string
 	prefix string
 	delim  rune
@@ -24,12 +24,12 @@ var layouts = []struct {
 	{"INBOX.", "INBOX.", '.'},
 }
 
-func TestStart(t *testing.T) {
-	for _, l := range layouts {
+func TestDovecotStart(t *testing.T) {
+	for _, l := range dovecotLayouts {
 		t.Run(l.name, func(t *testing.T) {
 			t.Parallel()
 			begin := time.Now()
-			s := Start(t, &Config{NamespacePrefix: l.prefix})
+			s := StartDovecot(t, &DovecotConfig{NamespacePrefix: l.prefix})
 			t.Logf("dovecot up in %v at %s", time.Since(begin).Round(time.Millisecond), s.Dir)
 
 			c := s.Dial(t, "alice")
@@ -84,9 +84,9 @@ func TestStart(t *testing.T) {
 	}
 }
 
-func TestTLS(t *testing.T) {
+func TestDovecotTLS(t *testing.T) {
 	t.Parallel()
-	s := Start(t, nil)
+	s := StartDovecot(t, nil)
 
 	// The CA file alone verifies both IMAPS and STARTTLS, by IP and by name.
 	pem, err := os.ReadFile(s.CACertFile)
@@ -129,9 +129,9 @@ func TestTLS(t *testing.T) {
 	}
 }
 
-func TestQuota(t *testing.T) {
+func TestDovecotQuota(t *testing.T) {
 	t.Parallel()
-	s := Start(t, &Config{QuotaBytes: 5 << 20})
+	s := StartDovecot(t, &DovecotConfig{QuotaBytes: 5 << 20})
 
 	if got := storageLimit(t, s.Dial(t, "alice")); got != 5<<10 {
 		t.Errorf("alice (QuotaBytes 5 MiB): STORAGE limit %d KiB, want %d", got, 5<<10)
@@ -169,9 +169,9 @@ func TestQuota(t *testing.T) {
 	}
 }
 
-func TestPOP3(t *testing.T) {
+func TestDovecotPOP3(t *testing.T) {
 	t.Parallel()
-	s := Start(t, nil)
+	s := StartDovecot(t, nil)
 	conn, err := net.DialTimeout("tcp", s.POP3Addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +192,7 @@ func TestPOP3(t *testing.T) {
 
 func TestResetUserAndDoveadm(t *testing.T) {
 	t.Parallel()
-	s := Start(t, nil)
+	s := StartDovecot(t, nil)
 	c := s.Dial(t, "bob")
 	if err := c.Create("Projects/2024", nil).Wait(); err != nil {
 		t.Fatal(err)
@@ -237,11 +237,11 @@ func TestResetUserAndDoveadm(t *testing.T) {
 	}
 }
 
-func TestStopLeavesNothing(t *testing.T) {
+func TestDovecotStopLeavesNothing(t *testing.T) {
 	var dir string
 	var pid int
 	t.Run("server", func(t *testing.T) {
-		s := Start(t, nil)
+		s := StartDovecot(t, nil)
 		dir, pid = s.Dir, s.cmd.Process.Pid
 		s.Dial(t, "alice")
 	})
@@ -256,7 +256,7 @@ func TestStopLeavesNothing(t *testing.T) {
 	}
 }
 
-func TestPortInUseRetries(t *testing.T) {
+func TestDovecotPortInUseRetries(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -274,7 +274,7 @@ func TestPortInUseRetries(t *testing.T) {
 	}
 	defer func() { pickPorts = freePorts }()
 
-	s := Start(t, nil)
+	s := StartDovecot(t, nil)
 	if calls != 2 {
 		t.Errorf("ports picked %d times, want 2", calls)
 	}
@@ -284,20 +284,20 @@ func TestPortInUseRetries(t *testing.T) {
 	s.Dial(t, "alice")
 }
 
-func TestRequired(t *testing.T) {
+func TestDovecotRequired(t *testing.T) {
 	t.Setenv("CI", "")
 	t.Setenv("MAILFERRY_REQUIRE_DOVECOT", "")
-	if required() {
-		t.Error("required() without CI")
+	if requiredDovecot() {
+		t.Error("requiredDovecot() without CI")
 	}
 	t.Setenv("CI", "true")
-	if !required() {
-		t.Error("not required() with CI=true")
+	if !requiredDovecot() {
+		t.Error("not requiredDovecot() with CI=true")
 	}
 	t.Setenv("CI", "")
 	t.Setenv("MAILFERRY_REQUIRE_DOVECOT", "1")
-	if !required() {
-		t.Error("not required() with MAILFERRY_REQUIRE_DOVECOT=1")
+	if !requiredDovecot() {
+		t.Error("not requiredDovecot() with MAILFERRY_REQUIRE_DOVECOT=1")
 	}
 }
 
