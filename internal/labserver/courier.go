@@ -157,12 +157,12 @@ func (s *Server) courierStart(unshare string) error {
 	if err := os.Chmod(filepath.Join(s.Dir, "home"), 0o711); err != nil {
 		return err
 	}
-	port, err := freePort()
+	ports, err := freePorts(1)
 	if err != nil {
 		return err
 	}
-	s.Addr = "127.0.0.1:" + itoa(port)
-	cmd := exec.Command(unshare, "-m", "sh", "-c", courierScript, "courier", s.Dir, courierRoot(), itoa(port))
+	s.Addr = "127.0.0.1:" + itoa(ports[0])
+	cmd := exec.Command(unshare, "-m", "sh", "-c", courierScript, "courier", s.Dir, courierRoot(), itoa(ports[0]))
 	cmd.Dir = s.Dir
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C"}
 	err = s.run(cmd, filepath.Join(s.Dir, "courier.out"), 20*time.Second)

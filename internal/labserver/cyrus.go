@@ -126,13 +126,13 @@ func (s *Server) cyrusStart(k Kind, cfg *Config, saslpasswd string) error {
 		}
 		owner = u.Username
 	}
-	port, err := freePort()
+	ports, err := freePorts(1)
 	if err != nil {
 		return err
 	}
-	s.Addr = "127.0.0.1:" + itoa(port)
+	s.Addr = "127.0.0.1:" + itoa(ports[0])
 	c := cyrusConf{Dir: s.Dir, User: owner, Admin: cyrusAdmin, ServerName: cyrusServerName,
-		Unix: k == CyrusUnix, NoMultiAppend: cfg.NoMultiAppend, Munge8: cfg.Munge8bit, Port: port,
+		Unix: k == CyrusUnix, NoMultiAppend: cfg.NoMultiAppend, Munge8: cfg.Munge8bit, Port: ports[0],
 		Bin: filepath.Dir(cyrusBin("master"))}
 	var a, b bytes.Buffer
 	if err := cyrusImapdConf.Execute(&a, c); err != nil {

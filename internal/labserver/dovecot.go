@@ -1,7 +1,6 @@
 package labserver
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -17,8 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"text/template"
 	"time"
 
@@ -54,9 +51,7 @@ type Dovecot struct {
 	quota      int64 // alice's quota in bytes
 	uid, gid   int   // owner of the mail
 
-	cmd      *exec.Cmd     // dovecot -F, the master
-	exited   chan struct{} // closed when cmd has been waited for
-	stopOnce sync.Once
+	proc // dovecot -F, the master
 }
 
 // StartDovecot starts a new Dovecot and stops it, removing all its files,
@@ -67,22 +62,8 @@ type Dovecot struct {
 // or MAILFERRY_REQUIRE_DOVECOT=1: then it fails the test.
 func StartDovecot(t T, cfg *DovecotConfig) *Dovecot {
 	t.Helper()
-	s, err := LaunchDovecot(cfg)
-	if errors.Is(err, ErrNoDovecot) {
-		if requiredDovecot() {
-			t.Fatalf("labserver: %v; required because CI=true or MAILFERRY_REQUIRE_DOVECOT=1", err)
-		}
-		t.Skipf("labserver: %v (set MAILFERRY_REQUIRE_DOVECOT=1 to fail instead)", err)
-	}
-	if err != nil {
-		t.Fatalf("labserver: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Stop(); err != nil {
-			t.Errorf("labserver: %v", err)
-		}
-	})
-	return s
+	return startOrSkip(t, func() (*Dovecot, error) { return LaunchDovecot(cfg) }, ErrNoDovecot, requiredDovecot(),
+		"CI=true or MAILFERRY_REQUIRE_DOVECOT=1", "set MAILFERRY_REQUIRE_DOVECOT=1 to fail instead")
 }
 
 // requiredDovecot reports whether a missing Dovecot fails tests instead of
@@ -273,33 +254,20 @@ func (s *Dovecot) launch(dovecotBin string) error {
 		return err
 	}
 	logOffset := fileSize(s.logFile())
-	out, err := os.OpenFile(filepath.Join(s.Dir, "dovecot.stderr"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	outOffset := fileSize(out.Name())
+	out := filepath.Join(s.Dir, "dovecot.stderr")
+	outOffset := fileSize(out)
 	cmd := exec.Command(dovecotBin, "-F", "-c", s.conf)
 	cmd.Dir = s.Dir
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = procAttr()
-	err = cmd.Start()
-	out.Close() // the child has its own copy
-	if err != nil {
-		return fmt.Errorf("starting %s: %w", dovecotBin, err)
+	if err := s.startProc(cmd, out); err != nil {
+		return err
 	}
-	exited := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(exited)
-	}()
-	s.cmd, s.exited = cmd, exited
 
 	err = s.waitReady(10 * time.Second)
 	if err == nil {
 		return nil
 	}
 	s.kill()
-	if strings.Contains(readFrom(s.logFile(), logOffset)+readFrom(out.Name(), outOffset), "Address already in use") {
+	if strings.Contains(readFrom(s.logFile(), logOffset)+readFrom(out, outOffset), "Address already in use") {
 		return fmt.Errorf("%w: %v", errAddrInUse, err)
 	}
 	return err
@@ -310,15 +278,13 @@ func (s *Dovecot) launch(dovecotBin string) error {
 func (s *Dovecot) waitReady(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		select {
-		case <-s.exited:
-			return fmt.Errorf("dovecot exited during startup: %v", s.cmd.ProcessState)
-		default:
+		if err := s.running("dovecot"); err != nil {
+			return err
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("dovecot did not greet on %s within %v", s.Addr, timeout)
 		}
-		if err := greetedWithCapability(s.Addr, deadline); err == nil {
+		if err := greeted(s.Addr, deadline, true); err == nil {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -333,81 +299,11 @@ func (s *Dovecot) waitReady(timeout time.Duration) error {
 	return nil
 }
 
-// greeted connects to an IMAP port and reads the greeting. Dovecot sends
-// "* OK Waiting for authentication process to respond.." while its auth
-// process starts; the real greeting carries [CAPABILITY ...].
-func greetedWithCapability(addr string, deadline time.Time) error {
-	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	c.SetDeadline(deadline)
-	r := bufio.NewReader(c)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return err
-		}
-		if strings.HasPrefix(line, "* OK [CAPABILITY ") {
-			c.Write([]byte("x LOGOUT\r\n"))
-			return nil
-		}
-		if !strings.HasPrefix(line, "* OK") {
-			return fmt.Errorf("unexpected greeting %q", line)
-		}
-	}
-}
-
 // pickPorts is freePorts; tests replace it.
 var pickPorts = freePorts
 
-// freePorts returns n distinct ports that were free on 127.0.0.1 a moment ago.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
-
-// stop ends the server: SIGTERM to the whole process group, SIGKILL after
-// 250 ms. The data is thrown away, so nothing needs a graceful shutdown.
-// (SIGTERM to the master alone takes about 2 s: it waits for its children.)
-func (s *Dovecot) stop() {
-	s.stopOnce.Do(func() {
-		if s.cmd == nil {
-			return
-		}
-		signalGroup(s.cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-s.exited:
-		case <-time.After(250 * time.Millisecond):
-		}
-		s.kill()
-	})
-}
-
-// kill SIGKILLs the master's process group and waits until the master is
-// reaped and (bounded) every other process of the group is gone. Children
-// that outlive the master are reaped by init, which may take its time:
-// zombies do not count.
-func (s *Dovecot) kill() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	pgid := s.cmd.Process.Pid
-	signalGroup(pgid, syscall.SIGKILL)
-	<-s.exited
-	for deadline := time.Now().Add(5 * time.Second); groupAlive(pgid) && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+// stop ends the server's process group (see proc.stopProc).
+func (s *Dovecot) stop() { s.stopProc(nil) }
 
 func (s *Dovecot) logFile() string { return filepath.Join(s.Dir, "dovecot.log") }
 

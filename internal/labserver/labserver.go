@@ -1,6 +1,7 @@
 package labserver
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"net"
@@ -9,8 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -78,10 +77,8 @@ type Server struct {
 	setQuota func(user string, bytes, messages int64) error
 	logs     []string // files for failure messages
 
-	mntNS    string // Courier: its mount namespace, as /proc/PID/ns/mnt reads
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	stopOnce sync.Once
+	mntNS string // Courier: its mount namespace, as /proc/PID/ns/mnt reads
+	proc
 }
 
 // T is the part of testing.TB that Start, StartDovecot and the test
@@ -116,22 +113,8 @@ func required() bool {
 // package comment).
 func Start(t T, k Kind, cfg *Config) *Server {
 	t.Helper()
-	s, err := Launch(k, cfg)
-	if errors.Is(err, ErrNotInstalled) {
-		if required() {
-			t.Fatalf("labserver: %v; required because CI=true or MAILFERRY_REQUIRE_SERVERS=1", err)
-		}
-		t.Skipf("labserver: %v (run .ci/servers as root; set MAILFERRY_REQUIRE_SERVERS=1 to fail instead)", err)
-	}
-	if err != nil {
-		t.Fatalf("labserver: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Stop(); err != nil {
-			t.Errorf("labserver: %v", err)
-		}
-	})
-	return s
+	return startOrSkip(t, func() (*Server, error) { return Launch(k, cfg) }, ErrNotInstalled, required(),
+		"CI=true or MAILFERRY_REQUIRE_SERVERS=1", "run .ci/servers as root; set MAILFERRY_REQUIRE_SERVERS=1 to fail instead")
 }
 
 // Launch starts a server outside of a test; the caller must call Stop.
@@ -229,51 +212,18 @@ func validUser(u string) bool {
 	return false
 }
 
-// tempRoot is where the server directory goes (Unix socket paths are short).
-func tempRoot() string {
-	if d := os.TempDir(); len(d) <= 40 {
-		return d
-	}
-	return "/tmp"
-}
-
-// freePort returns a port that was free on 127.0.0.1 a moment ago.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 // run starts the server's main process in its own process group, output to
 // the file out, and waits until addr greets.
 func (s *Server) run(cmd *exec.Cmd, out string, timeout time.Duration) error {
-	f, err := os.OpenFile(out, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
+	if err := s.startProc(cmd, out); err != nil {
 		return err
 	}
-	cmd.Stdout, cmd.Stderr = f, f
-	cmd.SysProcAttr = procAttr()
-	err = cmd.Start()
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("starting %s: %w", cmd.Path, err)
-	}
-	s.cmd, s.exited = cmd, make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(s.exited)
-	}()
 	deadline := time.Now().Add(timeout)
 	for {
-		select {
-		case <-s.exited:
-			return fmt.Errorf("%s exited during startup: %v%s", s.Kind, cmd.ProcessState, s.LogTail())
-		default:
+		if err := s.running(string(s.Kind)); err != nil {
+			return fmt.Errorf("%w%s", err, s.LogTail())
 		}
-		if err := greeted(s.Addr, deadline); err == nil {
+		if err := greeted(s.Addr, deadline, false); err == nil {
 			return nil
 		} else if time.Now().After(deadline) {
 			return fmt.Errorf("%s did not greet on %s within %v: %v%s", s.Kind, s.Addr, timeout, err, s.LogTail())
@@ -282,47 +232,42 @@ func (s *Server) run(cmd *exec.Cmd, out string, timeout time.Duration) error {
 	}
 }
 
-// greeted connects and reads an "* OK" greeting.
-func greeted(addr string, deadline time.Time) error {
+// greeted connects to an IMAP port and reads the greeting: the first
+// "* OK" line, or with capability the first "* OK [CAPABILITY " line
+// (Dovecot first sends "* OK Waiting for authentication process to
+// respond.." while its auth process starts).
+func greeted(addr string, deadline time.Time, capability bool) error {
 	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(2 * time.Second))
-	buf := make([]byte, 512)
-	n, err := c.Read(buf)
-	if err != nil {
-		return err
+	c.SetDeadline(minTime(deadline, time.Now().Add(2*time.Second)))
+	r := bufio.NewReader(c)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if !strings.HasPrefix(line, "* OK") {
+			return fmt.Errorf("unexpected greeting %q", line)
+		}
+		if !capability || strings.HasPrefix(line, "* OK [CAPABILITY ") {
+			c.Write([]byte("x LOGOUT\r\n"))
+			return nil
+		}
 	}
-	if !strings.HasPrefix(string(buf[:n]), "* OK") {
-		return fmt.Errorf("unexpected greeting %q", buf[:n])
-	}
-	c.Write([]byte("x LOGOUT\r\n"))
-	return nil
 }
 
-// stop SIGTERMs the process group, SIGKILLs it after 250 ms and waits
-// (bounded) until every process of the group is gone.
-func (s *Server) stop() {
-	s.stopOnce.Do(func() {
-		if s.cmd == nil || s.cmd.Process == nil {
-			return
-		}
-		pgid := s.cmd.Process.Pid
-		signalGroup(pgid, syscall.SIGTERM)
-		select {
-		case <-s.exited:
-		case <-time.After(250 * time.Millisecond):
-		}
-		signalGroup(pgid, syscall.SIGKILL)
-		<-s.exited
-		for deadline := time.Now().Add(5 * time.Second); groupAlive(pgid) && time.Now().Before(deadline); {
-			time.Sleep(10 * time.Millisecond)
-		}
-		s.afterStop()
-	})
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
+
+// stop ends the server's process group (see proc.stopProc).
+func (s *Server) stop() { s.stopProc(s.afterStop) }
 
 // afterStop kills what left the process group: Courier's imapd starts
 // gamin's gam_server, which detaches into a session of its own but stays
