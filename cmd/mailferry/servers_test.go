@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -119,13 +118,6 @@ func TestServersPushPull(t *testing.T) {
 // TestServersIMAPToIMAP: Dovecot → Cyrus and Cyrus → Courier: every
 // message once, byte for byte, with flags and dates; a re-run copies 0.
 func TestServersIMAPToIMAP(t *testing.T) {
-	// KNOWN FLAKE, under investigation: under load the Cyrus target once
-	// held 20 messages more than the copy reported, and a Cyrus→Courier
-	// re-run once copied 9 again. It passes alone; until the cause is
-	// found it runs only when asked, so that CI stays meaningful.
-	if os.Getenv("MAILFERRY_RUN_FLAKY") != "1" {
-		t.Skip("known flake (extra messages on Cyrus under load); MAILFERRY_RUN_FLAKY=1 runs it")
-	}
 	t.Setenv("MAILFERRY_PASSWORD", dovecottest.Password)
 	for _, pair := range [][2]string{{"dovecot", "cyrus"}, {"cyrus", "courier"}} {
 		t.Run(pair[0]+"-to-"+pair[1], func(t *testing.T) {

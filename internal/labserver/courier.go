@@ -3,6 +3,7 @@ package labserver
 import (
 	"crypto/sha1"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -157,7 +158,18 @@ func (s *Server) courierStart(unshare string) error {
 	if err := os.Chmod(filepath.Join(s.Dir, "home"), 0o711); err != nil {
 		return err
 	}
-	ports, err := freePorts(1)
+	// A new port until couriertcpd really listens on it (see listensOn).
+	for attempt := 1; ; attempt++ {
+		err := s.courierRun(unshare)
+		if err == nil || !errors.Is(err, errAddrInUse) || attempt == 5 {
+			return err
+		}
+	}
+}
+
+// courierRun starts Courier on a new port and waits until it greets there.
+func (s *Server) courierRun(unshare string) error {
+	ports, err := pickPorts(1)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package labserver
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -126,24 +127,6 @@ func (s *Server) cyrusStart(k Kind, cfg *Config, saslpasswd string) error {
 		}
 		owner = u.Username
 	}
-	ports, err := freePorts(1)
-	if err != nil {
-		return err
-	}
-	s.Addr = "127.0.0.1:" + itoa(ports[0])
-	c := cyrusConf{Dir: s.Dir, User: owner, Admin: cyrusAdmin, ServerName: cyrusServerName,
-		Unix: k == CyrusUnix, NoMultiAppend: cfg.NoMultiAppend, Munge8: cfg.Munge8bit, Port: ports[0],
-		Bin: filepath.Dir(cyrusBin("master"))}
-	var a, b bytes.Buffer
-	if err := cyrusImapdConf.Execute(&a, c); err != nil {
-		return err
-	}
-	if err := cyrusConfTmpl.Execute(&b, c); err != nil {
-		return err
-	}
-	if err := writeFiles(s.Dir, map[string]string{"imapd.conf": a.String(), "cyrus.conf": b.String()}, 0o644); err != nil {
-		return err
-	}
 	for _, d := range []string{"lib", "spool", "sieve", "socket", "lib/proc", "lib/db", "lib/log"} {
 		if err := os.MkdirAll(filepath.Join(s.Dir, d), 0o750); err != nil {
 			return err
@@ -170,13 +153,15 @@ func (s *Server) cyrusStart(k Kind, cfg *Config, saslpasswd string) error {
 			return err
 		}
 	}
-	cmd := exec.Command(cyrusBin("master"), "-C", filepath.Join(s.Dir, "imapd.conf"),
-		"-M", filepath.Join(s.Dir, "cyrus.conf"), "-p", filepath.Join(s.Dir, "master.pid"),
-		"-D", "-L", filepath.Join(s.Dir, "cyrus.log"))
-	cmd.Dir = s.Dir
-	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(ServersDir(), "cyrus/usr/lib/x86_64-linux-gnu"))
-	if err := s.run(cmd, filepath.Join(s.Dir, "master.out"), 20*time.Second); err != nil {
-		return err
+	// A new port until the master really listens on it (see listensOn).
+	for attempt := 1; ; attempt++ {
+		err := s.cyrusRun(k, cfg, owner)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errAddrInUse) || attempt == 5 {
+			return err
+		}
 	}
 	// The first login creates INBOX and the special folders; then the
 	// administrator sets the quotas.
@@ -198,6 +183,35 @@ func (s *Server) cyrusStart(k Kind, cfg *Config, saslpasswd string) error {
 		}
 	}
 	return nil
+}
+
+// cyrusRun writes the configuration with a new port and runs the master
+// until it greets on that port.
+func (s *Server) cyrusRun(k Kind, cfg *Config, owner string) error {
+	ports, err := pickPorts(1)
+	if err != nil {
+		return err
+	}
+	s.Addr = "127.0.0.1:" + itoa(ports[0])
+	c := cyrusConf{Dir: s.Dir, User: owner, Admin: cyrusAdmin, ServerName: cyrusServerName,
+		Unix: k == CyrusUnix, NoMultiAppend: cfg.NoMultiAppend, Munge8: cfg.Munge8bit, Port: ports[0],
+		Bin: filepath.Dir(cyrusBin("master"))}
+	var a, b bytes.Buffer
+	if err := cyrusImapdConf.Execute(&a, c); err != nil {
+		return err
+	}
+	if err := cyrusConfTmpl.Execute(&b, c); err != nil {
+		return err
+	}
+	if err := writeFiles(s.Dir, map[string]string{"imapd.conf": a.String(), "cyrus.conf": b.String()}, 0o644); err != nil {
+		return err
+	}
+	cmd := exec.Command(cyrusBin("master"), "-C", filepath.Join(s.Dir, "imapd.conf"),
+		"-M", filepath.Join(s.Dir, "cyrus.conf"), "-p", filepath.Join(s.Dir, "master.pid"),
+		"-D", "-L", filepath.Join(s.Dir, "cyrus.log"))
+	cmd.Dir = s.Dir
+	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(ServersDir(), "cyrus/usr/lib/x86_64-linux-gnu"))
+	return s.run(cmd, filepath.Join(s.Dir, "master.out"), 20*time.Second)
 }
 
 func (s *Server) cyrusSetQuota(u string, bytes, messages int64) error {

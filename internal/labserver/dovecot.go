@@ -234,8 +234,6 @@ func (s *Dovecot) makeHome(user string) error {
 	return os.Chown(h, s.uid, s.gid)
 }
 
-var errAddrInUse = errors.New("address already in use")
-
 // launch writes the configuration with new ports, starts the master in the
 // foreground and waits until the server answers.
 func (s *Dovecot) launch(dovecotBin string) error {
@@ -285,6 +283,9 @@ func (s *Dovecot) waitReady(timeout time.Duration) error {
 			return fmt.Errorf("dovecot did not greet on %s within %v", s.Addr, timeout)
 		}
 		if err := greeted(s.Addr, deadline, true); err == nil {
+			if err := s.listensOn(s.Addr); err != nil {
+				return err
+			}
 			break
 		}
 		time.Sleep(10 * time.Millisecond)

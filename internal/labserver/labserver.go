@@ -224,6 +224,10 @@ func (s *Server) run(cmd *exec.Cmd, out string, timeout time.Duration) error {
 			return fmt.Errorf("%w%s", err, s.LogTail())
 		}
 		if err := greeted(s.Addr, deadline, false); err == nil {
+			if err := s.listensOn(s.Addr); err != nil {
+				s.kill()
+				return err
+			}
 			return nil
 		} else if time.Now().After(deadline) {
 			return fmt.Errorf("%s did not greet on %s within %v: %v%s", s.Kind, s.Addr, timeout, err, s.LogTail())

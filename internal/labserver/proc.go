@@ -53,6 +53,34 @@ func (p *proc) running(name string) error {
 	}
 }
 
+// errAddrInUse says that a server could not listen on its port: another
+// process took it between the pick and the bind. The launchers try again
+// with another port.
+var errAddrInUse = errors.New("address already in use")
+
+// listensOn checks that the server listening on addr is this process's
+// (its process group, or for Courier its mount namespace), not another
+// one's. QUIRK: Cyrus' master and Courier's couriertcpd keep running
+// when they cannot bind their port, and another test's server may be
+// listening there: with the same users and password, setup and test would
+// silently use that other server (issue 22: quota roots of another
+// instance's users, messages appended by another test). Where /proc
+// cannot tell, it does not object.
+func (p *proc) listensOn(addr string) error {
+	pid := listenerPID(addr)
+	if pid == 0 || p.cmd == nil || p.cmd.Process == nil {
+		return nil
+	}
+	own := p.cmd.Process.Pid
+	if processGroup(pid) == own {
+		return nil
+	}
+	if ns := mountNS(pid); ns != "" && ns == mountNS(own) && ns != mountNS(os.Getpid()) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s is served by process %d, not by this server (process group %d)", errAddrInUse, addr, pid, own)
+}
+
 // stopProc ends the server once: SIGTERM to the whole process group,
 // SIGKILL after 250 ms (the data is thrown away, so nothing needs a
 // graceful shutdown; SIGTERM to Dovecot's master alone takes about 2 s),

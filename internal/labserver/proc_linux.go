@@ -2,6 +2,8 @@ package labserver
 
 import (
 	"bytes"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -91,4 +93,67 @@ func killNamespace(ns string) bool {
 		}
 	}
 	return found
+}
+
+// listenerPID returns the process that listens on addr (127.0.0.1:port),
+// from /proc/net/tcp and the processes' descriptors; 0 if none is found.
+func listenerPID(addr string) int {
+	_, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 0
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return 0
+	}
+	data, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return 0
+	}
+	// sl local_address rem_address st ... inode: 127.0.0.1 is 0100007F.
+	want := fmt.Sprintf("0100007F:%04X", port)
+	inode := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 10 && f[1] == want && f[3] == "0A" {
+			inode = f[9]
+			break
+		}
+	}
+	if inode == "" {
+		return 0
+	}
+	target := "socket:[" + inode + "]"
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		fds, _ := os.ReadDir("/proc/" + e.Name() + "/fd")
+		for _, fd := range fds {
+			if l, _ := os.Readlink("/proc/" + e.Name() + "/fd/" + fd.Name()); l == target {
+				return pid
+			}
+		}
+	}
+	return 0
+}
+
+// processGroup returns the process group of pid, 0 if unknown.
+func processGroup(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 3 {
+		return 0
+	}
+	pgid, _ := strconv.Atoi(f[2])
+	return pgid
 }
