@@ -536,7 +536,7 @@ func (s *Dovecot) config(ports []int) ([]byte, error) {
 
 // configTemplate is a complete dovecot.conf for Dovecot 2.3: nothing is read
 // from /etc/dovecot.
-var configTemplate = template.Must(template.New("dovecot.conf").Parse(`# Written by mailferry's dovecottest for one test run.
+var configTemplate = template.Must(template.New("dovecot.conf").Parse(`# Written by mailferry's labserver for one run.
 base_dir = {{.Dir}}/run
 state_dir = {{.Dir}}/state
 log_path = {{.Dir}}/dovecot.log

@@ -45,7 +45,7 @@ func makeCerts() (*certs, error) {
 	}
 	caTmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "mailferry dovecottest CA", Organization: []string{"mailferry tests"}},
+		Subject:               pkix.Name{CommonName: "mailferry labserver CA", Organization: []string{"mailferry tests"}},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.AddDate(2, 0, 0),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
@@ -55,7 +55,7 @@ func makeCerts() (*certs, error) {
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		return nil, fmt.Errorf("dovecottest: CA certificate: %w", err)
+		return nil, fmt.Errorf("labserver: CA certificate: %w", err)
 	}
 	ca, err := x509.ParseCertificate(caDER)
 	if err != nil {
@@ -78,7 +78,7 @@ func makeCerts() (*certs, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
-		return nil, fmt.Errorf("dovecottest: server certificate: %w", err)
+		return nil, fmt.Errorf("labserver: server certificate: %w", err)
 	}
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {

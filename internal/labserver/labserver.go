@@ -15,7 +15,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
-// Password is the password of every user (the same as dovecottest's, so a
+// Password is the password of every user of every server, Dovecot too (so a
 // test can use one for every server).
 const Password = "ferry-test-pw-4711"
 
