@@ -55,10 +55,6 @@ type Options struct {
 	// InsecurePlain allows LOGIN over a connection without TLS to a host
 	// that is not loopback.
 	InsecurePlain bool
-	// KeepDeleted keeps messages a mail client marked deleted but did not
-	// yet expunge/compact (Thunderbird 0x0008, Maildir T). Off by default:
-	// the user deleted them.
-	KeepDeleted bool
 	// AllAccounts makes thunderbird: also read the profile's other local
 	// directories (RSS feeds, directories of removed accounts); Local
 	// Folders and the POP accounts are read anyway.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"regexp"
 	"time"
 
@@ -163,7 +162,6 @@ func (o *copyOptions) openStores(ctx context.Context, g *globalOptions, srcSpec,
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	sopts.KeepDeleted = o.keepDeleted
 	sopts.AllAccounts = o.allAccounts
 	if !o.dryRun {
 		sopts.NonMailDir = o.nonmail
@@ -269,5 +267,3 @@ func failing(p *exporters.Plan) []exporters.QuotaCheck {
 	}
 	return out
 }
-
-func init() { _ = fmt.Sprint }

@@ -10,7 +10,7 @@ import (
 )
 
 func newLsCommand(g *globalOptions) *cobra.Command {
-	var keepDeleted, allAccounts bool
+	var allAccounts bool
 	var account string
 	cmd := &cobra.Command{
 		Use:   "ls SRC",
@@ -20,16 +20,15 @@ func newLsCommand(g *globalOptions) *cobra.Command {
   mailferry ls imaps://user@mail.example.com`,
 		Args: g.storeArgs("mailferry ls thunderbird:", "a store"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runLs(cmd.Context(), g, args[0], keepDeleted, allAccounts, account)
+			return runLs(cmd.Context(), g, args[0], allAccounts, account)
 		},
 	}
 	cmd.Flags().BoolVar(&allAccounts, "all-accounts", false, "thunderbird: also the profile's other local directories (feeds, removed accounts); POP accounts are listed anyway")
 	cmd.Flags().StringVar(&account, "account", "", `thunderbird: this account only (its name, server host or directory; "Local Folders")`)
-	_ = keepDeleted
 	return cmd
 }
 
-func runLs(ctx context.Context, g *globalOptions, spec string, keepDeleted, allAccounts bool, account string) error {
+func runLs(ctx context.Context, g *globalOptions, spec string, allAccounts bool, account string) error {
 	opts, err := g.storeOptions("source")
 	if err != nil {
 		return err
