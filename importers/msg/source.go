@@ -22,7 +22,7 @@ import (
 func init() {
 	importers.Register("msg", func(ctx context.Context, spec importers.Spec, opts *importers.Options) (importers.Source, error) {
 		return Open(spec.Path, opts)
-	})
+	}, outlook.NonMailOption)
 }
 
 // maxDirDepth bounds the directory scan.
@@ -35,7 +35,7 @@ type Source struct {
 	spoolDir string
 	folders  []*folder
 	warned   map[string]bool     // folders whose skipped items were logged
-	nonmail  *outlook.NonMailDir // Options.NonMailDir, nil without
+	nonmail  *outlook.NonMailDir // outlook.Settings.NonMailDir, nil without
 
 	// build is outlook.Build; tests replace it.
 	build func(io.Writer, *outlook.Item) error
@@ -66,10 +66,8 @@ func Open(path string, opts *importers.Options) (*Source, error) {
 	s := &Source{root: path, log: opts.Log(), warned: map[string]bool{}, build: outlook.Build}
 	if opts != nil {
 		s.spoolDir = opts.SpoolDir
-		if opts.NonMailDir != "" {
-			if s.nonmail, err = outlook.OpenNonMailDir(opts.NonMailDir); err != nil {
-				return nil, err
-			}
+		if s.nonmail, err = outlook.OpenNonMail(opts); err != nil {
+			return nil, err
 		}
 	}
 	if !fi.IsDir() {
@@ -261,7 +259,7 @@ func (s *Source) find(f importers.Folder) *folder {
 
 // Walk builds and hands out each mail item of folder f in file name order.
 // Items that are not mail (contacts, appointments, ...) reach fn as
-// *importers.SkipError, after being written to Options.NonMailDir when it
+// *importers.SkipError, after being written to outlook.Settings.NonMailDir when it
 // is set.
 func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.WalkOptions, fn importers.WalkFunc) error {
 	fo := s.find(f)

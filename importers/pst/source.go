@@ -21,7 +21,7 @@ import (
 func init() {
 	importers.Register("pst", func(ctx context.Context, spec importers.Spec, opts *importers.Options) (importers.Source, error) {
 		return Open(spec.Path, opts)
-	})
+	}, outlook.NonMailOption)
 }
 
 // hooks are the outlook package functions a Source uses to turn an Item
@@ -49,7 +49,7 @@ type Source struct {
 	order  []string // keys of byPath, in folder order
 	crcLog int      // CRC errors already reported
 
-	nonmail *outlook.NonMailDir // Options.NonMailDir, nil without
+	nonmail *outlook.NonMailDir // outlook.Settings.NonMailDir, nil without
 }
 
 var _ importers.Source = (*Source)(nil)
@@ -110,10 +110,8 @@ func newSource(r io.ReaderAt, size int64, path string, opts *importers.Options) 
 	}
 	if opts != nil {
 		s.spoolDir = opts.SpoolDir
-		if opts.NonMailDir != "" {
-			if s.nonmail, err = outlook.OpenNonMailDir(opts.NonMailDir); err != nil {
-				return nil, err
-			}
+		if s.nonmail, err = outlook.OpenNonMail(opts); err != nil {
+			return nil, err
 		}
 	}
 	for _, w := range st.warnings {
@@ -207,7 +205,7 @@ func (s *Source) countMail(fo *folderNode) (n int) {
 // Walk reads the mail items of folder f in NID order (creation order).
 // Items that are not mail (appointments, contacts, tasks, notes, journal
 // entries, distribution lists) reach fn as *importers.SkipError (Kind from
-// outlook.NonMailKind), after being written to Options.NonMailDir when it
+// outlook.NonMailKind), after being written to outlook.Settings.NonMailDir when it
 // is set; they are also counted in one log line per folder. An item that cannot be read or built reaches fn as a
 // *importers.MessageError naming the file, the folder and the item's NID
 // (and subject when it is readable).
