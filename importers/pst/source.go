@@ -118,7 +118,7 @@ func newSource(r io.ReaderAt, size int64, path string, opts *importers.Options) 
 		s.log.Warn("pst: "+w, "file", path)
 	}
 	for _, fo := range st.list {
-		k := folderKey(fo.path)
+		k := pathKey(fo.path)
 		if len(s.byPath[k]) == 0 {
 			s.order = append(s.order, k)
 		} else {
@@ -147,7 +147,9 @@ func newSource(r io.ReaderAt, size int64, path string, opts *importers.Options) 
 	return s, nil
 }
 
-func folderKey(f importers.Folder) string { return strings.Join(f, "\x00") }
+// pathKey keys byPath by the exact folder path: unlike
+// importers.FolderKey, a PST's "Inbox" and "INBOX" stay two folders.
+func pathKey(f importers.Folder) string { return strings.Join(f, "\x00") }
 
 // Caps: flags and dates come from MAPI properties; the message is rebuilt
 // from properties, so it is not byte-exact.
@@ -210,7 +212,7 @@ func (s *Source) countMail(fo *folderNode) (n int) {
 // *importers.MessageError naming the file, the folder and the item's NID
 // (and subject when it is readable).
 func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.WalkOptions, fn importers.WalkFunc) error {
-	fos := s.byPath[folderKey(f)]
+	fos := s.byPath[pathKey(f)]
 	if len(fos) == 0 {
 		return importers.UsageError("pst %s: no folder %q", s.path, f.String())
 	}
@@ -315,7 +317,7 @@ func (s *Source) message(e nbtEntry, wo importers.WalkOptions) (m *importers.Mes
 		return nil, class, err
 	}
 	date := s.hooks.date(it)
-	if !date.IsZero() && (!wo.Since.IsZero() && date.Before(wo.Since) || !wo.Before.IsZero() && !date.Before(wo.Before)) {
+	if !wo.InDateRange(date) {
 		return nil, class, nil
 	}
 	body, err := s.spool(it)
