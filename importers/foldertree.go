@@ -14,12 +14,14 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// FolderKey is a map key for f: all spellings of the inbox are one key.
+// FolderKey is a map key for f: all spellings of the inbox are one key;
+// any two other folders have two keys (quoted elements: {"", ""} and
+// {"\x00"} differ, as the Maildir++ names of "/" and NUL need).
 func FolderKey(f Folder) string {
 	if f.IsInbox() {
 		return "INBOX"
 	}
-	return strings.Join(f, "\x00")
+	return fmt.Sprintf("%q", []string(f))
 }
 
 // FolderLess is the order in which local sources list their folders: the
