@@ -55,18 +55,6 @@ type Options struct {
 	// InsecurePlain allows LOGIN over a connection without TLS to a host
 	// that is not loopback.
 	InsecurePlain bool
-	// KeepDeleted keeps messages a mail client marked deleted but did not
-	// yet expunge/compact (Thunderbird 0x0008, Maildir T). Off by default:
-	// the user deleted them.
-	KeepDeleted bool
-	// AllAccounts makes thunderbird: also read the profile's other local
-	// directories (RSS feeds, directories of removed accounts); Local
-	// Folders and the POP accounts are read anyway.
-	AllAccounts bool
-	// Account makes thunderbird: read one account only: its name as
-	// Thunderbird shows it, its server host, its directory name, or
-	// "Local Folders".
-	Account string
 	// Logger receives warnings (never secrets). nil discards.
 	Logger *slog.Logger
 	// Debug, when non-nil, receives a protocol trace with credentials redacted.
@@ -77,11 +65,6 @@ type Options struct {
 	// (an IMAP FETCH chunk); 0: the source's default. Parallel copies
 	// share one budget among their connections.
 	MemBudget int64
-	// NonMailDir, when set, is where the Outlook sources (pst, msg) write
-	// the items that are not mail (contacts as .vcf, appointments, tasks
-	// and journal entries as .ics, notes as .txt); "" writes none. They
-	// are reported as importers.SkipError either way.
-	NonMailDir string
 	// Timeout is how long a network store waits without a byte moving
 	// on a connection that has work pending before it gives the
 	// connection up (--timeout); 0: DefaultTimeout.
@@ -93,6 +76,12 @@ type Options struct {
 	// MaxMessageSize, when > 0, makes a network source refuse a message
 	// body announced larger than this (--max-size), before reading it.
 	MaxMessageSize int64
+	// Driver holds the values of the settings only some stores use
+	// (DriverOption, declared at Register: thunderbird's account choice,
+	// the Outlook sources' directory for items that are not mail), by
+	// option name; a missing name has its Default. Each store reads them
+	// into a typed struct of its own.
+	Driver DriverValues
 }
 
 // Defaults of the network limits.
@@ -135,15 +124,18 @@ var (
 	extra = map[string]bool{}
 )
 
-// Register makes a Source available under scheme. It panics when the scheme
-// is registered twice. Call it from an init function.
-func Register(scheme string, open OpenFunc) {
+// Register makes a Source available under scheme, with the settings only
+// this store uses (the CLI makes a flag of each). It panics when the
+// scheme is registered twice or an option clashes with another store's
+// option of the same name. Call it from an init function.
+func Register(scheme string, open OpenFunc, opts ...DriverOption) {
 	regMu.Lock()
 	defer regMu.Unlock()
 	if _, dup := registry[scheme]; dup {
 		panic("importers: scheme registered twice: " + scheme)
 	}
 	registry[scheme] = open
+	registerOptions(scheme, opts)
 }
 
 // KnowScheme records a scheme that exists only as a target, so that

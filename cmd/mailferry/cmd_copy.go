@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"regexp"
 	"time"
 
@@ -34,13 +33,11 @@ type copyOptions struct {
 	ignoreQuota bool
 	maxSize     int64
 	keepDeleted bool
-	allAccounts bool
-	account     string
 	since       string
 	before      string
 	verify      bool
 	connections int
-	nonmail     string // --nonmail DIR (copy): pst/msg items that are not mail
+	driver      *driverFlags // the stores' own settings (--account, --nonmail, ...)
 	waitLock    time.Duration
 }
 
@@ -48,7 +45,6 @@ func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
 	if isCopy {
 		f.BoolVarP(&o.dryRun, "dry-run", "n", false, "do everything but write: list, dedupe, quota check and report")
 		f.BoolVar(&o.verify, "verify", false, "after the copy, check that every source message is in the target (as mailferry verify)")
-		f.StringVar(&o.nonmail, "nonmail", "", "pst/msg: write contacts and distribution lists (.vcf), appointments, tasks, journal (.ics) and notes (.txt) into this directory")
 		f.DurationVar(&o.waitLock, "wait-lock", 0, "when another run is writing the same target, wait this long for it (e.g. 30m) instead of stopping")
 	}
 	f.IntVarP(&o.connections, "connections", "j", defaultConnections, "copy this many folders at a time, each over a connection (or file handle) of its own")
@@ -61,8 +57,7 @@ func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
 	f.BoolVar(&o.ignoreQuota, "ignore-quota", false, "copy even when the plan does not fit the quota")
 	f.Int64Var(&o.maxSize, "max-size", 0, "skip (and list) messages larger than this many bytes (default: the server's APPENDLIMIT)")
 	f.BoolVar(&o.keepDeleted, "keep-deleted", false, "also copy messages marked deleted but not yet compacted/expunged (Thunderbird, Maildir T)")
-	f.BoolVar(&o.allAccounts, "all-accounts", false, "thunderbird: also read the profile's other local directories (feeds, removed accounts); POP accounts are read anyway")
-	f.StringVar(&o.account, "account", "", `thunderbird: read this account only (its name, server host or directory; "Local Folders")`)
+	o.driver = addDriverFlags(f, isCopy)
 	f.StringVar(&o.since, "since", "", "only messages with an internal date on or after this day (YYYY-MM-DD)")
 	f.StringVar(&o.before, "before", "", "only messages with an internal date before this day (YYYY-MM-DD)")
 }
@@ -163,12 +158,7 @@ func (o *copyOptions) openStores(ctx context.Context, g *globalOptions, srcSpec,
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	sopts.KeepDeleted = o.keepDeleted
-	sopts.AllAccounts = o.allAccounts
-	if !o.dryRun {
-		sopts.NonMailDir = o.nonmail
-	}
-	sopts.Account = o.account
+	sopts.Driver = o.driver.values(o.dryRun)
 	// The read-ahead of all connections together stays that of one.
 	sopts.MemBudget = imapimp.DefaultBatchBytes / int64(max(o.connections, 1))
 	topts, err := g.storeOptions("target")
@@ -269,5 +259,3 @@ func failing(p *exporters.Plan) []exporters.QuotaCheck {
 	}
 	return out
 }
-
-func init() { _ = fmt.Sprint }

@@ -10,8 +10,7 @@ import (
 )
 
 func newLsCommand(g *globalOptions) *cobra.Command {
-	var keepDeleted, allAccounts bool
-	var account string
+	var driver *driverFlags
 	cmd := &cobra.Command{
 		Use:   "ls SRC",
 		Short: "List the folders of a store with message counts and bytes",
@@ -20,22 +19,19 @@ func newLsCommand(g *globalOptions) *cobra.Command {
   mailferry ls imaps://user@mail.example.com`,
 		Args: g.storeArgs("mailferry ls thunderbird:", "a store"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runLs(cmd.Context(), g, args[0], keepDeleted, allAccounts, account)
+			return runLs(cmd.Context(), g, args[0], driver)
 		},
 	}
-	cmd.Flags().BoolVar(&allAccounts, "all-accounts", false, "thunderbird: also the profile's other local directories (feeds, removed accounts); POP accounts are listed anyway")
-	cmd.Flags().StringVar(&account, "account", "", `thunderbird: this account only (its name, server host or directory; "Local Folders")`)
-	_ = keepDeleted
+	driver = addDriverFlags(cmd.Flags(), false)
 	return cmd
 }
 
-func runLs(ctx context.Context, g *globalOptions, spec string, keepDeleted, allAccounts bool, account string) error {
+func runLs(ctx context.Context, g *globalOptions, spec string, driver *driverFlags) error {
 	opts, err := g.storeOptions("source")
 	if err != nil {
 		return err
 	}
-	opts.AllAccounts = allAccounts
-	opts.Account = account
+	opts.Driver = driver.values(true)
 	src, err := importers.Open(ctx, spec, opts)
 	if err != nil {
 		return err

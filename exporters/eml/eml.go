@@ -46,7 +46,6 @@ import (
 	"io/fs"
 	"mime"
 	"net/mail"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -78,9 +77,8 @@ var dirEncoder = localfs.EscapeEncoder(Ext)
 // Sink writes a tree of .eml files. Like every Sink it is used by one
 // goroutine at a time.
 type Sink struct {
-	root  *localfs.Root
-	opts  *importers.Options
-	names map[string]*localfs.Names
+	localfs.SinkBase // root, options, Quota, FolderNamer, StateStore
+	names            map[string]*localfs.Names
 }
 
 var (
@@ -91,17 +89,11 @@ var (
 // New returns a Sink writing into the directory path. Nothing is created
 // before the first write.
 func New(path string, opts *importers.Options) (*Sink, error) {
-	r, err := localfs.New(path)
+	b, err := localfs.NewSinkBase("eml", path, opts, "")
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := os.Stat(r.Path()); err == nil && !fi.IsDir() {
-		return nil, importers.UsageError("eml %s: not a directory", path)
-	}
-	if opts == nil {
-		opts = &importers.Options{}
-	}
-	return &Sink{root: r, opts: opts, names: map[string]*localfs.Names{}}, nil
+	return &Sink{SinkBase: b, names: map[string]*localfs.Names{}}, nil
 }
 
 // Caps: the files are the messages; no flags; the internal date is the
@@ -111,7 +103,7 @@ func (s *Sink) Caps() exporters.Caps {
 }
 
 // Close releases the root directory.
-func (s *Sink) Close() error { return s.root.Close() }
+func (s *Sink) Close() error { return s.Root.Close() }
 
 func (s *Sink) namesIn(dir []string) *localfs.Names {
 	key := strings.Join(dir, "/")
@@ -123,13 +115,13 @@ func (s *Sink) namesIn(dir []string) *localfs.Names {
 	// with a dot (escaped too). Not keeping the files keeps memory small
 	// next to big folders.
 	var entries []string
-	ents, _ := s.root.ReadDir(dir...)
+	ents, _ := s.Root.ReadDir(dir...)
 	for _, e := range ents {
 		if e.IsDir() {
 			entries = append(entries, e.Name())
 		}
 	}
-	ci, _ := s.root.CaseInsensitive(dir, entries)
+	ci, _ := s.Root.CaseInsensitive(dir, entries)
 	n := localfs.NewNames(entries, ci)
 	s.names[key] = n
 	return n
@@ -159,14 +151,14 @@ func (s *Sink) Resolve(ctx context.Context, f importers.Folder, use imap.Mailbox
 	t := &target{s: s, f: append(importers.Folder(nil), f...)}
 	t.dirs, t.err = s.place(f)
 	if t.err == nil {
-		t.exists, t.err = s.root.DirExists(t.dirs...)
+		t.exists, t.err = s.Root.DirExists(t.dirs...)
 	}
 	return t, nil
 }
 
 // Folders lists the directories of the tree with their .eml files.
 func (s *Sink) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
-	if !s.root.Exists() {
+	if !s.Root.Exists() {
 		return nil, nil
 	}
 	var out []importers.FolderInfo
@@ -178,7 +170,7 @@ func (s *Sink) list(dir []string, parent importers.Folder, out *[]importers.Fold
 	if depth > 64 {
 		return nil
 	}
-	ents, err := s.root.ReadDir(dir...)
+	ents, err := s.Root.ReadDir(dir...)
 	if err != nil {
 		return err
 	}
@@ -189,7 +181,7 @@ func (s *Sink) list(dir []string, parent importers.Folder, out *[]importers.Fold
 		sub := append(append(importers.Folder(nil), parent...), localfs.Unescape(e.Name()))
 		d := append(append([]string(nil), dir...), e.Name())
 		fi := importers.FolderInfo{Folder: sub}
-		files, err := s.root.ReadDir(d...)
+		files, err := s.Root.ReadDir(d...)
 		if err != nil {
 			return err
 		}
@@ -215,15 +207,6 @@ func isMessage(e fs.DirEntry) bool {
 	return e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") && strings.HasSuffix(strings.ToLower(e.Name()), Ext)
 }
 
-// Quota reports the file system holding the tree.
-func (s *Sink) Quota(ctx context.Context, targets []exporters.Target) ([]exporters.QuotaRoot, error) {
-	var names []string
-	for _, t := range targets {
-		names = append(names, t.Name())
-	}
-	return s.root.Quota(names)
-}
-
 type target struct {
 	s      *Sink
 	f      importers.Folder
@@ -236,9 +219,9 @@ type target struct {
 // Name is the folder's directory.
 func (t *target) Name() string {
 	if t.err != nil {
-		return t.s.root.Path() + " (folder " + t.f.String() + ")"
+		return t.s.Root.Path() + " (folder " + t.f.String() + ")"
 	}
-	return t.s.root.Join(t.dirs...)
+	return t.s.Root.Join(t.dirs...)
 }
 
 func (t *target) Exists() bool { return t.exists }
@@ -247,11 +230,11 @@ func (t *target) Create(ctx context.Context) error {
 	if t.err != nil {
 		return t.err
 	}
-	if err := t.s.root.MkdirAll(t.dirs...); err != nil {
+	if err := t.s.Root.MkdirAll(t.dirs...); err != nil {
 		return fmt.Errorf("eml folder %q: %w", t.f.String(), err)
 	}
 	for i := len(t.dirs) - 1; i >= 0; i-- {
-		if err := t.s.root.SyncDir(t.dirs[:i]...); err != nil {
+		if err := t.s.Root.SyncDir(t.dirs[:i]...); err != nil {
 			return err
 		}
 	}
@@ -269,7 +252,7 @@ func (t *target) Keys(ctx context.Context, fn func(dedupe.Key) error) error {
 	if t.err != nil || !t.exists {
 		return nil
 	}
-	ents, err := t.s.root.ReadDir(t.dirs...)
+	ents, err := t.s.Root.ReadDir(t.dirs...)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -285,7 +268,7 @@ func (t *target) Keys(ctx context.Context, fn func(dedupe.Key) error) error {
 		}
 		k, err := t.keyOf(t.rel(e.Name()))
 		if err != nil {
-			t.s.opts.Log().Warn("eml: cannot read target message, not used for de-duplication", "path", t.s.root.Join(t.rel(e.Name())...), "err", err)
+			t.s.Opts.Log().Warn("eml: cannot read target message, not used for de-duplication", "path", t.s.Root.Join(t.rel(e.Name())...), "err", err)
 			continue
 		}
 		if err := fn(k); err != nil {
@@ -296,7 +279,7 @@ func (t *target) Keys(ctx context.Context, fn func(dedupe.Key) error) error {
 }
 
 func (t *target) keyOf(rel []string) (dedupe.Key, error) {
-	f, err := t.s.root.Open(rel...)
+	f, err := t.s.Root.Open(rel...)
 	if err != nil {
 		return dedupe.Key{}, err
 	}
@@ -317,17 +300,17 @@ func (t *target) Append(ctx context.Context, m *importers.Message, size int64, r
 		}
 	}
 	tmp := t.rel(".mailferry-" + localfs.Unique() + ".tmp")
-	if err := t.s.root.WriteNew(ctx, tmp, size, r, m.InternalDate); err != nil {
+	if err := t.s.Root.WriteNew(ctx, tmp, size, r, m.InternalDate); err != nil {
 		return localfs.ForMessage(m, fmt.Errorf("eml %s: %w", t.Name(), err))
 	}
 	defer func() {
 		if err != nil {
-			t.s.root.Remove(tmp...)
+			t.s.Root.Remove(tmp...)
 		}
 	}()
 	info, err := t.inspect(tmp)
 	if err != nil {
-		return fmt.Errorf("eml %s: %w", t.s.root.Join(tmp...), err)
+		return fmt.Errorf("eml %s: %w", t.s.Root.Join(tmp...), err)
 	}
 	date := m.InternalDate
 	if date.IsZero() && !info.date.IsZero() {
@@ -342,22 +325,22 @@ func (t *target) Append(ctx context.Context, m *importers.Message, size int64, r
 		if i > 1 {
 			name = strings.TrimSuffix(base, Ext) + "-" + strconv.Itoa(i) + Ext
 		}
-		err := t.s.root.LinkNoReplace(tmp, t.rel(name))
+		err := t.s.Root.LinkNoReplace(tmp, t.rel(name))
 		if err == nil {
 			break
 		}
 		if !errors.Is(err, fs.ErrExist) || i >= 1000 {
-			return fmt.Errorf("eml %s: %w", t.s.root.Join(t.rel(name)...), localfs.DiskFull(err))
+			return fmt.Errorf("eml %s: %w", t.s.Root.Join(t.rel(name)...), localfs.DiskFull(err))
 		}
 	}
-	if err := t.s.root.SyncDir(t.dirs...); err != nil {
+	if err := t.s.Root.SyncDir(t.dirs...); err != nil {
 		return fmt.Errorf("eml %s: %w", t.Name(), err)
 	}
 	return nil
 }
 
 func (t *target) setTimes(rel []string, date time.Time) error {
-	f, err := t.s.root.OpenRW(rel...)
+	f, err := t.s.Root.OpenRW(rel...)
 	if err != nil {
 		return err
 	}
@@ -378,7 +361,7 @@ type headerInfo struct {
 // key.
 func (t *target) inspect(rel []string) (headerInfo, error) {
 	var hi headerInfo
-	f, err := t.s.root.Open(rel...)
+	f, err := t.s.Root.Open(rel...)
 	if err != nil {
 		return hi, err
 	}

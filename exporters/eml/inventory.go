@@ -21,7 +21,7 @@ func (t *target) Inventory(ctx context.Context, fn func(exporters.Stored) error)
 	if t.err != nil || !t.exists {
 		return nil
 	}
-	ents, err := t.s.root.ReadDir(t.dirs...)
+	ents, err := t.s.Root.ReadDir(t.dirs...)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -41,7 +41,7 @@ func (t *target) Inventory(ctx context.Context, fn func(exporters.Stored) error)
 			k, err = t.keyOf(t.rel(e.Name()))
 		}
 		if err != nil {
-			t.s.opts.Log().Warn("eml: cannot read target message, not used for de-duplication", "path", t.s.root.Join(t.rel(e.Name())...), "err", err)
+			t.s.Opts.Log().Warn("eml: cannot read target message, not used for de-duplication", "path", t.s.Root.Join(t.rel(e.Name())...), "err", err)
 			continue
 		}
 		t.stored = append(t.stored, e.Name())
@@ -57,5 +57,5 @@ func (t *target) OpenStored(ctx context.Context, loc uint64) (io.ReadCloser, err
 	if loc >= uint64(len(t.stored)) {
 		return nil, fmt.Errorf("eml: no stored message %d in %s", loc, t.Name())
 	}
-	return t.s.root.Open(t.rel(t.stored[loc])...)
+	return t.s.Root.Open(t.rel(t.stored[loc])...)
 }

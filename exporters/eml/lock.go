@@ -13,14 +13,14 @@ var _ exporters.Locker = (*Sink)(nil)
 // localfs.Root.Lock). Holding it, the run removes the hidden temporary
 // files that interrupted runs left in the tree.
 func (s *Sink) Lock(ctx context.Context, wait time.Duration) (func() error, error) {
-	l, err := s.root.Lock(ctx, wait)
+	l, err := s.Root.Lock(ctx, wait)
 	if err != nil {
 		return nil, err
 	}
 	var gone []string
 	s.leftovers(nil, 0, &gone)
 	if len(gone) > 0 {
-		s.opts.Log().Info("eml: removed temporary files of an interrupted run", "files", len(gone))
+		s.Opts.Log().Info("eml: removed temporary files of an interrupted run", "files", len(gone))
 	}
 	return l.Release, nil
 }
@@ -29,8 +29,8 @@ func (s *Sink) leftovers(dir []string, depth int, gone *[]string) {
 	if depth > 64 {
 		return
 	}
-	*gone = append(*gone, s.root.RemoveLeftovers(dir, "")...)
-	ents, err := s.root.ReadDir(dir...)
+	*gone = append(*gone, s.Root.RemoveLeftovers(dir, "")...)
+	ents, err := s.Root.ReadDir(dir...)
 	if err != nil {
 		return
 	}

@@ -44,9 +44,9 @@ func (t *target) AppendBatch(ctx context.Context, items []exporters.BatchItem) (
 			}
 			if err != nil {
 				if fl.moved {
-					t.s.root.Remove(fl.final...)
+					t.s.Root.Remove(fl.final...)
 				} else {
-					t.s.root.Remove(fl.tmp...)
+					t.s.Root.Remove(fl.tmp...)
 				}
 			}
 		}
@@ -61,18 +61,18 @@ func (t *target) AppendBatch(ctx context.Context, items []exporters.BatchItem) (
 		}
 		unique := localfs.Unique() + "." + t.s.host
 		tmp := t.rel("tmp", unique)
-		f, err := t.s.root.Create(tmp...)
+		f, err := t.s.Root.Create(tmp...)
 		if err != nil {
-			return fmt.Errorf("maildir %s: %w", t.s.root.Join(tmp...), err)
+			return fmt.Errorf("maildir %s: %w", t.s.Root.Join(tmp...), err)
 		}
 		files = append(files, file{f: f, tmp: tmp})
 		cnt := &importers.CRLFCounter{R: bytes.NewReader(it.Data)}
 		if _, err := io.Copy(f, cnt); err != nil {
-			return fmt.Errorf("maildir %s: %w", t.s.root.Join(tmp...), localfs.DiskFull(err))
+			return fmt.Errorf("maildir %s: %w", t.s.Root.Join(tmp...), localfs.DiskFull(err))
 		}
 		if !it.M.InternalDate.IsZero() {
 			if err := localfs.SetTimes(f, it.M.InternalDate); err != nil {
-				return fmt.Errorf("maildir %s: %w", t.s.root.Join(tmp...), err)
+				return fmt.Errorf("maildir %s: %w", t.s.Root.Join(tmp...), err)
 			}
 		}
 		size := int64(len(it.Data))
@@ -82,23 +82,23 @@ func (t *target) AppendBatch(ctx context.Context, items []exporters.BatchItem) (
 	for i := range files {
 		fl := &files[i]
 		if err := fl.f.Sync(); err != nil {
-			return fmt.Errorf("maildir %s: %w", t.s.root.Join(fl.tmp...), localfs.DiskFull(err))
+			return fmt.Errorf("maildir %s: %w", t.s.Root.Join(fl.tmp...), localfs.DiskFull(err))
 		}
 		err := fl.f.Close()
 		fl.f = nil
 		if err != nil {
-			return fmt.Errorf("maildir %s: %w", t.s.root.Join(fl.tmp...), localfs.DiskFull(err))
+			return fmt.Errorf("maildir %s: %w", t.s.Root.Join(fl.tmp...), localfs.DiskFull(err))
 		}
 	}
 	for i := range files {
 		fl := &files[i]
-		if err := t.s.root.Rename(fl.tmp, fl.final); err != nil {
-			return fmt.Errorf("maildir %s: %w", t.s.root.Join(fl.tmp...), localfs.DiskFull(err))
+		if err := t.s.Root.Rename(fl.tmp, fl.final); err != nil {
+			return fmt.Errorf("maildir %s: %w", t.s.Root.Join(fl.tmp...), localfs.DiskFull(err))
 		}
 		fl.moved = true
 	}
-	if err := t.s.root.SyncDir(t.rel("cur")...); err != nil {
-		return fmt.Errorf("maildir %s: %w", t.s.root.Join(t.rel("cur")...), err)
+	if err := t.s.Root.SyncDir(t.rel("cur")...); err != nil {
+		return fmt.Errorf("maildir %s: %w", t.s.Root.Join(t.rel("cur")...), err)
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ func (t *target) Inventory(ctx context.Context, fn func(exporters.Stored) error)
 		return nil
 	}
 	for _, sub := range []string{"cur", "new"} {
-		ents, err := t.s.root.ReadDir(t.rel(sub)...)
+		ents, err := t.s.Root.ReadDir(t.rel(sub)...)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -43,7 +43,7 @@ func (t *target) Inventory(ctx context.Context, fn func(exporters.Stored) error)
 				k, err = t.keyOf(rel)
 			}
 			if err != nil {
-				t.s.opts.Log().Warn("maildir: cannot read target message, not used for de-duplication", "path", t.s.root.Join(rel...), "err", err)
+				t.s.Opts.Log().Warn("maildir: cannot read target message, not used for de-duplication", "path", t.s.Root.Join(rel...), "err", err)
 				continue
 			}
 			t.stored = append(t.stored, rel)
@@ -60,5 +60,5 @@ func (t *target) OpenStored(ctx context.Context, loc uint64) (io.ReadCloser, err
 	if loc >= uint64(len(t.stored)) {
 		return nil, fmt.Errorf("maildir: no stored message %d in %s", loc, t.Name())
 	}
-	return t.s.root.Open(t.stored[loc]...)
+	return t.s.Root.Open(t.stored[loc]...)
 }

@@ -17,20 +17,20 @@ var _ exporters.Locker = (*Sink)(nil)
 // 36 hours), so nothing partial stays. Other programs' files in tmp/ are
 // never touched.
 func (s *Sink) Lock(ctx context.Context, wait time.Duration) (func() error, error) {
-	l, err := s.root.Lock(ctx, wait)
+	l, err := s.Root.Lock(ctx, wait)
 	if err != nil {
 		return nil, err
 	}
-	gone := s.root.RemoveLeftovers(nil, s.host)
-	gone = append(gone, s.root.RemoveLeftovers([]string{"tmp"}, s.host)...)
-	ents, _ := s.root.ReadDir()
+	gone := s.Root.RemoveLeftovers(nil, s.host)
+	gone = append(gone, s.Root.RemoveLeftovers([]string{"tmp"}, s.host)...)
+	ents, _ := s.Root.ReadDir()
 	for _, e := range ents {
 		if e.IsDir() && strings.HasPrefix(e.Name(), ".") && e.Name() != "." && e.Name() != ".." {
-			gone = append(gone, s.root.RemoveLeftovers([]string{e.Name(), "tmp"}, s.host)...)
+			gone = append(gone, s.Root.RemoveLeftovers([]string{e.Name(), "tmp"}, s.host)...)
 		}
 	}
 	if len(gone) > 0 {
-		s.opts.Log().Info("maildir: removed temporary files of an interrupted run", "files", len(gone))
+		s.Opts.Log().Info("maildir: removed temporary files of an interrupted run", "files", len(gone))
 	}
 	return l.Release, nil
 }

@@ -73,9 +73,8 @@ const maxDirName = 255 - 15
 // Sink writes a Maildir++ tree. Like every Sink it is used by one
 // goroutine at a time.
 type Sink struct {
-	root *localfs.Root
-	opts *importers.Options
-	host string
+	localfs.SinkBase // root, options, Quota, FolderNamer, StateStore
+	host             string
 
 	cfg      maildir.Config
 	cfgKnown bool
@@ -95,17 +94,11 @@ var (
 // New returns a Sink writing into path. Nothing is created before the
 // first write.
 func New(path string, opts *importers.Options) (*Sink, error) {
-	r, err := localfs.New(path)
+	b, err := localfs.NewSinkBase("maildir", path, opts, "")
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := os.Stat(r.Path()); err == nil && !fi.IsDir() {
-		return nil, importers.UsageError("maildir %s: not a directory", path)
-	}
-	if opts == nil {
-		opts = &importers.Options{}
-	}
-	s := &Sink{root: r, opts: opts, host: hostname(), keywords: map[string]*maildir.Keywords{}}
+	s := &Sink{SinkBase: b, host: hostname(), keywords: map[string]*maildir.Keywords{}}
 	s.readConfig()
 	return s, nil
 }
@@ -135,10 +128,10 @@ func (s *Sink) Caps() exporters.Caps {
 }
 
 // Close releases the root directory.
-func (s *Sink) Close() error { return s.root.Close() }
+func (s *Sink) Close() error { return s.Root.Close() }
 
 func (s *Sink) readConfig() {
-	f, err := s.root.Open(maildir.ConfigFile)
+	f, err := s.Root.Open(maildir.ConfigFile)
 	if err != nil {
 		return
 	}
@@ -149,7 +142,7 @@ func (s *Sink) readConfig() {
 	}
 	cfg, err := maildir.ParseConfig(b)
 	if err != nil {
-		s.opts.Log().Warn("maildir: unreadable config, using defaults", "path", s.root.Join(maildir.ConfigFile), "err", err)
+		s.Opts.Log().Warn("maildir: unreadable config, using defaults", "path", s.Root.Join(maildir.ConfigFile), "err", err)
 	}
 	s.cfg, s.cfgKnown = cfg, true
 }
@@ -164,7 +157,7 @@ func (s *Sink) sep() string {
 // setup creates the root and, on first use, probes whether the file
 // system takes ':' in names, recording the answer.
 func (s *Sink) setup(ctx context.Context) error {
-	if _, err := s.root.Ensure(); err != nil {
+	if _, err := s.Root.Ensure(); err != nil {
 		return err
 	}
 	if s.cfgKnown {
@@ -176,27 +169,27 @@ func (s *Sink) setup(ctx context.Context) error {
 	}
 	cfg := maildir.Config{InfoSeparator: ":"}
 	probe := "mailferry-probe-" + localfs.Unique()
-	f, err := s.root.Create(probe)
+	f, err := s.Root.Create(probe)
 	if err != nil {
-		return fmt.Errorf("maildir %s: cannot write: %w", s.root.Path(), err)
+		return fmt.Errorf("maildir %s: cannot write: %w", s.Root.Path(), err)
 	}
 	f.Close()
-	s.root.Remove(probe)
-	if !colonAllowed(s.root, probe+":2,S") {
+	s.Root.Remove(probe)
+	if !colonAllowed(s.Root, probe+":2,S") {
 		// QUIRK: SMB/NTFS refuse ':' (EINVAL or ENOENT through CIFS);
 		// Windows tools and Dovecot's maildir_info_separator use ';'.
 		cfg = maildir.Config{InfoSeparator: ";", WindowsNames: true}
 	}
 	b := fmt.Appendf(nil, "{\"info_separator\": %q, \"windows_names\": %v}\n", cfg.InfoSeparator, cfg.WindowsNames)
 	tmp := maildir.ConfigFile + "." + localfs.Unique() + ".tmp"
-	if err := s.root.WriteNew(ctx, []string{tmp}, int64(len(b)), strings.NewReader(string(b)), time.Time{}); err != nil {
+	if err := s.Root.WriteNew(ctx, []string{tmp}, int64(len(b)), strings.NewReader(string(b)), time.Time{}); err != nil {
 		return err
 	}
-	if err := s.root.Rename([]string{tmp}, []string{maildir.ConfigFile}); err != nil {
-		s.root.Remove(tmp)
+	if err := s.Root.Rename([]string{tmp}, []string{maildir.ConfigFile}); err != nil {
+		s.Root.Remove(tmp)
 		return err
 	}
-	if err := s.root.SyncDir(); err != nil {
+	if err := s.Root.SyncDir(); err != nil {
 		return err
 	}
 	if cfg.WindowsNames != s.cfg.WindowsNames {
@@ -224,11 +217,11 @@ func (s *Sink) rootNames() *localfs.Names {
 		return s.names
 	}
 	var entries []string
-	ents, _ := s.root.ReadDir()
+	ents, _ := s.Root.ReadDir()
 	for _, e := range ents {
 		entries = append(entries, e.Name())
 	}
-	ci, _ := s.root.CaseInsensitive(nil, entries)
+	ci, _ := s.Root.CaseInsensitive(nil, entries)
 	s.names = localfs.NewNames(entries, ci)
 	return s.names
 }
@@ -268,10 +261,10 @@ func (s *Sink) dirName(f importers.Folder) (string, error) {
 // Folders lists the folders already in the tree (read with
 // importers/maildir).
 func (s *Sink) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
-	if !s.root.Exists() {
+	if !s.Root.Exists() {
 		return nil, nil
 	}
-	src, err := maildir.Open(s.root.Path(), s.opts)
+	src, err := maildir.Open(s.Root.Path(), s.Opts)
 	if err != nil {
 		if errors.Is(err, importers.ErrUsage) {
 			return nil, nil // an empty directory
@@ -288,27 +281,18 @@ func (s *Sink) Resolve(ctx context.Context, f importers.Folder, use imap.Mailbox
 	t := &target{s: s, f: append(importers.Folder(nil), f...), gen: s.gen}
 	t.dir, t.err = s.dirName(f)
 	if t.err == nil {
-		t.exists, t.err = s.root.DirExists(t.rel("cur")...)
+		t.exists, t.err = s.Root.DirExists(t.rel("cur")...)
 	}
 	if t.exists {
 		// A run killed while creating the folder leaves cur/ without
 		// tmp/ or new/: the first write completes the folder.
 		for _, sub := range []string{"tmp", "new"} {
-			if ok, err := s.root.DirExists(t.rel(sub)...); err == nil && !ok {
+			if ok, err := s.Root.DirExists(t.rel(sub)...); err == nil && !ok {
 				t.partial = true
 			}
 		}
 	}
 	return t, nil
-}
-
-// Quota reports the file system holding the tree.
-func (s *Sink) Quota(ctx context.Context, targets []exporters.Target) ([]exporters.QuotaRoot, error) {
-	var names []string
-	for _, t := range targets {
-		names = append(names, t.Name())
-	}
-	return s.root.Quota(names)
 }
 
 type target struct {
@@ -336,11 +320,11 @@ func (t *target) rel(sub ...string) []string {
 func (t *target) Name() string {
 	switch {
 	case t.err != nil:
-		return t.s.root.Path() + " (folder " + t.f.String() + ")"
+		return t.s.Root.Path() + " (folder " + t.f.String() + ")"
 	case t.dir == "":
-		return t.s.root.Path()
+		return t.s.Root.Path()
 	}
-	return t.s.root.Join(t.dir)
+	return t.s.Root.Join(t.dir)
 }
 
 func (t *target) Exists() bool { return t.exists }
@@ -362,23 +346,23 @@ func (t *target) Create(ctx context.Context) error {
 		t.dir, t.gen = dir, t.s.gen
 	}
 	for _, sub := range []string{"cur", "new", "tmp"} {
-		if err := t.s.root.MkdirAll(t.rel(sub)...); err != nil {
+		if err := t.s.Root.MkdirAll(t.rel(sub)...); err != nil {
 			return fmt.Errorf("maildir folder %q: %w", t.f.String(), err)
 		}
 	}
 	if t.dir != "" {
-		f, err := t.s.root.Create(t.rel("maildirfolder")...)
+		f, err := t.s.Root.Create(t.rel("maildirfolder")...)
 		if err == nil {
 			err = f.Close()
 		}
 		if err != nil && !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("maildir folder %q: %w", t.f.String(), err)
 		}
-		if err := t.s.root.SyncDir(t.dir); err != nil {
+		if err := t.s.Root.SyncDir(t.dir); err != nil {
 			return err
 		}
 	}
-	if err := t.s.root.SyncDir(); err != nil {
+	if err := t.s.Root.SyncDir(); err != nil {
 		return err
 	}
 	t.exists, t.partial = true, false
@@ -392,7 +376,7 @@ func (t *target) Keys(ctx context.Context, fn func(dedupe.Key) error) error {
 		return nil
 	}
 	for _, sub := range []string{"cur", "new"} {
-		ents, err := t.s.root.ReadDir(t.rel(sub)...)
+		ents, err := t.s.Root.ReadDir(t.rel(sub)...)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -408,7 +392,7 @@ func (t *target) Keys(ctx context.Context, fn func(dedupe.Key) error) error {
 			}
 			k, err := t.keyOf(t.rel(sub, e.Name()))
 			if err != nil {
-				t.s.opts.Log().Warn("maildir: cannot read target message, not used for de-duplication", "path", t.s.root.Join(t.rel(sub, e.Name())...), "err", err)
+				t.s.Opts.Log().Warn("maildir: cannot read target message, not used for de-duplication", "path", t.s.Root.Join(t.rel(sub, e.Name())...), "err", err)
 				continue
 			}
 			if err := fn(k); err != nil {
@@ -420,7 +404,7 @@ func (t *target) Keys(ctx context.Context, fn func(dedupe.Key) error) error {
 }
 
 func (t *target) keyOf(rel []string) (dedupe.Key, error) {
-	f, err := t.s.root.Open(rel...)
+	f, err := t.s.Root.Open(rel...)
 	if err != nil {
 		return dedupe.Key{}, err
 	}
@@ -434,7 +418,7 @@ func (t *target) keywords() *maildir.Keywords {
 		return t.kw
 	}
 	t.kw = &maildir.Keywords{}
-	if f, err := t.s.root.Open(t.rel(maildir.KeywordsFile)...); err == nil {
+	if f, err := t.s.Root.Open(t.rel(maildir.KeywordsFile)...); err == nil {
 		if kw, err := maildir.ParseKeywords(io.LimitReader(f, 64<<10)); err == nil {
 			t.kw = kw
 		}
@@ -447,14 +431,14 @@ func (t *target) keywords() *maildir.Keywords {
 func (t *target) saveKeywords(ctx context.Context) error {
 	b := t.kw.Bytes()
 	tmp := t.rel("tmp", localfs.Unique()+"."+t.s.host+".keywords")
-	if err := t.s.root.WriteNew(ctx, tmp, int64(len(b)), strings.NewReader(string(b)), time.Time{}); err != nil {
+	if err := t.s.Root.WriteNew(ctx, tmp, int64(len(b)), strings.NewReader(string(b)), time.Time{}); err != nil {
 		return err
 	}
-	if err := t.s.root.Rename(tmp, t.rel(maildir.KeywordsFile)); err != nil {
-		t.s.root.Remove(tmp...)
+	if err := t.s.Root.Rename(tmp, t.rel(maildir.KeywordsFile)); err != nil {
+		t.s.Root.Remove(tmp...)
 		return err
 	}
-	return t.s.root.SyncDir(t.rel()...)
+	return t.s.Root.SyncDir(t.rel()...)
 }
 
 func (t *target) letters(ctx context.Context, flags []imap.Flag) (string, error) {
@@ -463,7 +447,7 @@ func (t *target) letters(ctx context.Context, flags []imap.Flag) (string, error)
 	changed := false
 	for _, f := range missing {
 		if _, added, ok := kw.Add(f); !ok {
-			t.s.opts.Log().Warn("maildir: keyword not stored (26 per folder at most)", "folder", t.f.String(), "keyword", string(f))
+			t.s.Opts.Log().Warn("maildir: keyword not stored (26 per folder at most)", "folder", t.f.String(), "keyword", string(f))
 		} else if added {
 			changed = true
 		}
@@ -494,16 +478,16 @@ func (t *target) Append(ctx context.Context, m *importers.Message, size int64, r
 	unique := localfs.Unique() + "." + t.s.host
 	tmp := t.rel("tmp", unique)
 	cnt := &importers.CRLFCounter{R: r}
-	if err := t.s.root.WriteNew(ctx, tmp, size, cnt, m.InternalDate); err != nil {
-		return localfs.ForMessage(m, fmt.Errorf("maildir %s: %w", t.s.root.Join(tmp...), err))
+	if err := t.s.Root.WriteNew(ctx, tmp, size, cnt, m.InternalDate); err != nil {
+		return localfs.ForMessage(m, fmt.Errorf("maildir %s: %w", t.s.Root.Join(tmp...), err))
 	}
 	final := unique + ",S=" + strconv.FormatInt(size, 10) + ",W=" + strconv.FormatInt(cnt.LFLen(), 10) + t.s.sep() + "2," + letters
-	if err := t.s.root.Rename(tmp, t.rel("cur", final)); err != nil {
-		t.s.root.Remove(tmp...)
-		return fmt.Errorf("maildir %s: %w", t.s.root.Join(tmp...), localfs.DiskFull(err))
+	if err := t.s.Root.Rename(tmp, t.rel("cur", final)); err != nil {
+		t.s.Root.Remove(tmp...)
+		return fmt.Errorf("maildir %s: %w", t.s.Root.Join(tmp...), localfs.DiskFull(err))
 	}
-	if err := t.s.root.SyncDir(t.rel("cur")...); err != nil {
-		return fmt.Errorf("maildir %s: %w", t.s.root.Join(t.rel("cur")...), err)
+	if err := t.s.Root.SyncDir(t.rel("cur")...); err != nil {
+		return fmt.Errorf("maildir %s: %w", t.s.Root.Join(t.rel("cur")...), err)
 	}
 	return nil
 }

@@ -30,7 +30,7 @@ func (t *target) Inventory(ctx context.Context, fn func(exporters.Stored) error)
 	if t.err != nil || !t.exists {
 		return nil
 	}
-	f, err := t.s.root.Open(t.rel()...)
+	f, err := t.s.Root.Open(t.rel()...)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (t *target) Inventory(ctx context.Context, fn func(exporters.Stored) error)
 			return nil
 		}
 		if errors.Is(err, errNotMbox) {
-			t.s.opts.Log().Warn("mbox: target file is not an mbox; nothing will be written to it", "path", t.Name())
+			t.s.Opts.Log().Warn("mbox: target file is not an mbox; nothing will be written to it", "path", t.Name())
 			t.err = fmt.Errorf("%s: %w", t.Name(), err)
 			return nil
 		}
@@ -74,7 +74,7 @@ func (t *target) Inventory(ctx context.Context, fn func(exporters.Stored) error)
 // by parsing the file again (the rare path: a key matched, the sizes did
 // not).
 func (t *target) OpenStored(ctx context.Context, loc uint64) (io.ReadCloser, error) {
-	f, err := t.s.root.Open(t.rel()...)
+	f, err := t.s.Root.Open(t.rel()...)
 	if err != nil {
 		return nil, err
 	}

@@ -81,11 +81,10 @@ var nameEncoder = localfs.EscapeEncoder(".sbd", ".msf", ".dat", ".json", ".html"
 // Sink writes a tree of mbox files. Like every Sink it is used by one
 // goroutine at a time.
 type Sink struct {
-	root  *localfs.Root
-	opts  *importers.Options
-	names map[string]*localfs.Names
-	open  map[string]*mboxFile // by path below the root
-	lru   []string             // keys of open, least recently used first
+	localfs.SinkBase // root, options, Quota, FolderNamer, StateStore
+	names            map[string]*localfs.Names
+	open             map[string]*mboxFile // by path below the root
+	lru              []string             // keys of open, least recently used first
 }
 
 // maxOpen bounds the mbox files (two descriptors each) kept open.
@@ -99,17 +98,11 @@ var (
 // New returns a Sink writing into the directory path. Nothing is created
 // before the first write.
 func New(path string, opts *importers.Options) (*Sink, error) {
-	r, err := localfs.New(path)
+	b, err := localfs.NewSinkBase("mbox", path, opts, "(mbox: writes a folder tree)")
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := os.Stat(r.Path()); err == nil && !fi.IsDir() {
-		return nil, importers.UsageError("mbox %s: not a directory (mbox: writes a folder tree)", path)
-	}
-	if opts == nil {
-		opts = &importers.Options{}
-	}
-	return &Sink{root: r, opts: opts, names: map[string]*localfs.Names{}, open: map[string]*mboxFile{}}, nil
+	return &Sink{SinkBase: b, names: map[string]*localfs.Names{}, open: map[string]*mboxFile{}}, nil
 }
 
 // Caps: no flags; the internal date is the From line's (seconds); bytes
@@ -122,13 +115,13 @@ func (s *Sink) Caps() exporters.Caps {
 func (s *Sink) Close() error {
 	var first error
 	for _, mf := range s.open {
-		if err := mf.close(s.root); err != nil && first == nil {
+		if err := mf.close(s.Root); err != nil && first == nil {
 			first = err
 		}
 	}
 	s.open = map[string]*mboxFile{}
 	s.lru = nil
-	if err := s.root.Close(); err != nil && first == nil {
+	if err := s.Root.Close(); err != nil && first == nil {
 		first = err
 	}
 	return first
@@ -142,14 +135,14 @@ func (s *Sink) namesIn(dir []string) *localfs.Names {
 		return n
 	}
 	var entries []string
-	ents, _ := s.root.ReadDir(dir...)
+	ents, _ := s.Root.ReadDir(dir...)
 	for _, e := range ents {
 		entries = append(entries, e.Name())
 		if e.IsDir() && strings.HasSuffix(e.Name(), ".sbd") {
 			entries = append(entries, strings.TrimSuffix(e.Name(), ".sbd"))
 		}
 	}
-	ci, _ := s.root.CaseInsensitive(dir, entries)
+	ci, _ := s.Root.CaseInsensitive(dir, entries)
 	n := localfs.NewNames(entries, ci)
 	s.names[key] = n
 	return n
@@ -182,7 +175,7 @@ func (s *Sink) Resolve(ctx context.Context, f importers.Folder, use imap.Mailbox
 	t := &target{s: s, f: append(importers.Folder(nil), f...)}
 	t.dirs, t.name, t.err = s.place(f)
 	if t.err == nil {
-		fi, err := s.root.Lstat(t.rel()...)
+		fi, err := s.Root.Lstat(t.rel()...)
 		t.exists = err == nil && fi.Mode().IsRegular()
 	}
 	return t, nil
@@ -191,7 +184,7 @@ func (s *Sink) Resolve(ctx context.Context, f importers.Folder, use imap.Mailbox
 // Folders lists the mbox files of the tree.
 func (s *Sink) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 	var out []importers.FolderInfo
-	if !s.root.Exists() {
+	if !s.Root.Exists() {
 		return nil, nil
 	}
 	err := s.list(nil, nil, &out, 0)
@@ -202,7 +195,7 @@ func (s *Sink) list(dir []string, parent importers.Folder, out *[]importers.Fold
 	if depth > 64 {
 		return nil
 	}
-	ents, err := s.root.ReadDir(dir...)
+	ents, err := s.Root.ReadDir(dir...)
 	if err != nil {
 		return err
 	}
@@ -250,7 +243,7 @@ func (s *Sink) list(dir []string, parent importers.Folder, out *[]importers.Fold
 
 // isMbox reports whether the file is empty or starts with "From ".
 func (s *Sink) isMbox(rel []string) bool {
-	f, err := s.root.Open(rel...)
+	f, err := s.Root.Open(rel...)
 	if err != nil {
 		return false
 	}
@@ -258,15 +251,6 @@ func (s *Sink) isMbox(rel []string) bool {
 	var b [5]byte
 	n, _ := io.ReadFull(f, b[:])
 	return n == 0 || string(b[:n]) == "From "
-}
-
-// Quota reports the file system holding the tree.
-func (s *Sink) Quota(ctx context.Context, targets []exporters.Target) ([]exporters.QuotaRoot, error) {
-	var names []string
-	for _, t := range targets {
-		names = append(names, t.Name())
-	}
-	return s.root.Quota(names)
 }
 
 type target struct {
@@ -289,9 +273,9 @@ func (t *target) jrel() []string {
 // Name is the mbox file's path.
 func (t *target) Name() string {
 	if t.err != nil {
-		return t.s.root.Path() + " (folder " + t.f.String() + ")"
+		return t.s.Root.Path() + " (folder " + t.f.String() + ")"
 	}
-	return t.s.root.Join(t.rel()...)
+	return t.s.Root.Join(t.rel()...)
 }
 
 func (t *target) Exists() bool { return t.exists }
@@ -302,7 +286,7 @@ func (t *target) Create(ctx context.Context) error {
 	if t.err != nil {
 		return t.err
 	}
-	if err := t.s.root.MkdirAll(t.dirs...); err != nil {
+	if err := t.s.Root.MkdirAll(t.dirs...); err != nil {
 		return fmt.Errorf("mbox folder %q: %w", t.f.String(), err)
 	}
 	for i := range t.dirs {
@@ -315,7 +299,7 @@ func (t *target) Create(ctx context.Context) error {
 		return err
 	}
 	for i := len(t.dirs); i >= 0; i-- {
-		if err := t.s.root.SyncDir(t.dirs[:i]...); err != nil {
+		if err := t.s.Root.SyncDir(t.dirs[:i]...); err != nil {
 			return err
 		}
 	}
@@ -326,22 +310,22 @@ func (t *target) Create(ctx context.Context) error {
 // touch creates an empty mbox file if there is none; an existing file must
 // be an mbox.
 func (t *target) touch(rel []string) error {
-	f, err := t.s.root.Create(rel...)
+	f, err := t.s.Root.Create(rel...)
 	if err == nil {
 		return f.Close()
 	}
 	if !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("mbox folder %q: %w", t.f.String(), err)
 	}
-	fi, err := t.s.root.Lstat(rel...)
+	fi, err := t.s.Root.Lstat(rel...)
 	if err != nil {
 		return err
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("mbox folder %q: %s exists and is not a file", t.f.String(), t.s.root.Join(rel...))
+		return fmt.Errorf("mbox folder %q: %s exists and is not a file", t.f.String(), t.s.Root.Join(rel...))
 	}
 	if !t.s.isMbox(rel) {
-		return fmt.Errorf("mbox folder %q: %s exists and is not an mbox file; not writing into it", t.f.String(), t.s.root.Join(rel...))
+		return fmt.Errorf("mbox folder %q: %s exists and is not an mbox file; not writing into it", t.f.String(), t.s.Root.Join(rel...))
 	}
 	return nil
 }
@@ -352,12 +336,12 @@ func (t *target) committed(size int64) int64 {
 	if mf := t.mf(); mf != nil {
 		return mf.size
 	}
-	jf, err := t.s.root.Open(t.jrel()...)
+	jf, err := t.s.Root.Open(t.jrel()...)
 	if err != nil {
 		return size
 	}
 	defer jf.Close()
-	f, err := t.s.root.Open(t.rel()...)
+	f, err := t.s.Root.Open(t.rel()...)
 	if err != nil {
 		return size
 	}
@@ -374,7 +358,7 @@ func (t *target) Keys(ctx context.Context, fn func(dedupe.Key) error) error {
 	if t.err != nil || !t.exists {
 		return nil
 	}
-	f, err := t.s.root.Open(t.rel()...)
+	f, err := t.s.Root.Open(t.rel()...)
 	if err != nil {
 		return err
 	}
@@ -393,7 +377,7 @@ func (t *target) Keys(ctx context.Context, fn func(dedupe.Key) error) error {
 			return nil
 		}
 		if errors.Is(err, errNotMbox) {
-			t.s.opts.Log().Warn("mbox: target file is not an mbox; nothing will be written to it", "path", t.Name())
+			t.s.Opts.Log().Warn("mbox: target file is not an mbox; nothing will be written to it", "path", t.Name())
 			t.err = fmt.Errorf("%s: %w", t.Name(), err)
 			return nil
 		}
@@ -476,7 +460,7 @@ func (s *Sink) use(rel, jrel []string) (*mboxFile, error) {
 		s.lru = s.lru[1:]
 		mf := s.open[old]
 		delete(s.open, old)
-		if err := mf.close(s.root); err != nil {
+		if err := mf.close(s.Root); err != nil {
 			return nil, err
 		}
 	}
@@ -503,7 +487,7 @@ type mboxFile struct {
 }
 
 func openMbox(s *Sink, rel, jrel []string) (*mboxFile, error) {
-	root := s.root
+	root := s.Root
 	jf, err := root.Create(jrel...)
 	fresh := err == nil
 	if errors.Is(err, fs.ErrExist) {
@@ -574,7 +558,7 @@ func openMbox(s *Sink, rel, jrel []string) (*mboxFile, error) {
 // the journal proves to be ours is cut; bytes another program appended
 // are kept; a tail that mixes both is an error (nothing is cut).
 func (s *Sink) recover(f *os.File, size int64, r jrec, rel, jrel []string) (int64, error) {
-	path := s.root.Join(rel...)
+	path := s.Root.Join(rel...)
 	switch judge(f, size, r) {
 	case tailOurs:
 		if err := f.Truncate(r.size); err != nil {
@@ -583,17 +567,17 @@ func (s *Sink) recover(f *os.File, size int64, r jrec, rel, jrel []string) (int6
 		if err := f.Sync(); err != nil {
 			return size, err
 		}
-		s.opts.Log().Warn("mbox: removed the incomplete message of an interrupted run", "path", path, "bytes", size-r.size)
+		s.Opts.Log().Warn("mbox: removed the incomplete message of an interrupted run", "path", path, "bytes", size-r.size)
 		return r.size, nil
 	case tailMixed:
 		return size, fmt.Errorf("%s: a run was interrupted while appending at byte %d, and another program appended to the file since; "+
 			"not truncating and not writing to it: check the messages from byte %d on (the first may be incomplete), then remove %s",
-			path, r.size, r.size, s.root.Join(jrel...))
+			path, r.size, r.size, s.Root.Join(jrel...))
 	case tailForeign:
 		if size > r.size {
-			s.opts.Log().Info("mbox: file grew since an interrupted run (another program appended); kept", "path", path, "bytes", size-r.size)
+			s.Opts.Log().Info("mbox: file grew since an interrupted run (another program appended); kept", "path", path, "bytes", size-r.size)
 		} else {
-			s.opts.Log().Info("mbox: file is shorter than an interrupted run left it (compacted since)", "path", path)
+			s.Opts.Log().Info("mbox: file is shorter than an interrupted run left it (compacted since)", "path", path)
 		}
 	}
 	return size, nil
@@ -606,7 +590,7 @@ func (s *Sink) recover(f *os.File, size int64, r jrec, rel, jrel []string) (int6
 // has a mixed tail stays, with a warning. The Sink's writes must be
 // locked (Lock) first.
 func (s *Sink) RecoverJournals() {
-	if !s.root.Exists() {
+	if !s.Root.Exists() {
 		return
 	}
 	s.recoverIn(nil, 0)
@@ -616,7 +600,7 @@ func (s *Sink) recoverIn(dir []string, depth int) {
 	if depth > 64 {
 		return
 	}
-	ents, err := s.root.ReadDir(dir...)
+	ents, err := s.Root.ReadDir(dir...)
 	if err != nil {
 		return
 	}
@@ -635,13 +619,13 @@ func (s *Sink) recoverIn(dir []string, depth int) {
 			continue
 		}
 		if err := s.recoverOne(rel, sub); err != nil {
-			s.opts.Log().Warn("mbox: journal of an interrupted run left in place", "path", s.root.Join(sub...), "err", err)
+			s.Opts.Log().Warn("mbox: journal of an interrupted run left in place", "path", s.Root.Join(sub...), "err", err)
 		}
 	}
 }
 
 func (s *Sink) recoverOne(rel, jrel []string) error {
-	jf, err := s.root.OpenRW(jrel...)
+	jf, err := s.Root.OpenRW(jrel...)
 	if err != nil {
 		return err
 	}
@@ -650,7 +634,7 @@ func (s *Sink) recoverOne(rel, jrel []string) error {
 		return err // a writer has it
 	}
 	r, ok := readJournal(jf)
-	f, err := s.root.OpenRW(rel...)
+	f, err := s.Root.OpenRW(rel...)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		// The mbox is gone: so is anything to recover.
@@ -668,10 +652,10 @@ func (s *Sink) recoverOne(rel, jrel []string) error {
 			}
 		}
 	}
-	if err := s.root.Remove(jrel...); err != nil {
+	if err := s.Root.Remove(jrel...); err != nil {
 		return err
 	}
-	return s.root.SyncDir(jrel[:len(jrel)-1]...)
+	return s.Root.SyncDir(jrel[:len(jrel)-1]...)
 }
 
 // separatorNeeded returns what must be written so that the next "From "

@@ -17,20 +17,11 @@ import (
 // engine reports. Symbolic links are not regular files and not counted
 // (Walk does not follow them).
 func (s *Source) CountItems(ctx context.Context, f importers.Folder) (int64, error) {
-	var fo *folder
-	for _, x := range s.folders {
-		if folderKey(x.f) == folderKey(f) {
-			fo = x
-			break
-		}
-	}
+	fo := importers.FindTreeFolder(s.folders, f)
 	if fo == nil {
 		return 0, fmt.Errorf("eml %s: no folder %q", s.root, f.String())
 	}
-	if fo.file != "" {
-		return 1, nil
-	}
-	return importers.CountFiles(ctx, fo.dirs, func(name string) bool { return !strings.HasPrefix(name, ".") })
+	return fo.Count(ctx, func(name string) bool { return !strings.HasPrefix(name, ".") })
 }
 
 var _ importers.Counter = (*Source)(nil)

@@ -11,13 +11,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mailferry/mailferry/importers"
-	"golang.org/x/text/unicode/norm"
 )
 
 func init() {
@@ -37,14 +34,7 @@ const (
 type Source struct {
 	root    string
 	log     *slog.Logger
-	folders []*folder
-}
-
-type folder struct {
-	f        importers.Folder
-	noSelect bool
-	dirs     []string // directories holding the folder's files
-	file     string   // the single file, when PATH is a file
+	folders []*importers.TreeFolder
 }
 
 var _ importers.Source = (*Source)(nil)
@@ -64,10 +54,11 @@ func Open(path string, opts *importers.Options) (*Source, error) {
 	}
 	s := &Source{root: path, log: opts.Log()}
 	if !fi.IsDir() {
-		s.folders = []*folder{{f: importers.Folder{"INBOX"}, file: path}}
+		s.folders = []*importers.TreeFolder{{Folder: importers.Folder{"INBOX"}, File: path}}
 		return s, nil
 	}
-	if err := s.scan(); err != nil {
+	tree := importers.FileTree{Scheme: "eml", Log: s.log, MaxDepth: maxDirDepth, Item: isItem}
+	if s.folders, err = tree.Scan(path); err != nil {
 		return nil, err
 	}
 	if len(s.folders) == 0 {
@@ -87,6 +78,10 @@ func isEMLName(name string) bool {
 // beside it; they are skipped without a word (compared without case).
 var quietNames = []string{".DS_Store", ".localized", "Thumbs.db", "ehthumbs.db", "desktop.ini", "Icon\r"}
 
+// isItem reports whether a file is one of its folder's items: every
+// regular file but those quietFile names.
+func isItem(name string) bool { return !quietFile(name) }
+
 // quietFile reports whether a directory entry is on the documented list
 // of files skipped silently: quietNames, macOS AppleDouble files ("._x",
 // the resource fork of x), and mailferry's own state, lock, journal and
@@ -99,140 +94,6 @@ func quietFile(name string) bool {
 	}
 	return strings.HasPrefix(name, "._") || strings.HasPrefix(name, ".mailferry-") ||
 		strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".mailferry-journal")
-}
-
-// folderName turns a directory name into a folder element.
-func folderName(name string) string {
-	if !utf8.ValidString(name) {
-		name = strings.ToValidUTF8(name, "\uFFFD")
-	}
-	return norm.NFC.String(name)
-}
-
-func (s *Source) scan() error {
-	byKey := map[string]*folder{}
-	add := func(f importers.Folder, dir string) {
-		k := folderKey(f)
-		fo := byKey[k]
-		if fo == nil {
-			fo = &folder{f: f}
-			byKey[k] = fo
-		}
-		fo.noSelect = false
-		fo.dirs = append(fo.dirs, dir)
-	}
-	var walk func(dir string, f importers.Folder, depth int) error
-	walk = func(dir string, f importers.Folder, depth int) error {
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			if depth == 0 {
-				return fmt.Errorf("eml %s: %w", dir, err)
-			}
-			s.log.Warn("eml: cannot read directory, skipped", "path", dir, "err", err)
-			return nil
-		}
-		has := false
-		for _, e := range ents {
-			name := e.Name()
-			switch {
-			case e.IsDir() && strings.HasPrefix(name, "."):
-				// Hidden directories (.Trash, .git, .Spotlight-V100...) are
-				// not folders.
-				s.log.Debug("eml: hidden directory skipped", "path", filepath.Join(dir, name))
-			case e.Type()&fs.ModeSymlink != 0:
-				s.log.Warn("eml: symbolic link not followed", "path", filepath.Join(dir, name))
-			case e.IsDir():
-				if depth+1 > maxDirDepth {
-					s.log.Warn("eml: directory tree too deep, not read further", "path", filepath.Join(dir, name))
-					continue
-				}
-				sub := append(append(importers.Folder(nil), f...), folderName(name))
-				if depth == 0 && strings.EqualFold(sub[0], "INBOX") {
-					sub = importers.Folder{"INBOX"}
-				}
-				if err := walk(filepath.Join(dir, name), sub, depth+1); err != nil {
-					return err
-				}
-			case e.Type().IsRegular() && !quietFile(name):
-				has = true
-			}
-		}
-		if has {
-			if len(f) == 0 {
-				add(importers.Folder{"INBOX"}, dir)
-			} else {
-				add(f, dir)
-			}
-		}
-		return nil
-	}
-	// The root stands for no folder: its files are INBOX, its
-	// subdirectories are top-level folders.
-	if err := walk(s.root, nil, 0); err != nil {
-		return err
-	}
-	for _, fo := range byKey {
-		for i := 1; i < len(fo.f); i++ {
-			p := append(importers.Folder(nil), fo.f[:i]...)
-			if byKey[folderKey(p)] == nil {
-				byKey[folderKey(p)] = &folder{f: p, noSelect: true}
-			}
-		}
-	}
-	for _, fo := range byKey {
-		sort.Strings(fo.dirs)
-		s.folders = append(s.folders, fo)
-	}
-	sort.Slice(s.folders, func(i, j int) bool { return folderLess(s.folders[i].f, s.folders[j].f) })
-	return nil
-}
-
-func folderKey(f importers.Folder) string {
-	if f.IsInbox() {
-		return "INBOX"
-	}
-	return strings.Join(f, "\x00")
-}
-
-// folderLess orders INBOX first, then element by element, parents first.
-func folderLess(a, b importers.Folder) bool {
-	if a.IsInbox() != b.IsInbox() {
-		return a.IsInbox()
-	}
-	for i := 0; i < len(a) && i < len(b); i++ {
-		if a[i] != b[i] {
-			return a[i] < b[i]
-		}
-	}
-	return len(a) < len(b)
-}
-
-// entry is one message file.
-type entry struct {
-	path string
-	ent  fs.DirEntry // nil for the single file
-}
-
-// files lists a folder's files in name order (directory by directory
-// when an INBOX directory is merged with the root): every regular file
-// but those quietFile names.
-func (fo *folder) files() ([]entry, error) {
-	if fo.file != "" {
-		return []entry{{path: fo.file}}, nil
-	}
-	var out []entry
-	for _, d := range fo.dirs {
-		ents, err := os.ReadDir(d)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range ents {
-			if e.Type().IsRegular() && !quietFile(e.Name()) {
-				out = append(out, entry{path: filepath.Join(d, e.Name()), ent: e})
-			}
-		}
-	}
-	return out, nil
 }
 
 // Caps: no flags; the internal date is the Date: header (or mtime) to the
@@ -251,15 +112,15 @@ func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		fi := importers.FolderInfo{Folder: fo.f, NoSelect: fo.noSelect}
-		if !fo.noSelect {
-			files, err := fo.files()
+		fi := importers.FolderInfo{Folder: fo.Folder, NoSelect: fo.NoSelect}
+		if !fo.NoSelect {
+			files, err := fo.Files(isItem)
 			if err != nil {
 				fi.Messages, fi.Bytes = -1, -1
 			}
 			for _, e := range files {
 				fi.Messages++
-				info, err := e.info()
+				info, err := e.Info()
 				if err != nil || fi.Bytes < 0 {
 					fi.Bytes = -1
 					continue
@@ -272,33 +133,16 @@ func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 	return out, nil
 }
 
-func (e entry) info() (fs.FileInfo, error) {
-	if e.ent != nil {
-		return e.ent.Info()
-	}
-	return os.Stat(e.path)
-}
-
-func (s *Source) find(f importers.Folder) *folder {
-	k := folderKey(f)
-	for _, fo := range s.folders {
-		if folderKey(fo.f) == k {
-			return fo
-		}
-	}
-	return nil
-}
-
 // Walk calls fn for each .eml file of folder f in file name order.
 func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.WalkOptions, fn importers.WalkFunc) error {
-	fo := s.find(f)
+	fo := importers.FindTreeFolder(s.folders, f)
 	if fo == nil {
 		return fmt.Errorf("eml %s: no folder %q", s.root, f.String())
 	}
 	if opts == nil {
 		opts = &importers.WalkOptions{}
 	}
-	files, err := fo.files()
+	files, err := fo.Files(isItem)
 	if err != nil {
 		return fmt.Errorf("eml folder %q: %w", f.String(), err)
 	}
@@ -306,19 +150,19 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		m := &importers.Message{Ref: "eml:" + e.path, Folder: fo.f}
-		named := e.ent == nil || isEMLName(e.ent.Name())
-		rerr := readMessage(e.path, m, named)
+		m := &importers.Message{Ref: "eml:" + e.Path, Folder: fo.Folder}
+		named := e.Ent == nil || isEMLName(e.Ent.Name())
+		rerr := readMessage(e.Path, m, named)
 		if rerr != nil {
 			m.Body = nil
 			if errors.Is(rerr, ErrNotMessage) && !named {
 				// A file beside the mail: named in the summary, not an error.
-				rerr = &importers.SkipError{Ref: m.Ref, Folder: fo.f, Kind: "not-a-message",
+				rerr = &importers.SkipError{Ref: m.Ref, Folder: fo.Folder, Kind: "not-a-message",
 					Reason: strings.TrimPrefix(strings.TrimPrefix(rerr.Error(), ErrNotMessage.Error()), ": ")}
 			} else {
-				rerr = &importers.MessageError{Ref: m.Ref, Folder: fo.f, Err: rerr}
+				rerr = &importers.MessageError{Ref: m.Ref, Folder: fo.Folder, Err: rerr}
 			}
-		} else if d := m.InternalDate; !opts.Since.IsZero() && d.Before(opts.Since) || !opts.Before.IsZero() && !d.Before(opts.Before) {
+		} else if !opts.InDateRange(m.InternalDate) {
 			continue
 		}
 		if err := fn(m, rerr); err != nil {

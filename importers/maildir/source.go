@@ -87,7 +87,7 @@ func isMaildir(dir string) bool {
 func (s *Source) scan() error {
 	byKey := map[string]*folder{}
 	add := func(f importers.Folder, dir string) {
-		k := folderKey(f)
+		k := importers.FolderKey(f)
 		fo := byKey[k]
 		if fo == nil {
 			fo = &folder{f: f}
@@ -133,15 +133,15 @@ func (s *Source) scan() error {
 	for _, fo := range byKey {
 		for i := 1; i < len(fo.f); i++ {
 			p := append(importers.Folder(nil), fo.f[:i]...)
-			if byKey[folderKey(p)] == nil {
-				byKey[folderKey(p)] = &folder{f: p, noSelect: true}
+			if byKey[importers.FolderKey(p)] == nil {
+				byKey[importers.FolderKey(p)] = &folder{f: p, noSelect: true}
 			}
 		}
 	}
 	for _, fo := range byKey {
 		s.folders = append(s.folders, fo)
 	}
-	sort.Slice(s.folders, func(i, j int) bool { return folderLess(s.folders[i].f, s.folders[j].f) })
+	importers.SortFolders(s.folders, func(fo *folder) importers.Folder { return fo.f })
 	return nil
 }
 
@@ -167,27 +167,6 @@ func (s *Source) scanFS(dir string, f importers.Folder, depth int, add func(impo
 		sub := append(append(importers.Folder(nil), f...), DecodeElement(name))
 		s.scanFS(filepath.Join(dir, name), sub, depth+1, add)
 	}
-}
-
-func folderKey(f importers.Folder) string {
-	if f.IsInbox() {
-		return "INBOX"
-	}
-	return fmt.Sprintf("%q", []string(f))
-}
-
-// folderLess orders the inbox first, then element by element, parents
-// before children.
-func folderLess(a, b importers.Folder) bool {
-	if a.IsInbox() != b.IsInbox() {
-		return a.IsInbox()
-	}
-	for i := 0; i < len(a) && i < len(b); i++ {
-		if a[i] != b[i] {
-			return a[i] < b[i]
-		}
-	}
-	return len(a) < len(b)
 }
 
 // Caps: flags are kept, the internal date is the file's mtime, bodies are
@@ -305,9 +284,9 @@ func timePrefix(name string) (uint64, bool) {
 }
 
 func (s *Source) find(f importers.Folder) *folder {
-	k := folderKey(f)
+	k := importers.FolderKey(f)
 	for _, fo := range s.folders {
-		if folderKey(fo.f) == k {
+		if importers.FolderKey(fo.f) == k {
 			return fo
 		}
 	}
@@ -342,13 +321,8 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 				return err
 			}
 			m, rerr := s.message(e, fo.f, kw, &renamed)
-			if rerr == nil && !m.InternalDate.IsZero() {
-				if !opts.Since.IsZero() && m.InternalDate.Before(opts.Since) {
-					continue
-				}
-				if !opts.Before.IsZero() && !m.InternalDate.Before(opts.Before) {
-					continue
-				}
+			if rerr == nil && !opts.InDateRange(m.InternalDate) {
+				continue
 			}
 			if rerr != nil {
 				m.Body = nil

@@ -223,8 +223,7 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 			if partial {
 				s.log.Warn(s.opt.Scheme+": message only partly downloaded (POP \"headers only\"); copied as it is", "ref", m.Ref)
 			}
-			if d := m.InternalDate; !d.IsZero() &&
-				(!opts.Since.IsZero() && d.Before(opts.Since) || !opts.Before.IsZero() && !d.Before(opts.Before)) {
+			if !opts.InDateRange(m.InternalDate) {
 				continue
 			}
 		}

@@ -14,14 +14,11 @@ import (
 // items that are not mail); one it passes over silently is a difference
 // the engine reports.
 func (s *Source) CountItems(ctx context.Context, f importers.Folder) (int64, error) {
-	fo := s.find(f)
+	fo := importers.FindTreeFolder(s.folders, f)
 	if fo == nil {
 		return 0, fmt.Errorf("msg %s: no folder %q", s.root, f.String())
 	}
-	if fo.file != "" {
-		return 1, nil
-	}
-	return importers.CountFiles(ctx, fo.dirs, isMsgName)
+	return fo.Count(ctx, isMsgName)
 }
 
 var _ importers.Counter = (*Source)(nil)

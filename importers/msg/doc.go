@@ -37,7 +37,7 @@
 // notes, journal entries) are counted in Folders and reach the WalkFunc as
 // *importers.SkipError (Kind from outlook.NonMailKind: "contact",
 // "appointment", ...), so the summary names them; with
-// importers.Options.NonMailDir they are first written there as .vcf, .ics
+// outlook.Settings.NonMailDir (--nonmail) they are first written there as .vcf, .ics
 // or .txt files (outlook.NonMailDir). Walk also logs one warning per
 // folder with their number by message class.
 //

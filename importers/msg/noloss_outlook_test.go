@@ -71,7 +71,7 @@ func TestNonMailMsg(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "out")
 	walk := func() (kinds []string, mails int) {
-		src, err := Open(tree, &importers.Options{NonMailDir: dir})
+		src, err := Open(tree, outlook.Settings{NonMailDir: dir}.Options())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,7 +2,7 @@ package msg
 
 // nonmail.go: .msg files of items that are not mail (IPM.Contact,
 // IPM.Appointment, ...) reach the WalkFunc as *importers.SkipError and,
-// with Options.NonMailDir, are written there by outlook.NonMailDir, as the
+// with outlook.Settings.NonMailDir, are written there by outlook.NonMailDir, as the
 // pst source does.
 
 import (

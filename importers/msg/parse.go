@@ -78,8 +78,7 @@ const (
 	prRecipientDisplayName   = 0x5FF6
 	prAttachmentHidden       = 0x7FFE
 	attachMethodEmbedded     = 5
-	recipientP1              = 0x10000000 // MAPI_P1: a resend copy, not a real recipient
-	attachFlagRenderedInBody = 0x4        // ATT_MHTML_REF
+	attachFlagRenderedInBody = 0x4 // ATT_MHTML_REF
 )
 
 // Limits on what is read into memory.
@@ -411,12 +410,6 @@ func (c *cfb) recipients(st *storage, cp int, it *outlook.Item) error {
 		}
 		p.cp = cp
 		typ, ok := p.i32(prRecipientType)
-		if !ok {
-			typ = 1
-		}
-		if typ&recipientP1 != 0 {
-			continue
-		}
 		name := p.str(prDisplayName)
 		if name == "" {
 			name = p.str(prRecipientDisplayName)
@@ -428,16 +421,7 @@ func (c *cfb) recipients(st *storage, cp int, it *outlook.Item) error {
 		if p.err != nil {
 			return fmt.Errorf("recipient %s: %w", rst.name, p.err)
 		}
-		// MS-OXOMSG 2.2.3.1 PidTagRecipientType: 1 To, 2 Cc, 3 Bcc; the
-		// high bits are flags (0x80000000 sent).
-		switch typ & 0x0fffffff {
-		case 2:
-			it.Cc = append(it.Cc, a)
-		case 3:
-			it.Bcc = append(it.Bcc, a)
-		default:
-			it.To = append(it.To, a)
-		}
+		outlook.AddRecipient(it, typ, ok, a)
 	}
 	return nil
 }

@@ -12,17 +12,15 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/outlook"
-	"golang.org/x/text/unicode/norm"
 )
 
 func init() {
 	importers.Register("msg", func(ctx context.Context, spec importers.Spec, opts *importers.Options) (importers.Source, error) {
 		return Open(spec.Path, opts)
-	})
+	}, outlook.NonMailOption)
 }
 
 // maxDirDepth bounds the directory scan.
@@ -33,19 +31,12 @@ type Source struct {
 	root     string
 	log      *slog.Logger
 	spoolDir string
-	folders  []*folder
+	folders  []*importers.TreeFolder
 	warned   map[string]bool     // folders whose skipped items were logged
-	nonmail  *outlook.NonMailDir // Options.NonMailDir, nil without
+	nonmail  *outlook.NonMailDir // outlook.Settings.NonMailDir, nil without
 
 	// build is outlook.Build; tests replace it.
 	build func(io.Writer, *outlook.Item) error
-}
-
-type folder struct {
-	f        importers.Folder
-	noSelect bool
-	dirs     []string // directories holding the folder's files
-	file     string   // the single file, when PATH is a file
 }
 
 var _ importers.Source = (*Source)(nil)
@@ -66,17 +57,16 @@ func Open(path string, opts *importers.Options) (*Source, error) {
 	s := &Source{root: path, log: opts.Log(), warned: map[string]bool{}, build: outlook.Build}
 	if opts != nil {
 		s.spoolDir = opts.SpoolDir
-		if opts.NonMailDir != "" {
-			if s.nonmail, err = outlook.OpenNonMailDir(opts.NonMailDir); err != nil {
-				return nil, err
-			}
+		if s.nonmail, err = outlook.OpenNonMail(opts); err != nil {
+			return nil, err
 		}
 	}
 	if !fi.IsDir() {
-		s.folders = []*folder{{f: importers.Folder{"INBOX"}, file: path}}
+		s.folders = []*importers.TreeFolder{{Folder: importers.Folder{"INBOX"}, File: path}}
 		return s, nil
 	}
-	if err := s.scan(); err != nil {
+	tree := importers.FileTree{Scheme: "msg", Log: s.log, MaxDepth: maxDirDepth, Item: isMsgName, QuietDot: true}
+	if s.folders, err = tree.Scan(path); err != nil {
 		return nil, err
 	}
 	if len(s.folders) == 0 {
@@ -87,129 +77,6 @@ func Open(path string, opts *importers.Options) (*Source, error) {
 
 func isMsgName(name string) bool {
 	return !strings.HasPrefix(name, ".") && strings.EqualFold(filepath.Ext(name), ".msg")
-}
-
-// folderName turns a directory name into a folder element.
-func folderName(name string) string {
-	if !utf8.ValidString(name) {
-		name = strings.ToValidUTF8(name, "\uFFFD")
-	}
-	return norm.NFC.String(name)
-}
-
-func (s *Source) scan() error {
-	byKey := map[string]*folder{}
-	add := func(f importers.Folder, dir string) {
-		k := folderKey(f)
-		fo := byKey[k]
-		if fo == nil {
-			fo = &folder{f: f}
-			byKey[k] = fo
-		}
-		fo.noSelect = false
-		fo.dirs = append(fo.dirs, dir)
-	}
-	var walk func(dir string, f importers.Folder, depth int) error
-	walk = func(dir string, f importers.Folder, depth int) error {
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			if depth == 0 {
-				return fmt.Errorf("msg %s: %w", dir, err)
-			}
-			s.log.Warn("msg: cannot read directory, skipped", "path", dir, "err", err)
-			return nil
-		}
-		has := false
-		for _, e := range ents {
-			name := e.Name()
-			switch {
-			case strings.HasPrefix(name, "."):
-			case e.Type()&fs.ModeSymlink != 0:
-				s.log.Warn("msg: symbolic link not followed", "path", filepath.Join(dir, name))
-			case e.IsDir():
-				if depth+1 > maxDirDepth {
-					s.log.Warn("msg: directory tree too deep, not read further", "path", filepath.Join(dir, name))
-					continue
-				}
-				sub := append(append(importers.Folder(nil), f...), folderName(name))
-				if depth == 0 && strings.EqualFold(sub[0], "INBOX") {
-					sub = importers.Folder{"INBOX"}
-				}
-				if err := walk(filepath.Join(dir, name), sub, depth+1); err != nil {
-					return err
-				}
-			case e.Type().IsRegular() && isMsgName(name):
-				has = true
-			}
-		}
-		if has {
-			if len(f) == 0 {
-				add(importers.Folder{"INBOX"}, dir)
-			} else {
-				add(f, dir)
-			}
-		}
-		return nil
-	}
-	// The root stands for no folder: its files are INBOX, its
-	// subdirectories are top-level folders.
-	if err := walk(s.root, nil, 0); err != nil {
-		return err
-	}
-	for _, fo := range byKey {
-		for i := 1; i < len(fo.f); i++ {
-			p := append(importers.Folder(nil), fo.f[:i]...)
-			if byKey[folderKey(p)] == nil {
-				byKey[folderKey(p)] = &folder{f: p, noSelect: true}
-			}
-		}
-	}
-	for _, fo := range byKey {
-		sort.Strings(fo.dirs)
-		s.folders = append(s.folders, fo)
-	}
-	sort.Slice(s.folders, func(i, j int) bool { return folderLess(s.folders[i].f, s.folders[j].f) })
-	return nil
-}
-
-func folderKey(f importers.Folder) string {
-	if f.IsInbox() {
-		return "INBOX"
-	}
-	return strings.Join(f, "\x00")
-}
-
-// folderLess orders INBOX first, then element by element, parents first.
-func folderLess(a, b importers.Folder) bool {
-	if a.IsInbox() != b.IsInbox() {
-		return a.IsInbox()
-	}
-	for i := 0; i < len(a) && i < len(b); i++ {
-		if a[i] != b[i] {
-			return a[i] < b[i]
-		}
-	}
-	return len(a) < len(b)
-}
-
-// files lists the .msg files of a folder in name order.
-func (fo *folder) files() ([]string, error) {
-	if fo.file != "" {
-		return []string{fo.file}, nil
-	}
-	var out []string
-	for _, d := range fo.dirs {
-		ents, err := os.ReadDir(d)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range ents {
-			if e.Type().IsRegular() && isMsgName(e.Name()) {
-				out = append(out, filepath.Join(d, e.Name()))
-			}
-		}
-	}
-	return out, nil
 }
 
 // Caps: flags and dates come from MAPI properties; bodies are rebuilt.
@@ -233,9 +100,9 @@ func (s *Source) Close() error {
 func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 	var out []importers.FolderInfo
 	for _, fo := range s.folders {
-		fi := importers.FolderInfo{Folder: fo.f, NoSelect: fo.noSelect, Bytes: -1}
-		if !fo.noSelect {
-			files, err := fo.files()
+		fi := importers.FolderInfo{Folder: fo.Folder, NoSelect: fo.NoSelect, Bytes: -1}
+		if !fo.NoSelect {
+			files, err := fo.Files(isMsgName)
 			if err != nil {
 				fi.Messages = -1
 			}
@@ -249,44 +116,35 @@ func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 	return out, nil
 }
 
-func (s *Source) find(f importers.Folder) *folder {
-	k := folderKey(f)
-	for _, fo := range s.folders {
-		if folderKey(fo.f) == k {
-			return fo
-		}
-	}
-	return nil
-}
-
 // Walk builds and hands out each mail item of folder f in file name order.
 // Items that are not mail (contacts, appointments, ...) reach fn as
-// *importers.SkipError, after being written to Options.NonMailDir when it
+// *importers.SkipError, after being written to outlook.Settings.NonMailDir when it
 // is set.
 func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.WalkOptions, fn importers.WalkFunc) error {
-	fo := s.find(f)
+	fo := importers.FindTreeFolder(s.folders, f)
 	if fo == nil {
 		return fmt.Errorf("msg %s: no folder %q", s.root, f.String())
 	}
 	if opts == nil {
 		opts = &importers.WalkOptions{}
 	}
-	files, err := fo.files()
+	files, err := fo.Files(isMsgName)
 	if err != nil {
 		return fmt.Errorf("msg folder %q: %w", f.String(), err)
 	}
 	skipped := map[string]int{}
-	defer s.logSkipped(fo.f, skipped)
-	for _, p := range files {
+	defer s.logSkipped(fo.Folder, skipped)
+	for _, e := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		m := &importers.Message{Ref: "msg:" + p, Folder: fo.f}
+		p := e.Path
+		m := &importers.Message{Ref: "msg:" + p, Folder: fo.Folder}
 		class, se, err := s.message(p, m, opts)
 		switch {
 		case err != nil:
 			m.Body = nil
-			err = &importers.MessageError{Ref: m.Ref, Folder: fo.f, Err: err}
+			err = &importers.MessageError{Ref: m.Ref, Folder: fo.Folder, Err: err}
 		case class != "":
 			skipped[class]++
 			err = se
@@ -337,10 +195,8 @@ func (s *Source) message(p string, m *importers.Message, opts *importers.WalkOpt
 	}
 	m.Flags = outlook.Flags(it)
 	m.InternalDate = outlook.InternalDate(it)
-	if d := m.InternalDate; !d.IsZero() {
-		if !opts.Since.IsZero() && d.Before(opts.Since) || !opts.Before.IsZero() && !d.Before(opts.Before) {
-			return "", nil, nil
-		}
+	if !opts.InDateRange(m.InternalDate) {
+		return "", nil, nil
 	}
 	m.Body, err = s.spool(it)
 	return "", nil, err
@@ -373,10 +229,10 @@ func (s *Source) spool(it *outlook.Item) (importers.Body, error) {
 }
 
 func (s *Source) logSkipped(f importers.Folder, skipped map[string]int) {
-	if len(skipped) == 0 || s.warned[folderKey(f)] {
+	if len(skipped) == 0 || s.warned[importers.FolderKey(f)] {
 		return
 	}
-	s.warned[folderKey(f)] = true
+	s.warned[importers.FolderKey(f)] = true
 	classes := make([]string, 0, len(skipped))
 	total := 0
 	for c, n := range skipped {

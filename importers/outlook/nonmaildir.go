@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+
+	"github.com/mailferry/mailferry/importers"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,4 +165,35 @@ func finishName(s, fallback string) string {
 		return fallback
 	}
 	return s
+}
+
+// NonMailOption is the --nonmail DIR setting of the Outlook sources (pst,
+// msg): where they write the items that are not mail (contacts as .vcf,
+// appointments, tasks and journal entries as .ics, notes as .txt); ""
+// writes none. The items are reported as importers.SkipError either way.
+var NonMailOption = importers.DriverOption{Name: "nonmail", Writes: true,
+	Help: "pst/msg: write contacts and distribution lists (.vcf), appointments, tasks, journal (.ics) and notes (.txt) into this directory"}
+
+// Settings are the settings the Outlook sources share.
+type Settings struct {
+	NonMailDir string // NonMailOption
+}
+
+// SettingsOf reads the Outlook settings of opts.
+func SettingsOf(opts *importers.Options) Settings {
+	return Settings{NonMailDir: opts.DriverString(NonMailOption.Name)}
+}
+
+// Options returns importers.Options carrying s (for callers of Open).
+func (s Settings) Options() *importers.Options {
+	return &importers.Options{Driver: importers.DriverValues{NonMailOption.Name: s.NonMailDir}}
+}
+
+// OpenNonMail opens the directory of SettingsOf(opts).NonMailDir; nil
+// when there is none.
+func OpenNonMail(opts *importers.Options) (*NonMailDir, error) {
+	if dir := SettingsOf(opts).NonMailDir; dir != "" {
+		return OpenNonMailDir(dir)
+	}
+	return nil, nil
 }

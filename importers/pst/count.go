@@ -16,7 +16,7 @@ import (
 // by the engine. A contents table that cannot be read is an error: the
 // folder's count is then unknown.
 func (s *Source) CountItems(ctx context.Context, f importers.Folder) (int64, error) {
-	fos := s.byPath[folderKey(f)]
+	fos := s.byPath[pathKey(f)]
 	if len(fos) == 0 {
 		return 0, fmt.Errorf("pst %s: no folder %q", s.path, f.String())
 	}

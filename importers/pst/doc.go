@@ -42,7 +42,7 @@
 // *importers.SkipError (Kind from outlook.NonMailKind: "contact",
 // "appointment", "task", "note", "distribution-list", "journal"; Folders
 // counts them), so the summary names each; with
-// importers.Options.NonMailDir they are first written there as readpst
+// outlook.Settings.NonMailDir (--nonmail) they are first written there as readpst
 // writes them (vCard 3.0, iCalendar; see outlook.NonMail). They are also
 // counted per folder and class in one log line at Info level.
 //

@@ -199,9 +199,10 @@ func (s *store) recipients(n *node, cp int, it *outlook.Item) error {
 			return err
 		}
 		var typ int32
-		if v, ok, err := t.cell(row, pidRecipientType); err != nil {
+		v, hasType, err := t.cell(row, pidRecipientType)
+		if err != nil {
 			return err
-		} else if ok {
+		} else if hasType {
 			typ = v.int32()
 		}
 		var a outlook.Address
@@ -220,19 +221,7 @@ func (s *store) recipients(n *node, cp int, it *outlook.Item) error {
 		if smtp != "" && (a.Address == "" || !strings.EqualFold(at, "SMTP")) {
 			a.Address = smtp
 		}
-		// QUIRK: MAPI_P1 (0x10000000) marks a copy of a recipient kept for
-		// resending; it duplicates a real one.
-		if typ&0x10000000 != 0 {
-			continue
-		}
-		switch typ & 0xf {
-		case 2:
-			it.Cc = append(it.Cc, a)
-		case 3:
-			it.Bcc = append(it.Bcc, a)
-		default:
-			it.To = append(it.To, a)
-		}
+		outlook.AddRecipient(it, typ, hasType, a)
 	}
 	return nil
 }

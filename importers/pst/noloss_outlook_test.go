@@ -349,7 +349,7 @@ func TestNonMailDirMatchesReadpst(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nonmail")
 	open := func() *Source {
 		opts, _ := testOptions(t)
-		opts.NonMailDir = dir
+		opts.Driver = outlook.Settings{NonMailDir: dir}.Options().Driver
 		s, err := Open(path, opts)
 		if err != nil {
 			t.Fatal(err)

@@ -2,7 +2,7 @@ package pst
 
 // nonmail.go: items that are not mail (contacts, appointments, tasks,
 // notes, distribution lists, journal entries) are reported to the WalkFunc
-// as *importers.SkipError and, with Options.NonMailDir, written there as
+// as *importers.SkipError and, with outlook.Settings.NonMailDir, written there as
 // .vcf/.ics/.txt files by outlook.NonMailDir.
 
 import (

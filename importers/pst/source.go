@@ -21,7 +21,7 @@ import (
 func init() {
 	importers.Register("pst", func(ctx context.Context, spec importers.Spec, opts *importers.Options) (importers.Source, error) {
 		return Open(spec.Path, opts)
-	})
+	}, outlook.NonMailOption)
 }
 
 // hooks are the outlook package functions a Source uses to turn an Item
@@ -49,7 +49,7 @@ type Source struct {
 	order  []string // keys of byPath, in folder order
 	crcLog int      // CRC errors already reported
 
-	nonmail *outlook.NonMailDir // Options.NonMailDir, nil without
+	nonmail *outlook.NonMailDir // outlook.Settings.NonMailDir, nil without
 }
 
 var _ importers.Source = (*Source)(nil)
@@ -110,17 +110,15 @@ func newSource(r io.ReaderAt, size int64, path string, opts *importers.Options) 
 	}
 	if opts != nil {
 		s.spoolDir = opts.SpoolDir
-		if opts.NonMailDir != "" {
-			if s.nonmail, err = outlook.OpenNonMailDir(opts.NonMailDir); err != nil {
-				return nil, err
-			}
+		if s.nonmail, err = outlook.OpenNonMail(opts); err != nil {
+			return nil, err
 		}
 	}
 	for _, w := range st.warnings {
 		s.log.Warn("pst: "+w, "file", path)
 	}
 	for _, fo := range st.list {
-		k := folderKey(fo.path)
+		k := pathKey(fo.path)
 		if len(s.byPath[k]) == 0 {
 			s.order = append(s.order, k)
 		} else {
@@ -149,7 +147,9 @@ func newSource(r io.ReaderAt, size int64, path string, opts *importers.Options) 
 	return s, nil
 }
 
-func folderKey(f importers.Folder) string { return strings.Join(f, "\x00") }
+// pathKey keys byPath by the exact folder path: unlike
+// importers.FolderKey, a PST's "Inbox" and "INBOX" stay two folders.
+func pathKey(f importers.Folder) string { return strings.Join(f, "\x00") }
 
 // Caps: flags and dates come from MAPI properties; the message is rebuilt
 // from properties, so it is not byte-exact.
@@ -207,12 +207,12 @@ func (s *Source) countMail(fo *folderNode) (n int) {
 // Walk reads the mail items of folder f in NID order (creation order).
 // Items that are not mail (appointments, contacts, tasks, notes, journal
 // entries, distribution lists) reach fn as *importers.SkipError (Kind from
-// outlook.NonMailKind), after being written to Options.NonMailDir when it
+// outlook.NonMailKind), after being written to outlook.Settings.NonMailDir when it
 // is set; they are also counted in one log line per folder. An item that cannot be read or built reaches fn as a
 // *importers.MessageError naming the file, the folder and the item's NID
 // (and subject when it is readable).
 func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.WalkOptions, fn importers.WalkFunc) error {
-	fos := s.byPath[folderKey(f)]
+	fos := s.byPath[pathKey(f)]
 	if len(fos) == 0 {
 		return importers.UsageError("pst %s: no folder %q", s.path, f.String())
 	}
@@ -317,7 +317,7 @@ func (s *Source) message(e nbtEntry, wo importers.WalkOptions) (m *importers.Mes
 		return nil, class, err
 	}
 	date := s.hooks.date(it)
-	if !date.IsZero() && (!wo.Since.IsZero() && date.Before(wo.Since) || !wo.Before.IsZero() && !date.Before(wo.Before)) {
+	if !wo.InDateRange(date) {
 		return nil, class, nil
 	}
 	body, err := s.spool(it)

@@ -136,7 +136,7 @@ func TestConformance(t *testing.T) {
 					return f
 				},
 				Open: func(t *testing.T, _ importertest.Corpus) importers.Source {
-					src, err := Open(writeProfile(t, stored, v.crlf, v.sep), &importers.Options{AllAccounts: true})
+					src, err := Open(writeProfile(t, stored, v.crlf, v.sep), Settings{AllAccounts: true}.Options())
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -70,7 +70,7 @@ func listFolders(t *testing.T, src importers.Source) []folderCount {
 func TestFixtureProfile(t *testing.T) {
 	var logs bytes.Buffer
 	profile := fixtureProfile(t)
-	src, err := Open(profile, &importers.Options{AllAccounts: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	src, err := Open(profile, &importers.Options{Driver: importers.DriverValues{"all-accounts": "true"}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestOpenPaths(t *testing.T) {
 		{filepath.Join(profile, "Mail", "pop.example.com"), false, "Inbox Trash"},
 		{filepath.Join(profile, "Mail"), true, withPOP},
 	} {
-		src, err := Open(tt.path, &importers.Options{AllAccounts: tt.all})
+		src, err := Open(tt.path, Settings{AllAccounts: tt.all}.Options())
 		if err != nil {
 			t.Errorf("Open(%s): %v", tt.path, err)
 			continue

@@ -95,7 +95,7 @@ func TestPOPAccountReadByDefault(t *testing.T) {
 		}
 	}
 
-	src, err = Open(p, &importers.Options{AllAccounts: true})
+	src, err = Open(p, Settings{AllAccounts: true}.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestPOPAccountReadByDefault(t *testing.T) {
 func TestAccountOption(t *testing.T) {
 	p := popProfile(t)
 	for _, name := range []string{"Alice at home", "pop.example.com", "POP.EXAMPLE.COM"} {
-		src, err := Open(p, &importers.Options{Account: name})
+		src, err := Open(p, Settings{Account: name}.Options())
 		if err != nil {
 			t.Fatalf("--account %q: %v", name, err)
 		}
@@ -133,13 +133,13 @@ func TestAccountOption(t *testing.T) {
 			t.Errorf("--account %q: notes %q", name, src.Notes())
 		}
 	}
-	src, err := Open(p, &importers.Options{Account: "Local Folders"})
+	src, err := Open(p, Settings{Account: "Local Folders"}.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantTargets(t, "--account Local Folders", folderTargets(t, src), "Inbox", "Trash")
 	for name, want := range map[string]string{"Office": "IMAP", "imap.example.com": "on the server", "nope": `"Alice at home"`} {
-		_, err := Open(p, &importers.Options{Account: name})
+		_, err := Open(p, Settings{Account: name}.Options())
 		if !errors.Is(err, importers.ErrUsage) || !strings.Contains(err.Error(), want) {
 			t.Errorf("--account %q: %v, want a usage error saying %q", name, err, want)
 		}

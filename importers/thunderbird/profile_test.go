@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/mailferry/mailferry/importers"
 )
 
 func mkfile(t *testing.T, path, data string) {
@@ -187,7 +185,7 @@ func TestLocalFoldersFromPrefs(t *testing.T) {
 		t.Errorf("files %+v, want %s and pop3-elsewhere/Inbox", fs, filepath.Join(moved, "Inbox"))
 	}
 	// --all-accounts: also the other directory below Mail/.
-	src, err = Open(profile, &importers.Options{AllAccounts: true})
+	src, err = Open(profile, Settings{AllAccounts: true}.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +205,7 @@ func TestAccountNameClash(t *testing.T) {
 	msg := "From - Mon Jan  1 00:00:00 2001\nSubject: x\n\nb\n"
 	mkfile(t, filepath.Join(profile, "Mail", "Local Folders", "Archive"), msg)
 	mkfile(t, filepath.Join(profile, "Mail", "Archive", "Inbox"), msg)
-	src, err := Open(profile, &importers.Options{AllAccounts: true})
+	src, err := Open(profile, Settings{AllAccounts: true}.Options())
 	if err != nil {
 		t.Fatal(err)
 	}

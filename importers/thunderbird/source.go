@@ -20,7 +20,37 @@ import (
 func init() {
 	importers.Register("thunderbird", func(ctx context.Context, spec importers.Spec, opts *importers.Options) (importers.Source, error) {
 		return Open(spec.Path, opts)
-	})
+	}, optAllAccounts, optAccount)
+}
+
+// The thunderbird: settings (importers.DriverOption).
+var (
+	optAllAccounts = importers.DriverOption{Name: "all-accounts", Bool: true, Default: "false",
+		Help: "thunderbird: also read the profile's other local directories (feeds, removed accounts); POP accounts are read anyway"}
+	optAccount = importers.DriverOption{Name: "account",
+		Help: `thunderbird: read this account only (its name, server host or directory; "Local Folders")`}
+)
+
+// Settings are the thunderbird: settings of importers.Options.Driver.
+type Settings struct {
+	// AllAccounts also reads the profile's other local directories (RSS
+	// feeds, directories of removed accounts); Local Folders and the POP
+	// accounts are read anyway.
+	AllAccounts bool
+	// Account reads one account only: its name as Thunderbird shows it,
+	// its server host, its directory name, or "Local Folders".
+	Account string
+}
+
+// SettingsOf reads the thunderbird: settings of opts.
+func SettingsOf(opts *importers.Options) Settings {
+	return Settings{AllAccounts: opts.DriverBool(optAllAccounts.Name), Account: opts.DriverString(optAccount.Name)}
+}
+
+// Options returns importers.Options carrying s (for callers of Open).
+func (s Settings) Options() *importers.Options {
+	return &importers.Options{Driver: importers.DriverValues{
+		optAllAccounts.Name: strconv.FormatBool(s.AllAccounts), optAccount.Name: s.Account}}
 }
 
 // LocalFolders is the directory of Thunderbird's "Local Folders" account
@@ -81,10 +111,10 @@ func (s *Source) Notes() []string { return s.notes }
 // ("pop.example.com/Inbox"), with FolderInfo.Target saying where they
 // belong ({"Inbox"}): the engine merges the accounts into one tree, the
 // Inbox of each into INBOX, Sent into the Sent folder, and so on.
-// opts.Account reads one account only (its name as Thunderbird shows it,
+// Settings.Account reads one account only (its name as Thunderbird shows it,
 // its host, its directory name, or "Local Folders"). IMAP and News
 // accounts are skipped (ImapMail/ and News/ are caches of servers,
-// possibly partial), and named in the log and in Notes. opts.AllAccounts
+// possibly partial), and named in the log and in Notes. Settings.AllAccounts
 // also reads the other directories below Mail/ and the other local
 // accounts of prefs.js (RSS feeds, directories of removed accounts), each
 // below a folder named after its directory, without a Target.
@@ -144,7 +174,8 @@ func Open(path string, opts *importers.Options) (*Source, error) {
 // accounts finds the account directories to read below path, and notes
 // on the accounts left out.
 func accounts(path string, opts *importers.Options, log *slog.Logger) ([]account, []string, error) {
-	all := opts.AllAccounts
+	set := SettingsOf(opts)
+	all := set.AllAccounts
 	var profile, mailDir string
 	switch {
 	case isFile(filepath.Join(path, "prefs.js")) || isDir(filepath.Join(path, "Mail")):
@@ -218,8 +249,8 @@ func accounts(path string, opts *importers.Options, log *slog.Logger) ([]account
 			cands = append(cands, account{name: e.Name(), dir: d, pop: pop, names: []string{e.Name()}, label: e.Name()})
 		}
 	}
-	if opts.Account != "" {
-		want := opts.Account
+	if set.Account != "" {
+		want := set.Account
 		for _, a := range cands {
 			if slices.ContainsFunc(a.names, func(n string) bool { return n != "" && strings.EqualFold(n, want) }) {
 				if a.name != "" {
