@@ -26,6 +26,8 @@ type Options struct {
 	// CutRETR cuts the connection after sending half of the RETR of the
 	// given 1-based message numbers, once each.
 	CutRETR []int
+	// DropOnQuit closes the connection at QUIT without deleting anything.
+	DropOnQuit bool
 }
 
 // Server is a running fake. Messages are the maildrop, as stored (any line
@@ -184,6 +186,8 @@ func (s *Server) session(c net.Conn) {
 			dele = map[int]bool{}
 			authed = true
 			send("+OK logged in")
+		case cmd == "QUIT" && s.opts.DropOnQuit:
+			return
 		case cmd == "QUIT":
 			if authed {
 				s.mu.Lock()
