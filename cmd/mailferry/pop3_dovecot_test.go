@@ -6,7 +6,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
@@ -89,4 +91,53 @@ func TestPOP3ToIMAPAndMaildir(t *testing.T) {
 	if code, sum := copyJSON(t, "--tls-ca", srv.CACertFile, src, "maildir:"+dir); code != exitOK || totalOf(t, sum, "copied") != 0 {
 		t.Errorf("second copy to maildir: exit %d, copied %d, want 0", code, totalOf(t, sum, "copied"))
 	}
+}
+
+// TestPOP3DeleteAfterVerifyDovecot: after the copy, --delete-after-verify
+// empties the maildrop (every message is proven in the target); the
+// target keeps them all.
+func TestPOP3DeleteAfterVerifyDovecot(t *testing.T) {
+	srv, o := fillPOP3(t, 120)
+	src, dst := "pop3://bob@"+srv.POP3Addr, "imap://alice@"+srv.Addr
+	want := hashes(serverHolds(t, srv, "bob"))
+	code, out, errOut := runCLI(t, "copy", "--tls-ca", srv.CACertFile, "--delete-after-verify", src, dst)
+	if code != exitOK || !strings.Contains(out, fmt.Sprintf("deleted %d messages", o.Count)) {
+		t.Fatalf("copy: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if n := len(serverHolds(t, srv, "bob")); n != 0 {
+		t.Fatalf("maildrop still holds %d messages", n)
+	}
+	sameHashes(t, "target after delete", hashes(serverHolds(t, srv, "alice")), want)
+}
+
+// TestPOP3CutMidRETR: the fault proxy cuts the (TLS) connection in the
+// middle of the message stream, twice; the copy retries on new
+// connections and every message arrives exactly once, byte for byte.
+func TestPOP3CutMidRETR(t *testing.T) {
+	srv, o := fillPOP3(t, 200)
+	want := hashes(serverHolds(t, srv, "bob"))
+	p := dovecottest.NewProxy(t, srv.POP3Addr)
+	// Dovecot answers STLS with "+OK Begin TLS negotiation now."; the
+	// bytes after it are the TLS stream, mostly RETR bodies.
+	p.Inject(dovecottest.Fault{Name: "mid-RETR 1", After: "Begin TLS", Bytes: 300 << 10},
+		dovecottest.Fault{Name: "mid-RETR 2", After: "Begin TLS", Bytes: 500 << 10})
+	dir := t.TempDir() + "/md"
+	code, sum := copyJSON(t, "--tls-ca", srv.CACertFile, "pop3://bob@"+p.Addr, "maildir:"+dir)
+	if code != exitOK || totalOf(t, sum, "copied") != int64(o.Count) {
+		t.Fatalf("copy: exit %d, copied %d, want %d", code, totalOf(t, sum, "copied"), o.Count)
+	}
+	if len(p.Fired()) != 2 {
+		t.Fatalf("faults fired: %v", p.Fired())
+	}
+	md, err := importers.Open(context.Background(), "maildir:"+dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer md.Close()
+	var got []string
+	for _, d := range importertest.Digests(t, md) {
+		got = append(got, d.Hash)
+	}
+	sort.Strings(got)
+	sameHashes(t, "after cuts", got, want)
 }
