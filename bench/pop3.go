@@ -116,8 +116,11 @@ delivery maildir %s
 		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.0f\t%.1f\t%.0f\t%.2f×\t\n", s.op, s.tool, m.wall.Seconds(),
 			float64(s.msgs)/m.wall.Seconds(), float64(s.bytes)/1e6/m.wall.Seconds(), float64(m.rss)/1e6, ref/m.wall.Seconds())
 	}
-	fmt.Fprintf(tw, "(%d messages, %.1f MB, median of %d rounds, Dovecot POP3 with STLS on 127.0.0.1)\t\t\t\t\t\t\t\n", count, float64(size)/1e6, rounds)
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Printf("(%d messages, %.1f MB, median of %d rounds, Dovecot POP3 with STLS on 127.0.0.1)\n", count, float64(size)/1e6, rounds)
+	return nil
 }
 
 // flatten moves every message file of a Maildir++ tree into one Maildir.
