@@ -43,6 +43,7 @@ func fillPOP3(t *testing.T, n int) (*dovecottest.Server, importertest.GenOptions
 	t.Helper()
 	srv := dovecottest.Start(t, nil)
 	t.Setenv("MAILFERRY_PASSWORD", dovecottest.Password)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the POP3 header cache
 	o := importertest.GenOptions{Count: n, Seed: 16, AvgSize: 6 << 10, Folders: []importers.Folder{{"INBOX"}}}
 	writeWithEngine(t, context.Background(), "imap://bob@"+srv.Addr, o)
 	return srv, o

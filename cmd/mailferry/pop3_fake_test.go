@@ -16,6 +16,7 @@ func fakeMaildrop(t *testing.T, o fakepop3.Options) *fakepop3.Server {
 	t.Helper()
 	o.User, o.Password = "joe", "fake-pop-pw"
 	t.Setenv("MAILFERRY_PASSWORD", o.Password)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the POP3 header cache
 	ms := [][]byte{
 		[]byte("Message-ID: <1@x>\nDate: Mon, 2 Jan 2006 15:04:05 +0000\nSubject: one\n\n.\nbody\n"),
 		[]byte("Message-ID: <2@x>\nDate: Mon, 2 Jan 2006 16:04:05 +0000\nSubject: two\n\nbody two\n"),

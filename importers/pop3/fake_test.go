@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,9 @@ func open(t *testing.T, s *fakepop3.Server, o *importers.Options) *Source {
 	t.Helper()
 	if o == nil {
 		o = &importers.Options{}
+	}
+	if os.Getenv("XDG_CACHE_HOME") == "" || !strings.HasPrefix(os.Getenv("XDG_CACHE_HOME"), os.TempDir()) {
+		t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	}
 	o.Password = func(role, user string) (string, error) { return pw, nil }
 	o.RetryBudget = 20 * time.Second
@@ -144,8 +148,8 @@ func TestPlanWithoutBodies(t *testing.T) {
 	if err != nil || n != 3 {
 		t.Fatalf("%d messages, %v", n, err)
 	}
-	if s.Retrs != 0 {
-		t.Fatalf("plan walk sent %d RETR, want 0", s.Retrs)
+	if s.RETRs() != 0 {
+		t.Fatalf("plan walk sent %d RETR, want 0", s.RETRs())
 	}
 }
 
@@ -221,4 +225,35 @@ func TestConformance(t *testing.T) {
 			return open(t, start(t, fakepop3.Options{}, ms), nil)
 		},
 	})
+}
+
+// TestHeaderCache: a second plan walk of the same account sends no TOP
+// for the messages already seen; a new message gets one; a lost cache
+// falls back to TOP for all.
+func TestHeaderCache(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	s := start(t, fakepop3.Options{}, msgs())
+	walk := func() int {
+		before := s.Tops()
+		src := open(t, s, nil)
+		if got := readAll(t, src, true); len(got) != s.Count() {
+			t.Fatalf("%d messages, want %d", len(got), s.Count())
+		}
+		src.Close()
+		return s.Tops() - before
+	}
+	if n := walk(); n != 3 {
+		t.Fatalf("first walk: %d TOP, want 3", n)
+	}
+	if n := walk(); n != 0 {
+		t.Fatalf("second walk: %d TOP, want 0", n)
+	}
+	s.Add([]byte("Message-ID: <d@x>\nDate: Thu, 5 Jan 2006 15:04:05 +0000\nSubject: four\n\nfour\n"))
+	if n := walk(); n != 1 {
+		t.Fatalf("after a new message: %d TOP, want 1", n)
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the cache is lost
+	if n := walk(); n != 4 {
+		t.Fatalf("without the cache: %d TOP, want 4", n)
+	}
 }

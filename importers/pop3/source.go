@@ -45,6 +45,8 @@ type Source struct {
 	nums map[string]int
 	// warned: the slow path (no TOP / no UIDL) was logged.
 	warnedTop, warnedUIDL bool
+	// cache holds the headers TOP returned (cache.go).
+	cache *headerCache
 }
 
 var (
@@ -62,6 +64,7 @@ func Open(ctx context.Context, url string, opts *importers.Options) (*Source, er
 		opts = &importers.Options{}
 	}
 	s := &Source{ep: ep, opts: opts}
+	s.cache = loadCache(s.Identity())
 	if err := s.do(ctx, "login", func(*conn) error { return nil }); err != nil {
 		return nil, err
 	}
@@ -77,6 +80,7 @@ func (s *Source) Caps() importers.Caps { return importers.Caps{ByteExact: true} 
 
 // Close ends the session with QUIT.
 func (s *Source) Close() error {
+	s.cache.save(s.Identity())
 	if s.c == nil {
 		return nil
 	}
@@ -230,6 +234,8 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 	if err != nil {
 		return err
 	}
+	s.cache.prune(es)
+	defer s.cache.save(s.Identity())
 	if len(es) > 0 && es[0].uidl == "" && !s.warnedUIDL {
 		s.warnedUIDL = true
 		s.opts.Log().Warn("pop3: the server has no UIDL: messages are read by number (a re-run compares every message with the target)", "server", s.ep.Addr())
@@ -290,6 +296,11 @@ func isMessageErr(err error) bool {
 // headers fills m for a plan walk: TOP n 0, or the whole body on a
 // server without TOP.
 func (s *Source) headers(ctx context.Context, e entry, m *importers.Message) error {
+	if h, ok := s.cache.get(e); ok {
+		m.Header = h
+		m.Body = &lazyBody{s: s, ctx: ctx, e: e, ref: m.Ref}
+		return nil
+	}
 	var hdr []byte
 	var hasTop bool
 	err := s.do(ctx, "TOP", func(c *conn) error {
@@ -312,6 +323,7 @@ func (s *Source) headers(ctx context.Context, e entry, m *importers.Message) err
 		return s.fetch(ctx, e, m)
 	}
 	m.Header = imapimp.ParseHeader(hdr)
+	s.cache.put(e, m.Header)
 	m.Body = &lazyBody{s: s, ctx: ctx, e: e, ref: m.Ref}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Options select the quirks.
@@ -43,10 +44,15 @@ type Server struct {
 	uidls    []string
 	inUse    int
 	cut      map[int]bool
-	Retrs    int // RETR commands answered +OK
+	retrs    int // RETR commands answered +OK
 	Deleted  []string
 	sessions int
+	tops     int
+	tag      string // makes the UIDLs of each server unique
 }
+
+// Tops is the number of TOP commands answered.
+func (s *Server) Tops() int { s.mu.Lock(); defer s.mu.Unlock(); return s.tops }
 
 // Start listens on 127.0.0.1 and serves until Close.
 func Start(opts Options, msgs [][]byte) (*Server, error) {
@@ -54,13 +60,14 @@ func Start(opts Options, msgs [][]byte) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Addr: ln.Addr().String(), opts: opts, ln: ln, inUse: opts.InUse, cut: map[int]bool{}}
+	s := &Server{Addr: ln.Addr().String(), opts: opts, ln: ln, inUse: opts.InUse, cut: map[int]bool{},
+		tag: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	for _, n := range opts.CutRETR {
 		s.cut[n] = true
 	}
 	for i, m := range msgs {
 		s.msgs = append(s.msgs, m)
-		s.uidls = append(s.uidls, fmt.Sprintf("u%04d", i+1))
+		s.uidls = append(s.uidls, fmt.Sprintf("%s-%04d", s.tag, i+1))
 	}
 	go s.serve()
 	return s, nil
@@ -77,7 +84,7 @@ func (s *Server) Add(m []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.msgs = append(s.msgs, m)
-	s.uidls = append(s.uidls, fmt.Sprintf("u%04d", len(s.uidls)+1+len(s.Deleted)))
+	s.uidls = append(s.uidls, fmt.Sprintf("%s-%04d", s.tag, len(s.uidls)+1+len(s.Deleted)))
 }
 
 func (s *Server) serve() {
@@ -245,6 +252,9 @@ func (s *Server) session(c net.Conn) {
 			if !ok {
 				break
 			}
+			s.mu.Lock()
+			s.tops++
+			s.mu.Unlock()
 			wire := Wire(msgs[n-1], s.opts.LFOnly)
 			h := wire
 			if i := bytes.Index(wire, []byte(eol+eol)); i >= 0 {
@@ -263,7 +273,7 @@ func (s *Server) session(c net.Conn) {
 			cut := s.cut[n]
 			delete(s.cut, n)
 			if !cut {
-				s.Retrs++
+				s.retrs++
 			}
 			s.mu.Unlock()
 			send(fmt.Sprintf("+OK %d octets", len(wire)))
@@ -290,3 +300,6 @@ func (s *Server) session(c net.Conn) {
 		w.Flush()
 	}
 }
+
+// RETRs is the number of RETR commands answered in full.
+func (s *Server) RETRs() int { s.mu.Lock(); defer s.mu.Unlock(); return s.retrs }
