@@ -83,6 +83,7 @@ func main() {
 	conns := flag.Int("connections", 0, "mailferry's --connections (0: its default)")
 	flag.StringVar(&profileDir, "profile", "", "write CPU and peak-heap profiles of each mailferry copy into this directory (push-1.pprof, push-1.heap, ...)")
 	rssCounts := flag.String("rss-counts", "", "measure peak RSS against corpus size instead: comma-separated message counts, e.g. 1000,100000")
+	pop3 := flag.Bool("pop3", false, "measure POP3 → Maildir against mpop instead (bench/pop3.go)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
@@ -91,7 +92,9 @@ func main() {
 		extra = []string{"--connections", fmt.Sprint(*conns)}
 	}
 	var err error
-	if *rssCounts != "" {
+	if *pop3 {
+		err = runPOP3(*count, *avg, *rounds, extra, *keep)
+	} else if *rssCounts != "" {
 		err = runRSS(*rssCounts, *avg, extra, *keep)
 	} else {
 		err = run(*count, *avg, *rounds, extra, *keep)

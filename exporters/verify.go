@@ -29,6 +29,10 @@ type Verifier struct {
 	// normalized (CRLF and LF compare equal) and trailing blank lines
 	// ignored, like the dedupe fallback key.
 	Content bool
+	// Proven, when set, is called for each source message whose key and
+	// content hash (Content) are found in the target (POP3's
+	// --delete-after-verify deletes only those).
+	Proven func(m *importers.Message)
 }
 
 // VerifyFolder is the result of one source folder.
@@ -313,6 +317,9 @@ func (v *Verifier) verifyFolder(ctx context.Context, rep *VerifyReport, vf *Veri
 			// rule): each source message needs its own match, so one of
 			// several messages sharing an ID does not vouch for another.
 			vf.Present++
+			if v.Proven != nil {
+				v.Proven(m)
+			}
 		default:
 			differ[k] = append(differ[k], pending{m.Ref, k.String()})
 		}

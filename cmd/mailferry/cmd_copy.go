@@ -39,6 +39,8 @@ type copyOptions struct {
 	connections int
 	driver      *driverFlags // the stores' own settings (--account, --nonmail, ...)
 	waitLock    time.Duration
+	// deleteAfterVerify: POP3 only, pop3_delete.go.
+	deleteAfterVerify bool
 }
 
 func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
@@ -47,6 +49,7 @@ func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
 		f.BoolVar(&o.verify, "verify", false, "after the copy, check that every source message is in the target (as mailferry verify)")
 		f.DurationVar(&o.waitLock, "wait-lock", 0, "when another run is writing the same target, wait this long for it (e.g. 30m) instead of stopping")
 	}
+	f.BoolVar(&o.deleteAfterVerify, "delete-after-verify", false, "pop3: after the copy, delete from the server the messages whose bytes are proven in the target")
 	f.IntVarP(&o.connections, "connections", "j", defaultConnections, "copy this many folders at a time, each over a connection (or file handle) of its own")
 	f.StringVar(&o.into, "into", "", "put every folder below this target folder (e.g. Imported); keeps the source tree as it is")
 	f.StringArrayVar(&o.folderMap, "folder-map", nil, "rename a source folder (and its subfolders): OLD=NEW, paths with '/' (repeatable)")
@@ -196,6 +199,9 @@ func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dst
 	if err != nil {
 		return err
 	}
+	if err := o.checkDeleteAfterVerify(srcSpec); err != nil {
+		return err
+	}
 	src, sink, _, reopen, err := o.openStores(ctx, g, srcSpec, dstSpec)
 	if err != nil {
 		return err
@@ -241,6 +247,14 @@ func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dst
 	}
 	if isCopy && o.verify && !o.dryRun {
 		if err := runVerify(ctx, g, o, false, srcSpec, dstSpec); err != nil {
+			return err
+		}
+	}
+	if !isCopy || o.dryRun {
+		g.planDeletion(o, plan)
+	} else if o.deleteAfterVerify {
+		src.Close() // the maildrop lock: the deletion's session needs it
+		if err := runDeleteAfterVerify(ctx, g, o, srcSpec, dstSpec); err != nil {
 			return err
 		}
 	}

@@ -102,6 +102,8 @@ STORES
   pst:FILE            an Outlook .pst/.ost file
   imap://user@host[:port]   IMAP with STARTTLS (required except on loopback)
   imaps://user@host[:port]  IMAP over TLS
+  pop3://user@host[:port]   POP3 maildrop (source only; STLS required except on loopback)
+  pop3s://user@host[:port]  POP3 over TLS
 
 PASSWORDS
   Never on the command line: $MAILFERRY_PASSWORD (or $MAILFERRY_SOURCE_PASSWORD /

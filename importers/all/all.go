@@ -7,6 +7,7 @@ import (
 	_ "github.com/mailferry/mailferry/importers/maildir"
 	_ "github.com/mailferry/mailferry/importers/mbox"
 	_ "github.com/mailferry/mailferry/importers/msg"
+	_ "github.com/mailferry/mailferry/importers/pop3"
 	_ "github.com/mailferry/mailferry/importers/pst"
 	_ "github.com/mailferry/mailferry/importers/thunderbird"
 )
