@@ -12,7 +12,7 @@ import (
 	"github.com/mailferry/mailferry/dedupe"
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
-	imapimp "github.com/mailferry/mailferry/importers/imap"
+	ic "github.com/mailferry/mailferry/internal/imapclient"
 )
 
 // Target is one mailbox of a Sink.
@@ -65,14 +65,14 @@ func (t *Target) Create(ctx context.Context) error {
 	t.exists = true
 	t.sweepFrom = 1
 	if t.s.lookup(t.name) == nil {
-		t.s.list = append(t.s.list, imapimp.MailboxInfo{Name: t.name, Folder: t.folder})
+		t.s.list = append(t.s.list, ic.MailboxInfo{Name: t.name, Folder: t.folder})
 	}
 	return nil
 }
 
 // create sends CREATE; a NO is fine when the mailbox is there now
 // (ALREADYEXISTS, or a server that says NO without a code).
-func (t *Target) create(ctx context.Context, c *imapimp.Conn, name string) error {
+func (t *Target) create(ctx context.Context, c *ic.Conn, name string) error {
 	err := c.C.Create(name, nil).Wait()
 	if err == nil {
 		return nil
@@ -146,7 +146,7 @@ msgs:
 						readErr = err
 						break msgs
 					}
-					hdr = imapimp.ParseHeader(b)
+					hdr = ic.ParseHeader(b)
 				}
 			}
 		}
@@ -161,7 +161,7 @@ msgs:
 	}
 	if readErr != nil {
 		// The connection broke inside a literal: do not touch the command
-		// again (see importers/imap abandon), drop the connection.
+		// again (see internal/imapclient Conn.Abandon), drop the connection.
 		t.s.sess.Drop()
 		return ctxErr(ctx, c.Err(fmt.Errorf("imap: UID FETCH in %q: %w", t.name, readErr)))
 	}
@@ -182,7 +182,7 @@ msgs:
 }
 
 // fullKeys fetches whole messages and keys them with dedupe.Of, streaming.
-func (t *Target) fullKeys(ctx context.Context, c *imapimp.Conn, uids []imap.UID, fn func(k dedupe.Key) error) error {
+func (t *Target) fullKeys(ctx context.Context, c *ic.Conn, uids []imap.UID, fn func(k dedupe.Key) error) error {
 	var set imap.UIDSet
 	for _, u := range uids {
 		set.AddNum(u)
@@ -225,7 +225,7 @@ func (t *Target) Append(ctx context.Context, m *importers.Message, size int64, r
 		return err
 	}
 	defer stop()
-	opts := &imap.AppendOptions{Flags: imapimp.AppendFlags(m.Flags)}
+	opts := &imap.AppendOptions{Flags: ic.AppendFlags(m.Flags)}
 	if !m.InternalDate.IsZero() {
 		opts.Time = m.InternalDate
 	}
@@ -362,7 +362,7 @@ msgs:
 						break msgs
 					}
 					if it.Literal.Size() <= 64<<10 { // a cut answer proves nothing
-						hdr = imapimp.ParseHeader(b)
+						hdr = ic.ParseHeader(b)
 					}
 				}
 			}
@@ -445,7 +445,7 @@ func (t *Target) OpenStored(ctx context.Context, loc uint64) (io.ReadCloser, err
 	return t.openStored(ctx, c, imap.UID(loc))
 }
 
-func (t *Target) openStored(ctx context.Context, c *imapimp.Conn, uid imap.UID) (io.ReadCloser, error) {
+func (t *Target) openStored(ctx context.Context, c *ic.Conn, uid imap.UID) (io.ReadCloser, error) {
 	var set imap.UIDSet
 	set.AddNum(uid)
 	cmd := c.C.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
