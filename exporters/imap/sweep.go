@@ -3,7 +3,6 @@ package imap
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -127,11 +126,7 @@ msgs:
 					continue
 				}
 				if full {
-					b, err := importers.Spool(it.Literal, importers.DefaultSpoolMem, "")
-					if err == nil && b.Len() != it.Literal.Size() {
-						b.Release()
-						err = io.ErrUnexpectedEOF
-					}
+					b, err := ic.SpoolLiteral(it.Literal, "")
 					if err != nil {
 						readErr = err
 						break msgs
@@ -145,10 +140,7 @@ msgs:
 					fn(uid, k, sum)
 					continue
 				}
-				b, err := io.ReadAll(io.LimitReader(it.Literal, 64<<10))
-				if err == nil && int64(len(b)) < min(it.Literal.Size(), 64<<10) {
-					err = io.ErrUnexpectedEOF
-				}
+				b, err := ic.ReadHeader(it.Literal, 64<<10)
 				if err != nil {
 					readErr = err
 					break msgs

@@ -316,10 +316,7 @@ msgs:
 				m.size = it.Size
 			case goimap.FetchItemDataBodySection:
 				if it.Literal != nil {
-					b, err := io.ReadAll(io.LimitReader(it.Literal, maxHeaderFetch))
-					if err == nil && int64(len(b)) < min(it.Literal.Size(), maxHeaderFetch) {
-						err = io.ErrUnexpectedEOF // the connection broke inside the literal
-					}
+					b, err := ic.ReadHeader(it.Literal, maxHeaderFetch)
 					if err != nil {
 						// Not a step further with this command (abandon).
 						readErr = err
@@ -452,12 +449,9 @@ func (s *Source) fetchBodies(c *ic.Conn, metas []*meta) error {
 					releaseAll(metas)
 					return err
 				}
-				b, err := importers.SpoolSize(it.Literal, it.Literal.Size(), importers.DefaultSpoolMem, s.opts.SpoolDir)
-				if err == nil && b.Len() != it.Literal.Size() {
-					// QUIRK: go-imap reports a literal cut short by the
-					// connection as io.EOF, not io.ErrUnexpectedEOF.
-					b.Release()
-					err = fmt.Errorf("body of UID %d: %w after %d of %d bytes", uid, io.ErrUnexpectedEOF, b.Len(), it.Literal.Size())
+				b, err := ic.SpoolLiteral(it.Literal, s.opts.SpoolDir)
+				if errors.Is(err, io.ErrUnexpectedEOF) {
+					err = fmt.Errorf("body of UID %d: %w (%d bytes announced)", uid, err, it.Literal.Size())
 				}
 				if err != nil {
 					spoolErr = err

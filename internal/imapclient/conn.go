@@ -69,11 +69,17 @@ func (u *unsolicited) take() map[uint32][]uint32 {
 	if u == nil {
 		return nil
 	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	s := u.seqs
-	u.seqs = nil
-	return s
+	return take(&u.mu, &u.seqs)
+}
+
+// take returns *v and sets it to its zero value, holding mu.
+func take[T any](mu *sync.Mutex, v *T) T {
+	mu.Lock()
+	defer mu.Unlock()
+	t := *v
+	var zero T
+	*v = zero
+	return t
 }
 
 // Selected describes the mailbox this Conn has selected.

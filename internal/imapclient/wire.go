@@ -166,11 +166,7 @@ func (w *wire) takeSkipped() []string {
 	if w == nil {
 		return nil
 	}
-	w.emu.Lock()
-	defer w.emu.Unlock()
-	s := w.skipped
-	w.skipped = nil
-	return s
+	return take(&w.emu, &w.skipped)
 }
 
 // streamFilter follows the server's stream: responses made of lines, and
