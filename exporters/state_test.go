@@ -12,8 +12,8 @@ import (
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/exporters/exportertest"
 	"github.com/mailferry/mailferry/importers"
-	imapimp "github.com/mailferry/mailferry/importers/imap"
 	"github.com/mailferry/mailferry/importers/importertest"
+	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 )
 
 // uidSource is an IncrementalSource in memory: generated messages with

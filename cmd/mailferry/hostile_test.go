@@ -8,16 +8,16 @@ import (
 	"testing"
 	"time"
 
-	imapimp "github.com/mailferry/mailferry/importers/imap"
+	"github.com/mailferry/mailferry/internal/failure"
 	"github.com/mailferry/mailferry/internal/fakeimap"
 )
 
 // fastImapRetries makes the IMAP source's retry waits short; call the
 // result to restore them.
 func fastImapRetries() func() {
-	old := imapimp.RetryDelays
-	imapimp.RetryDelays = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond}
-	return func() { imapimp.RetryDelays = old }
+	old := failure.Backoff
+	failure.Backoff = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond}
+	return func() { failure.Backoff = old }
 }
 
 // CLI tests against fake hostile IMAP servers (internal/fakeimap).

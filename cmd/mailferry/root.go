@@ -1,9 +1,8 @@
 package main
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/internal/i18n"
+	"github.com/mailferry/mailferry/internal/netconn"
 	"github.com/spf13/cobra"
 )
 
@@ -152,9 +152,8 @@ func (g *globalOptions) storeOptions(role string) (*importers.Options, error) {
 		level = slog.LevelInfo
 	}
 	o.Logger = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
-	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	caFlag, ca := "--tls-ca", g.tlsCA
-	tc.ServerName = g.tlsServerName
+	serverName := g.tlsServerName
 	switch {
 	case role == "source" && g.srcTLSCA != "":
 		caFlag, ca = "--source-tls-ca", g.srcTLSCA
@@ -163,23 +162,18 @@ func (g *globalOptions) storeOptions(role string) (*importers.Options, error) {
 	}
 	switch {
 	case role == "source" && g.srcServerName != "":
-		tc.ServerName = g.srcServerName
+		serverName = g.srcServerName
 	case role == "target" && g.dstServerName != "":
-		tc.ServerName = g.dstServerName
+		serverName = g.dstServerName
 	}
-	if ca != "" {
-		pem, err := os.ReadFile(ca)
-		if err != nil {
-			return nil, importers.UsageError("%s: %v", caFlag, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, importers.UsageError("%s %s: no PEM certificate found", caFlag, ca)
-		}
-		tc.RootCAs = pool
+	tc, err := netconn.NewTLSConfig(netconn.TLSOptions{CAFile: ca, ServerName: serverName, InsecureSkipVerify: g.tlsInsecure})
+	switch {
+	case errors.Is(err, netconn.ErrNoCertificate):
+		return nil, importers.UsageError("%s %s: no PEM certificate found", caFlag, ca)
+	case err != nil:
+		return nil, importers.UsageError("%s: %v", caFlag, err)
 	}
 	if g.tlsInsecure {
-		tc.InsecureSkipVerify = true
 		g.warnOnce("tls-insecure", "mailferry: WARNING: --tls-insecure-skip-verify: TLS certificates are NOT checked; your password can be stolen by anyone on the network path")
 	}
 	o.TLS = tc

@@ -25,7 +25,7 @@ import (
 	_ "github.com/mailferry/mailferry/exporters/all"
 	"github.com/mailferry/mailferry/importers"
 	_ "github.com/mailferry/mailferry/importers/all"
-	imapimp "github.com/mailferry/mailferry/importers/imap"
+	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 )
 
 // maliciousNames are folder names a hostile or broken server may list

@@ -8,13 +8,13 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/mailferry/mailferry/exporters"
-	imapimp "github.com/mailferry/mailferry/importers/imap"
+	ic "github.com/mailferry/mailferry/internal/imapclient"
 )
 
 var _ exporters.BatchTarget = (*Target)(nil)
 
 // AppendBatch implements exporters.BatchTarget with one MULTIAPPEND
-// (RFC 3502) on a second connection driven by importers/imap.RawConn:
+// (RFC 3502) on a second connection driven by internal/imapclient.RawConn:
 // go-imap v2 cannot send it. Dovecot stores the messages in one
 // transaction, all or none, far faster than one APPEND each. Without
 // MULTIAPPEND the messages are appended one by one; a failure after the
@@ -42,9 +42,9 @@ func (t *Target) AppendBatch(ctx context.Context, items []exporters.BatchItem) e
 		}
 		return nil
 	}
-	msgs := make([]imapimp.RawMessage, len(items))
+	msgs := make([]ic.RawMessage, len(items))
 	for i, it := range items {
-		msgs[i] = imapimp.RawMessage{Flags: it.M.Flags, Date: it.M.InternalDate, Data: it.Data}
+		msgs[i] = ic.RawMessage{Flags: it.M.Flags, Date: it.M.InternalDate, Data: it.Data}
 	}
 	err = rc.Append(ctx, t.name, msgs)
 	if err == nil {
@@ -64,7 +64,7 @@ const rawIdle = 2 * time.Minute
 
 // rawConn returns the MULTIAPPEND connection, dialing it when needed; nil
 // when the server has no MULTIAPPEND.
-func (s *Sink) rawConn(ctx context.Context) (*imapimp.RawConn, error) {
+func (s *Sink) rawConn(ctx context.Context) (*ic.RawConn, error) {
 	if s.noMulti {
 		return nil, nil
 	}

@@ -1,10 +1,10 @@
 // Package imap writes to an IMAP account (imap:// and imaps:// specs) as an
 // exporters.Sink. The connection code (URL, TLS policy, login, namespace,
-// folder names) is shared with importers/imap.
+// folder names) is shared with importers/imap through internal/imapclient.
 //
 // A message is stored with one APPEND, with its flags and its internal
 // date. Flags APPEND cannot carry are left out (\Recent, unknown system
-// flags, keywords that are not IMAP atoms: see importers/imap.AppendFlags),
+// flags, keywords that are not IMAP atoms: see internal/imapclient.AppendFlags),
 // so the message is stored without them rather than refused. An APPEND is all or nothing: when the body cannot be
 // read to the end, the literal cannot be aborted, so the Sink closes the
 // connection (the server then drops the incomplete command) and dials
@@ -37,7 +37,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
-	imapimp "github.com/mailferry/mailferry/importers/imap"
+	ic "github.com/mailferry/mailferry/internal/imapclient"
 )
 
 func init() {
@@ -52,17 +52,17 @@ func init() {
 // one goroutine at a time (one connection); open several Sinks for several
 // connections.
 type Sink struct {
-	sess *imapimp.Session
+	sess *ic.Session
 	opts *importers.Options
-	ns   imapimp.Namespace
+	ns   ic.Namespace
 	caps exporters.Caps
 	// quota reports whether the server has the QUOTA extension.
 	quota bool
 	// list caches the server's mailboxes; nil until first needed.
-	list []imapimp.MailboxInfo
+	list []ic.MailboxInfo
 	// raw is the connection for MULTIAPPEND (see AppendBatch); noMulti
 	// says the server has no MULTIAPPEND.
-	raw     *imapimp.RawConn
+	raw     *ic.RawConn
 	rawUsed time.Time
 	noMulti bool
 	// rawQuota says go-imap cannot parse this server's QUOTA responses.
@@ -73,14 +73,14 @@ var _ exporters.Sink = (*Sink)(nil)
 
 // Open parses an imap:// or imaps:// URL, connects and logs in.
 func Open(ctx context.Context, url string, opts *importers.Options) (*Sink, error) {
-	ep, err := imapimp.ParseURL(url)
+	ep, err := ic.ParseURL(url)
 	if err != nil {
 		return nil, err
 	}
 	if opts == nil {
 		opts = &importers.Options{}
 	}
-	s := &Sink{sess: imapimp.NewSession(ep, opts, "target"), opts: opts}
+	s := &Sink{sess: ic.NewSession(ep, opts, "target"), opts: opts}
 	c, err := s.sess.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -108,7 +108,7 @@ func (s *Sink) Close() error {
 }
 
 // Namespace returns the personal namespace the Sink maps folders with.
-func (s *Sink) Namespace() imapimp.Namespace { return s.ns }
+func (s *Sink) Namespace() ic.Namespace { return s.ns }
 
 func ctxErr(ctx context.Context, err error) error {
 	if err != nil && ctx.Err() != nil {
@@ -118,7 +118,7 @@ func ctxErr(ctx context.Context, err error) error {
 }
 
 // conn returns the live connection bound to ctx.
-func (s *Sink) conn(ctx context.Context) (*imapimp.Conn, func() bool, error) {
+func (s *Sink) conn(ctx context.Context) (*ic.Conn, func() bool, error) {
 	c, err := s.sess.Conn(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -126,7 +126,7 @@ func (s *Sink) conn(ctx context.Context) (*imapimp.Conn, func() bool, error) {
 	return c, c.Watch(ctx), nil
 }
 
-func (s *Sink) mailboxes(ctx context.Context, refresh bool) ([]imapimp.MailboxInfo, error) {
+func (s *Sink) mailboxes(ctx context.Context, refresh bool) ([]ic.MailboxInfo, error) {
 	if s.list != nil && !refresh {
 		return s.list, nil
 	}
@@ -137,13 +137,13 @@ func (s *Sink) mailboxes(ctx context.Context, refresh bool) ([]imapimp.MailboxIn
 	defer stop()
 	l, err := c.List(nil)
 	for _, name := range c.TakeSkipped() {
-		s.opts.Log().Warn("imap: target mailbox skipped: "+imapimp.SkippedReason, "mailbox", name)
+		s.opts.Log().Warn("imap: target mailbox skipped: "+ic.SkippedReason, "mailbox", name)
 	}
 	if err != nil {
 		return nil, ctxErr(ctx, c.Err(fmt.Errorf("imap: %w", err)))
 	}
 	if l == nil {
-		l = []imapimp.MailboxInfo{}
+		l = []ic.MailboxInfo{}
 	}
 	s.list = l
 	return l, nil
@@ -171,7 +171,7 @@ func sameName(a, b string) bool {
 	return a == b
 }
 
-func (s *Sink) lookup(name string) *imapimp.MailboxInfo {
+func (s *Sink) lookup(name string) *ic.MailboxInfo {
 	for i := range s.list {
 		if sameName(s.list[i].Name, name) {
 			return &s.list[i]
@@ -185,7 +185,7 @@ func (s *Sink) lookup(name string) *imapimp.MailboxInfo {
 // folder with one of the usual names of that use ("Sent", "Sent Items",
 // "送信済みアイテム", see exporters.SpecialUseByName), preferring the same
 // name as f. Otherwise the folder is f in the server's naming (see
-// importers/imap.Namespace.Mailbox), or its safe name when an earlier
+// internal/imapclient.Namespace.Mailbox), or its safe name when an earlier
 // Create had to use that (see Target.Create).
 func (s *Sink) Resolve(ctx context.Context, f importers.Folder, use imap.MailboxAttr) (exporters.Target, error) {
 	l, err := s.mailboxes(ctx, false)
@@ -198,7 +198,7 @@ func (s *Sink) Resolve(ctx context.Context, f importers.Folder, use imap.Mailbox
 				return s.target(mi.Name, mi.Folder), nil
 			}
 		}
-		var cands []imapimp.MailboxInfo
+		var cands []ic.MailboxInfo
 		for _, mi := range l {
 			if len(mi.Folder) == 1 && !mi.NoSelect && exporters.SpecialUseByName(mi.Folder[0]) == use {
 				cands = append(cands, mi)
@@ -331,7 +331,7 @@ func (s *Sink) Quota(ctx context.Context, targets []exporters.Target) ([]exporte
 // getQuotaRoot is getQuotaRoot, or rawQuotaRoot once go-imap failed to
 // parse a QUOTA response (Courier's `* QUOTA "ROOT"` without a list when
 // no quota is set): then its connection is lost and the raw one is used.
-func (s *Sink) getQuotaRoot(ctx context.Context, c *imapimp.Conn, mailbox string) ([]quotaData, error) {
+func (s *Sink) getQuotaRoot(ctx context.Context, c *ic.Conn, mailbox string) ([]quotaData, error) {
 	if !s.rawQuota {
 		qd, err := getQuotaRoot(c, mailbox)
 		if err == nil || !strings.Contains(err.Error(), "quota-response") {
@@ -367,7 +367,7 @@ type quotaData struct {
 	storage, messages *[2]int64 // usage, limit
 }
 
-func getQuotaRoot(c *imapimp.Conn, mailbox string) ([]quotaData, error) {
+func getQuotaRoot(c *ic.Conn, mailbox string) ([]quotaData, error) {
 	qd, err := c.C.GetQuotaRoot(mailbox).Wait()
 	if err != nil {
 		return nil, err

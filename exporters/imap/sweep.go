@@ -3,14 +3,13 @@ package imap
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/mailferry/mailferry/dedupe"
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
-	imapimp "github.com/mailferry/mailferry/importers/imap"
+	ic "github.com/mailferry/mailferry/internal/imapclient"
 )
 
 var _ exporters.Sweeper = (*Target)(nil)
@@ -107,7 +106,7 @@ func (t *Target) SweepDuplicates(ctx context.Context) (int, error) {
 // fetchKeys calls fn with the dedupe key of each message of uids, and with
 // full the content hash (the whole message is fetched); without full only
 // the Message-ID is fetched, and the whole message only when it has none.
-func (t *Target) fetchKeys(ctx context.Context, c *imapimp.Conn, uids imap.UIDSet, full bool, fn func(imap.UID, dedupe.Key, [32]byte)) error {
+func (t *Target) fetchKeys(ctx context.Context, c *ic.Conn, uids imap.UIDSet, full bool, fn func(imap.UID, dedupe.Key, [32]byte)) error {
 	sec := &imap.FetchItemBodySection{Peek: true}
 	if !full {
 		sec = &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, HeaderFields: keyFields, Peek: true}
@@ -127,11 +126,7 @@ msgs:
 					continue
 				}
 				if full {
-					b, err := importers.Spool(it.Literal, importers.DefaultSpoolMem, "")
-					if err == nil && b.Len() != it.Literal.Size() {
-						b.Release()
-						err = io.ErrUnexpectedEOF
-					}
+					b, err := ic.SpoolLiteral(it.Literal, "")
 					if err != nil {
 						readErr = err
 						break msgs
@@ -145,15 +140,12 @@ msgs:
 					fn(uid, k, sum)
 					continue
 				}
-				b, err := io.ReadAll(io.LimitReader(it.Literal, 64<<10))
-				if err == nil && int64(len(b)) < min(it.Literal.Size(), 64<<10) {
-					err = io.ErrUnexpectedEOF
-				}
+				b, err := ic.ReadHeader(it.Literal, 64<<10)
 				if err != nil {
 					readErr = err
 					break msgs
 				}
-				if k, ok := dedupe.FromHeader(imapimp.ParseHeader(b)); ok {
+				if k, ok := dedupe.FromHeader(ic.ParseHeader(b)); ok {
 					fn(uid, k, [32]byte{})
 				} else {
 					noID.AddNum(uid)
@@ -162,7 +154,7 @@ msgs:
 		}
 	}
 	if readErr != nil {
-		t.s.sess.Drop() // see importers/imap abandon
+		t.s.sess.Drop() // see internal/imapclient Conn.Abandon
 		return ctxErr(ctx, fmt.Errorf("imap: UID FETCH in %q: %w", t.name, readErr))
 	}
 	if err := cmd.Close(); err != nil {

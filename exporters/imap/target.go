@@ -12,7 +12,7 @@ import (
 	"github.com/mailferry/mailferry/dedupe"
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
-	imapimp "github.com/mailferry/mailferry/importers/imap"
+	ic "github.com/mailferry/mailferry/internal/imapclient"
 )
 
 // Target is one mailbox of a Sink.
@@ -65,14 +65,14 @@ func (t *Target) Create(ctx context.Context) error {
 	t.exists = true
 	t.sweepFrom = 1
 	if t.s.lookup(t.name) == nil {
-		t.s.list = append(t.s.list, imapimp.MailboxInfo{Name: t.name, Folder: t.folder})
+		t.s.list = append(t.s.list, ic.MailboxInfo{Name: t.name, Folder: t.folder})
 	}
 	return nil
 }
 
 // create sends CREATE; a NO is fine when the mailbox is there now
 // (ALREADYEXISTS, or a server that says NO without a code).
-func (t *Target) create(ctx context.Context, c *imapimp.Conn, name string) error {
+func (t *Target) create(ctx context.Context, c *ic.Conn, name string) error {
 	err := c.C.Create(name, nil).Wait()
 	if err == nil {
 		return nil
@@ -90,86 +90,111 @@ func (t *Target) create(ctx context.Context, c *imapimp.Conn, name string) error
 	return nil
 }
 
-// keyFields are fetched for Keys: the Message-ID, and the fields of the
-// fallback key so that the body is fetched only when it is needed.
-var keyFields = []string{"MESSAGE-ID"}
-
-// Keys implements exporters.Target: it opens the mailbox read-only and
-// fetches BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)] of every message; only a
-// message without a usable Message-ID is fetched whole for its fallback
-// key.
-func (t *Target) Keys(ctx context.Context, fn func(k dedupe.Key) error) error {
+// examineAll opens the mailbox read-only for a read of all its messages,
+// always afresh: this Sink may have appended since (here or on its
+// MULTIAPPEND connection), and a cached selection has old counts. It
+// notes where a sweep of late commits starts. c is nil (and err nil) when
+// there is nothing to read: no mailbox, or no message; else the caller
+// calls stop when done.
+func (t *Target) examineAll(ctx context.Context) (c *ic.Conn, stop func() bool, err error) {
 	if !t.exists {
-		return nil
+		return nil, nil, nil
 	}
-	c, stop, err := t.s.conn(ctx)
+	c, stop, err = t.s.conn(ctx)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer stop()
-	// Always EXAMINE afresh: this Sink may have appended since (here or on
-	// its MULTIAPPEND connection), and a cached selection has old counts.
 	sel, err := c.Reselect(t.name, true)
 	if err != nil {
-		return ctxErr(ctx, c.Err(fmt.Errorf("imap: EXAMINE %q: %w", t.name, err)))
+		stop()
+		return nil, nil, ctxErr(ctx, c.Err(fmt.Errorf("imap: EXAMINE %q: %w", t.name, err)))
 	}
 	if t.sweepFrom == 0 {
 		t.sweepFrom = imap.UID(max(sel.UIDNext, 1))
 	}
 	if sel.NumMessages == 0 {
-		return nil
+		stop()
+		return nil, nil, nil
 	}
+	return c, stop, nil
+}
+
+// keyFields are fetched for Keys: the Message-ID, and the fields of the
+// fallback key so that the body is fetched only when it is needed.
+var keyFields = []string{"MESSAGE-ID"}
+
+// scanHeaders fetches the UID, the RFC822.SIZE (withSize; else size is
+// -1) and the key header fields of every message of the mailbox c has
+// selected, and calls each with them: hdr is nil when the server sent no
+// header, cut when its answer was longer than kept. After each failed,
+// the answers are read to the end and its error returned.
+func (t *Target) scanHeaders(ctx context.Context, c *ic.Conn, withSize bool, each func(uid imap.UID, size int64, hdr map[string][]string, cut bool) error) error {
 	var all imap.UIDSet
 	all.AddRange(1, 0)
-	fo := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{
+	fo := &imap.FetchOptions{UID: true, RFC822Size: withSize, BodySection: []*imap.FetchItemBodySection{
 		{Specifier: imap.PartSpecifierHeader, HeaderFields: keyFields, Peek: true},
 	}}
-	var missing []imap.UID
-	var fnErr error
+	var fnErr, readErr error
 	cmd := c.C.Fetch(all, fo)
-	var readErr error
 msgs:
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 		var uid imap.UID
+		size := int64(-1)
 		var hdr map[string][]string
+		cut := false
 		for item := msg.Next(); item != nil; item = msg.Next() {
 			switch it := item.(type) {
 			case imapclient.FetchItemDataUID:
 				uid = it.UID
+			case imapclient.FetchItemDataRFC822Size:
+				size = it.Size
 			case imapclient.FetchItemDataBodySection:
 				if it.Literal != nil {
-					b, err := io.ReadAll(io.LimitReader(it.Literal, 64<<10))
-					if err == nil && int64(len(b)) < min(it.Literal.Size(), 64<<10) {
-						err = io.ErrUnexpectedEOF
-					}
+					b, err := ic.ReadHeader(it.Literal, 64<<10)
 					if err != nil {
 						readErr = err
 						break msgs
 					}
-					hdr = imapimp.ParseHeader(b)
+					hdr, cut = ic.ParseHeader(b), it.Literal.Size() > 64<<10
 				}
 			}
 		}
-		if fnErr != nil || uid == 0 {
-			continue
-		}
-		if k, ok := dedupe.FromHeader(hdr); ok {
-			fnErr = fn(k)
-		} else {
-			missing = append(missing, uid)
+		if fnErr == nil && uid != 0 {
+			fnErr = each(uid, size, hdr, cut)
 		}
 	}
 	if readErr != nil {
 		// The connection broke inside a literal: do not touch the command
-		// again (see importers/imap abandon), drop the connection.
+		// again (see internal/imapclient Conn.Abandon), drop the connection.
 		t.s.sess.Drop()
 		return ctxErr(ctx, c.Err(fmt.Errorf("imap: UID FETCH in %q: %w", t.name, readErr)))
 	}
 	if err := cmd.Close(); err != nil {
 		return ctxErr(ctx, c.Err(fmt.Errorf("imap: UID FETCH in %q: %w", t.name, err)))
 	}
-	if fnErr != nil {
-		return fnErr
+	return fnErr
+}
+
+// Keys implements exporters.Target: it opens the mailbox read-only and
+// fetches BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)] of every message; only a
+// message without a usable Message-ID is fetched whole for its fallback
+// key.
+func (t *Target) Keys(ctx context.Context, fn func(k dedupe.Key) error) error {
+	c, stop, err := t.examineAll(ctx)
+	if c == nil {
+		return err
+	}
+	defer stop()
+	var missing []imap.UID
+	err = t.scanHeaders(ctx, c, false, func(uid imap.UID, _ int64, hdr map[string][]string, _ bool) error {
+		if k, ok := dedupe.FromHeader(hdr); ok {
+			return fn(k)
+		}
+		missing = append(missing, uid)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for len(missing) > 0 {
 		n := min(len(missing), 100)
@@ -182,7 +207,7 @@ msgs:
 }
 
 // fullKeys fetches whole messages and keys them with dedupe.Of, streaming.
-func (t *Target) fullKeys(ctx context.Context, c *imapimp.Conn, uids []imap.UID, fn func(k dedupe.Key) error) error {
+func (t *Target) fullKeys(ctx context.Context, c *ic.Conn, uids []imap.UID, fn func(k dedupe.Key) error) error {
 	var set imap.UIDSet
 	for _, u := range uids {
 		set.AddNum(u)
@@ -225,7 +250,7 @@ func (t *Target) Append(ctx context.Context, m *importers.Message, size int64, r
 		return err
 	}
 	defer stop()
-	opts := &imap.AppendOptions{Flags: imapimp.AppendFlags(m.Flags)}
+	opts := &imap.AppendOptions{Flags: ic.AppendFlags(m.Flags)}
 	if !m.InternalDate.IsZero() {
 		opts.Time = m.InternalDate
 	}
@@ -314,77 +339,21 @@ var _ exporters.Inventoried = (*Target)(nil)
 // Message-ID, or whose header answer was longer than kept, is fetched
 // whole for its fallback key and content hash.
 func (t *Target) Inventory(ctx context.Context, fn func(exporters.Stored) error) error {
-	if !t.exists {
-		return nil
-	}
-	c, stop, err := t.s.conn(ctx)
-	if err != nil {
+	c, stop, err := t.examineAll(ctx)
+	if c == nil {
 		return err
 	}
 	defer stop()
-	sel, err := c.Reselect(t.name, true)
-	if err != nil {
-		return ctxErr(ctx, fmt.Errorf("imap: EXAMINE %q: %w", t.name, err))
-	}
-	if t.sweepFrom == 0 {
-		t.sweepFrom = imap.UID(max(sel.UIDNext, 1))
-	}
-	if sel.NumMessages == 0 {
-		return nil
-	}
-	var all imap.UIDSet
-	all.AddRange(1, 0)
-	fo := &imap.FetchOptions{UID: true, RFC822Size: true, BodySection: []*imap.FetchItemBodySection{
-		{Specifier: imap.PartSpecifierHeader, HeaderFields: keyFields, Peek: true},
-	}}
 	var missing []imap.UID
-	var fnErr, readErr error
-	cmd := c.C.Fetch(all, fo)
-msgs:
-	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
-		var uid imap.UID
-		size := int64(-1)
-		var hdr map[string][]string
-		for item := msg.Next(); item != nil; item = msg.Next() {
-			switch it := item.(type) {
-			case imapclient.FetchItemDataUID:
-				uid = it.UID
-			case imapclient.FetchItemDataRFC822Size:
-				size = it.Size
-			case imapclient.FetchItemDataBodySection:
-				if it.Literal != nil {
-					b, err := io.ReadAll(io.LimitReader(it.Literal, 64<<10))
-					if err == nil && int64(len(b)) < min(it.Literal.Size(), 64<<10) {
-						err = io.ErrUnexpectedEOF
-					}
-					if err != nil {
-						readErr = err
-						break msgs
-					}
-					if it.Literal.Size() <= 64<<10 { // a cut answer proves nothing
-						hdr = imapimp.ParseHeader(b)
-					}
-				}
-			}
+	err = t.scanHeaders(ctx, c, true, func(uid imap.UID, size int64, hdr map[string][]string, cut bool) error {
+		if k, ok := dedupe.FromHeader(hdr); ok && size >= 0 && !cut { // a cut answer proves nothing
+			return fn(exporters.Stored{Key: k, Size: size, Loc: uint64(uid)})
 		}
-		if fnErr != nil || uid == 0 {
-			continue
-		}
-		if k, ok := dedupe.FromHeader(hdr); ok && size >= 0 {
-			fnErr = fn(exporters.Stored{Key: k, Size: size, Loc: uint64(uid)})
-		} else {
-			missing = append(missing, uid)
-		}
-	}
-	if readErr != nil {
-		t.s.sess.Drop()
-		return ctxErr(ctx, fmt.Errorf("imap: UID FETCH in %q: %w", t.name, readErr))
-	}
-	if err := cmd.Close(); err != nil {
-		return ctxErr(ctx, fmt.Errorf("imap: UID FETCH in %q: %w", t.name, err))
-	}
-	if fnErr != nil {
-		return fnErr
+		missing = append(missing, uid)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, uid := range missing {
 		rc, err := t.openStored(ctx, c, uid)
@@ -445,7 +414,7 @@ func (t *Target) OpenStored(ctx context.Context, loc uint64) (io.ReadCloser, err
 	return t.openStored(ctx, c, imap.UID(loc))
 }
 
-func (t *Target) openStored(ctx context.Context, c *imapimp.Conn, uid imap.UID) (io.ReadCloser, error) {
+func (t *Target) openStored(ctx context.Context, c *ic.Conn, uid imap.UID) (io.ReadCloser, error) {
 	var set imap.UIDSet
 	set.AddNum(uid)
 	cmd := c.C.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
@@ -457,11 +426,7 @@ func (t *Target) openStored(ctx context.Context, c *imapimp.Conn, uid imap.UID) 
 			if !ok || it.Literal == nil || body != nil || readErr != nil {
 				continue
 			}
-			b, err := importers.Spool(it.Literal, importers.DefaultSpoolMem, "")
-			if err == nil && b.Len() != it.Literal.Size() {
-				b.Release()
-				err = io.ErrUnexpectedEOF
-			}
+			b, err := ic.SpoolLiteral(it.Literal, "")
 			if err != nil {
 				readErr = err
 				continue

@@ -6,7 +6,7 @@ import (
 
 	"github.com/mailferry/mailferry/importers"
 	_ "github.com/mailferry/mailferry/importers/all"
-	imapimp "github.com/mailferry/mailferry/importers/imap"
+	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 )
 
 // FuzzParseSpec: any command-line store spec is either parsed or refused

@@ -1,17 +1,9 @@
 // Package imap reads an IMAP account (imap:// and imaps:// specs) as an
-// importers.Source, and holds the connection code that exporters/imap
-// reuses: URL parsing, the TLS policy, login with a redacted protocol trace,
-// the personal namespace, and the mapping between server mailbox names and
-// logical folders.
-//
-// # Connections
-//
-// imaps:// uses implicit TLS (default port 993). imap:// (default port 143)
-// upgrades with STARTTLS, which is required unless the host is loopback
-// (127.0.0.0/8, ::1, localhost) or Options.InsecurePlain is set; in those two
-// cases the connection stays in plaintext. Certificates are verified with
-// Options.TLS (cloned; ServerName set to the host). The password comes from
-// Options.Password and never appears in errors or in the Options.Debug trace.
+// importers.Source. It is a thin driver over internal/imapclient, which
+// holds the connection code both directions share: URL parsing, the TLS
+// policy, the one login path, the redacted protocol trace, the personal
+// namespace and the mapping between server mailbox names and logical
+// folders (see its package doc).
 //
 // # Folder names
 //
@@ -29,12 +21,12 @@
 // changes (not even \Seen), and fetches with BODY.PEEK. Messages are read in
 // UID order in batches; bodies are streamed into importers.Spool, so at most
 // one batch of small bodies is in memory and larger ones go to SpoolDir.
-// A read that fails because the connection broke is retried on a new
-// connection (RetryDelays); reads change nothing, so a retry is safe.
+// A read that fails because the connection broke (a transient error,
+// internal/failure) is retried on a new connection with failure.Do, within
+// importers.Options.RetryBudget; reads change nothing, so a retry is safe.
 //
 // # Writing
 //
-// exporters/imap appends through a Session (which dials again after a
-// dropped connection) and, for batches, a RawConn (MULTIAPPEND). Flags
-// that APPEND cannot carry are left out (AppendFlags).
+// exporters/imap writes through internal/imapclient too (a Session, and a
+// RawConn for MULTIAPPEND); it does not import this package.
 package imap

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/failure"
 	"github.com/mailferry/mailferry/internal/fakeimap"
 )
 
@@ -39,9 +40,9 @@ func hostileOpts(srv *fakeimap.Server) *importers.Options {
 
 // fastRetries makes the retry waits short for one test.
 func fastRetries(t *testing.T) {
-	old := RetryDelays
-	RetryDelays = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}
-	t.Cleanup(func() { RetryDelays = old })
+	old := failure.Backoff
+	failure.Backoff = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}
+	t.Cleanup(func() { failure.Backoff = old })
 }
 
 type hwalked struct {

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
+	goimap "github.com/emersion/go-imap/v2/imapclient"
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/failure"
+	ic "github.com/mailferry/mailferry/internal/imapclient"
 )
 
 func init() {
@@ -35,7 +37,7 @@ const (
 // Source reads an IMAP account. It is used by one goroutine at a time; it
 // reconnects by itself when its connection was lost between operations.
 type Source struct {
-	sess *Session
+	sess *ic.Session
 	opts *importers.Options
 
 	batch      int
@@ -46,14 +48,14 @@ var _ importers.Source = (*Source)(nil)
 
 // Open parses an imap:// or imaps:// URL, connects and logs in.
 func Open(ctx context.Context, url string, opts *importers.Options) (*Source, error) {
-	ep, err := ParseURL(url)
+	ep, err := ic.ParseURL(url)
 	if err != nil {
 		return nil, err
 	}
 	if opts == nil {
 		opts = &importers.Options{}
 	}
-	s := &Source{sess: NewSession(ep, opts, "source"), opts: opts, batch: DefaultBatch, batchBytes: DefaultBatchBytes}
+	s := &Source{sess: ic.NewSession(ep, opts, "source"), opts: opts, batch: DefaultBatch, batchBytes: DefaultBatchBytes}
 	if opts.MemBudget > 0 {
 		s.batchBytes = opts.MemBudget
 	}
@@ -95,7 +97,7 @@ func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 	}
 	l, err := c.List(so)
 	for _, name := range c.TakeSkipped() {
-		s.opts.Log().Warn("imap: mailbox skipped: "+SkippedReason, "mailbox", name)
+		s.opts.Log().Warn("imap: mailbox skipped: "+ic.SkippedReason, "mailbox", name)
 	}
 	if err != nil {
 		return nil, ctxErr(ctx, c.Err(fmt.Errorf("imap: %w", err)))
@@ -151,6 +153,13 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 	return s.WalkFrom(ctx, f, 0, opts, fn)
 }
 
+// headerFields are the fields the Source fetches with the message list,
+// enough for dedupe (Message-ID, or the fallback fields) and for reports.
+var headerFields = []string{"MESSAGE-ID", "DATE", "FROM", "TO", "SUBJECT"}
+
+// maxHeaderFetch bounds what is kept of a HEADER.FIELDS answer.
+const maxHeaderFetch = 64 << 10
+
 // meta is what the message list says about one message.
 type meta struct {
 	uid    uint32
@@ -181,7 +190,7 @@ func (s *Source) WalkFrom(ctx context.Context, f importers.Folder, minUID uint32
 		opts = &importers.WalkOptions{}
 	}
 	if cur := s.sess.Current(); cur != nil {
-		cur.sel = nil // EXAMINE again for a fresh message count
+		cur.ForgetSelection() // EXAMINE again for a fresh message count
 	}
 	var name string
 	var uidValidity uint32
@@ -193,9 +202,9 @@ func (s *Source) WalkFrom(ctx context.Context, f importers.Folder, minUID uint32
 			return err
 		}
 		name = c.Mailbox(f)
-		// c.sel, not c.Selection(): go-imap may not have recorded the
+		// Selected, not Selection: go-imap may not have recorded the
 		// selected mailbox yet when SELECT's Wait returns.
-		sel := c.sel
+		sel := c.Selected()
 		if sel == nil {
 			stop()
 			return fmt.Errorf("imap: EXAMINE %q: no mailbox selected", name)
@@ -248,7 +257,7 @@ func (s *Source) WalkFrom(ctx context.Context, f importers.Folder, minUID uint32
 // the caller calls stop when the command is done. With uidValidity != 0 it
 // fails when the folder's UIDVALIDITY changed (the UIDs mean other
 // messages now).
-func (s *Source) examine(ctx context.Context, f importers.Folder, uidValidity uint32) (*Conn, func() bool, error) {
+func (s *Source) examine(ctx context.Context, f importers.Folder, uidValidity uint32) (*ic.Conn, func() bool, error) {
 	c, err := s.sess.Conn(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -262,7 +271,7 @@ func (s *Source) examine(ctx context.Context, f importers.Folder, uidValidity ui
 	}
 	if uidValidity != 0 && sel.UIDValidity != uidValidity {
 		stop()
-		return nil, nil, fmt.Errorf("imap: %q: UIDVALIDITY changed from %d to %d while reading it", name, uidValidity, sel.UIDValidity)
+		return nil, nil, failure.Permanent(failure.Folder, fmt.Errorf("imap: %q: UIDVALIDITY changed from %d to %d while reading it", name, uidValidity, sel.UIDValidity))
 	}
 	return c, stop, nil
 }
@@ -280,63 +289,15 @@ func inRange(t time.Time, o *importers.WalkOptions) bool {
 	return true
 }
 
-// SearchUIDs lists the UIDs of the selected mailbox that are greater than
-// minUID and whose internal date may lie in [since, before) (zero times do
-// not filter), ascending. The date test is a day wider than asked: filter
-// on INTERNALDATE afterwards.
-func (c *Conn) SearchUIDs(minUID uint32, since, before time.Time) ([]uint32, error) {
-	crit := &imap.SearchCriteria{}
-	if minUID > 0 {
-		var set imap.UIDSet
-		set.AddRange(imap.UID(minUID+1), 0)
-		crit.UID = []imap.UIDSet{set}
-	}
-	// QUIRK: SEARCH SINCE/BEFORE compare dates only, in the server's time
-	// zone (RFC 3501 6.4.4). Search a day wider on each side and filter
-	// exactly on INTERNALDATE afterwards.
-	if !since.IsZero() {
-		crit.Since = since.AddDate(0, 0, -2)
-	}
-	if !before.IsZero() {
-		crit.Before = before.AddDate(0, 0, 2)
-	}
-	var so *imap.SearchOptions
-	if c.Caps.Has(imap.CapESearch) || c.Caps.Has(imap.CapIMAP4rev2) {
-		so = &imap.SearchOptions{ReturnAll: true}
-	}
-	d, err := c.C.UIDSearch(crit, so).Wait()
-	if err != nil {
-		return nil, err
-	}
-	var out []uint32
-	for _, u := range d.AllUIDs() {
-		// UID n:* also matches the highest UID when it is below n.
-		if uint32(u) > minUID {
-			out = append(out, uint32(u))
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
-}
-
-// UIDSet makes a UID set of uids.
-func UIDSet(uids []uint32) imap.UIDSet {
-	var set imap.UIDSet
-	for _, u := range uids {
-		set.AddNum(imap.UID(u))
-	}
-	return set
-}
-
 // fetchMeta fetches the message list data of uids, in uids order.
 // Messages expunged in the meantime are left out.
-func fetchMeta(c *Conn, uids []uint32) ([]*meta, error) {
+func fetchMeta(c *ic.Conn, uids []uint32) ([]*meta, error) {
 	fo := &imap.FetchOptions{
 		UID: true, Flags: true, InternalDate: true, RFC822Size: true,
 		BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, HeaderFields: headerFields, Peek: true}},
 	}
-	c.uns.take()
-	cmd := c.C.Fetch(UIDSet(uids), fo)
+	c.TakeUnsolicited()
+	cmd := c.C.Fetch(ic.UIDSet(uids), fo)
 	got := make(map[uint32]*meta, len(uids))
 	dups := map[uint32][]*meta{}
 	var readErr error
@@ -345,26 +306,23 @@ msgs:
 		m := &meta{seq: msg.SeqNum}
 		for item := msg.Next(); item != nil; item = msg.Next() {
 			switch it := item.(type) {
-			case imapclient.FetchItemDataUID:
+			case goimap.FetchItemDataUID:
 				m.uid = uint32(it.UID)
-			case imapclient.FetchItemDataFlags:
+			case goimap.FetchItemDataFlags:
 				m.flags = it.Flags
-			case imapclient.FetchItemDataInternalDate:
+			case goimap.FetchItemDataInternalDate:
 				m.date = it.Time
-			case imapclient.FetchItemDataRFC822Size:
+			case goimap.FetchItemDataRFC822Size:
 				m.size = it.Size
-			case imapclient.FetchItemDataBodySection:
+			case goimap.FetchItemDataBodySection:
 				if it.Literal != nil {
-					b, err := io.ReadAll(io.LimitReader(it.Literal, maxHeaderFetch))
-					if err == nil && int64(len(b)) < min(it.Literal.Size(), maxHeaderFetch) {
-						err = io.ErrUnexpectedEOF // the connection broke inside the literal
-					}
+					b, err := ic.ReadHeader(it.Literal, maxHeaderFetch)
 					if err != nil {
 						// Not a step further with this command (abandon).
 						readErr = err
 						break msgs
 					}
-					m.header = ParseHeader(b)
+					m.header = ic.ParseHeader(b)
 				}
 			}
 		}
@@ -377,13 +335,13 @@ msgs:
 		}
 	}
 	if readErr != nil {
-		abandon(c)
+		c.Abandon()
 		return nil, readErr
 	}
 	if err := cmd.Close(); err != nil {
 		return nil, err
 	}
-	for uid, seqs := range c.uns.take() {
+	for uid, seqs := range c.TakeUnsolicited() {
 		if m := got[uid]; m != nil {
 			for _, seq := range seqs {
 				if seq != m.seq {
@@ -433,6 +391,10 @@ func (e *refusedError) Error() string {
 
 func (e *refusedError) Unwrap() error { return e.err }
 
+// FailureClass implements failure.Classifier: the message is refused, and
+// asking again gets the same size.
+func (e *refusedError) FailureClass() failure.Class { return failure.Class{Kind: failure.Message} }
+
 // refuse checks a body literal's announced size against --max-size and
 // the spool's free space, before a byte of it is read.
 func (s *Source) refuse(uid uint32, size, listed int64) error {
@@ -456,7 +418,7 @@ func (s *Source) refuse(uid uint32, size, listed int64) error {
 
 // fetchBodies fetches BODY.PEEK[] of metas into spools. On error every
 // spooled body is released.
-func (s *Source) fetchBodies(c *Conn, metas []*meta) error {
+func (s *Source) fetchBodies(c *ic.Conn, metas []*meta) error {
 	byUID := make(map[uint32]*meta, len(metas))
 	uids := make([]uint32, 0, len(metas))
 	for _, m := range metas {
@@ -464,16 +426,16 @@ func (s *Source) fetchBodies(c *Conn, metas []*meta) error {
 		uids = append(uids, m.uid)
 	}
 	fo := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}
-	cmd := c.C.Fetch(UIDSet(uids), fo)
+	cmd := c.C.Fetch(ic.UIDSet(uids), fo)
 	var spoolErr error
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 		var uid uint32
 		var body importers.Body
 		for item := msg.Next(); item != nil; item = msg.Next() {
 			switch it := item.(type) {
-			case imapclient.FetchItemDataUID:
+			case goimap.FetchItemDataUID:
 				uid = uint32(it.UID)
-			case imapclient.FetchItemDataBodySection:
+			case goimap.FetchItemDataBodySection:
 				if it.Literal == nil || body != nil || spoolErr != nil {
 					continue
 				}
@@ -483,20 +445,17 @@ func (s *Source) fetchBodies(c *Conn, metas []*meta) error {
 				}
 				if err := s.refuse(uid, it.Literal.Size(), listed); err != nil {
 					// Not a byte of it is read: the connection goes.
-					abandonLiteral(c, it.Literal)
+					c.AbandonLiteral(it.Literal)
 					releaseAll(metas)
 					return err
 				}
-				b, err := importers.SpoolSize(it.Literal, it.Literal.Size(), importers.DefaultSpoolMem, s.opts.SpoolDir)
-				if err == nil && b.Len() != it.Literal.Size() {
-					// QUIRK: go-imap reports a literal cut short by the
-					// connection as io.EOF, not io.ErrUnexpectedEOF.
-					b.Release()
-					err = fmt.Errorf("body of UID %d: %w after %d of %d bytes", uid, io.ErrUnexpectedEOF, b.Len(), it.Literal.Size())
+				b, err := ic.SpoolLiteral(it.Literal, s.opts.SpoolDir)
+				if errors.Is(err, io.ErrUnexpectedEOF) {
+					err = fmt.Errorf("body of UID %d: %w (%d bytes announced)", uid, err, it.Literal.Size())
 				}
 				if err != nil {
 					spoolErr = err
-					abandon(c)
+					c.Abandon()
 					releaseAll(metas)
 					return err
 				}
@@ -644,7 +603,7 @@ func (s *Source) fetchChunk(ctx context.Context, f importers.Folder, name string
 				}
 				return false
 			})
-		case garbage(err) && len(todo) > 1:
+		case ic.Garbage(err) && len(todo) > 1:
 			for _, m := range todo {
 				if err := s.fetchChunk(ctx, f, name, uidValidity, []*meta{m}); err != nil {
 					releaseAll(todo)
@@ -652,7 +611,7 @@ func (s *Source) fetchChunk(ctx context.Context, f importers.Folder, name string
 				}
 			}
 			return nil
-		case garbage(err):
+		case ic.Garbage(err):
 			todo[0].err = fmt.Errorf("the server's answer cannot be read: %w", err)
 			return nil
 		default:

@@ -1,4 +1,4 @@
-package imap
+package imapclient
 
 import (
 	"bytes"
@@ -6,8 +6,6 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
-
-	"github.com/mailferry/mailferry/importers"
 )
 
 // feedChunks runs the stream filter over s cut in random pieces.
@@ -87,17 +85,4 @@ func fmtInt(n int) string {
 		n /= 10
 	}
 	return string(b)
-}
-
-// TestSpoolRefusedWhenNoRoom: a body larger than the spool's free space
-// is refused before a byte is written.
-func TestSpoolRefusedWhenNoRoom(t *testing.T) {
-	dir := t.TempDir()
-	err := importers.SpoolFits(1<<62, dir)
-	if !errors.Is(err, importers.ErrSpoolFull) || !strings.Contains(err.Error(), dir) {
-		t.Errorf("SpoolFits(4 EiB): %v", err)
-	}
-	if err := importers.SpoolFits(1<<20, dir); err != nil {
-		t.Errorf("SpoolFits(1 MiB): %v", err)
-	}
 }

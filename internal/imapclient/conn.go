@@ -1,10 +1,7 @@
-package imap
+package imapclient
 
 import (
-	"bufio"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -14,22 +11,16 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-sasl"
+	goimap "github.com/emersion/go-imap/v2/imapclient"
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/failure"
 )
-
-// ErrLogin marks a refused login (wrong user name or password).
-var ErrLogin = errors.New("login refused")
-
-// dialTimeout bounds the TCP connect.
-const dialTimeout = 30 * time.Second
 
 // Conn is one logged-in IMAP connection. It is used by one goroutine at a
 // time. go-imap has no context: bind an operation to a ctx with Watch.
 type Conn struct {
 	// C is the go-imap client.
-	C *imapclient.Client
+	C *goimap.Client
 	// Caps are the capabilities after login.
 	Caps imap.CapSet
 	// Namespace is the personal namespace (prefix and delimiter).
@@ -51,21 +42,21 @@ type unsolicited struct {
 	seqs map[uint32][]uint32 // UID -> sequence numbers
 }
 
-func (u *unsolicited) fetch(msg *imapclient.FetchMessageData) {
+func (u *unsolicited) fetch(msg *goimap.FetchMessageData) {
 	for item := msg.Next(); item != nil; item = msg.Next() {
 		switch it := item.(type) {
-		case imapclient.FetchItemDataUID:
+		case goimap.FetchItemDataUID:
 			u.mu.Lock()
 			if u.seqs == nil {
 				u.seqs = map[uint32][]uint32{}
 			}
 			u.seqs[uint32(it.UID)] = append(u.seqs[uint32(it.UID)], msg.SeqNum)
 			u.mu.Unlock()
-		case imapclient.FetchItemDataBodySection:
+		case goimap.FetchItemDataBodySection:
 			if it.Literal != nil {
 				io.Copy(io.Discard, it.Literal)
 			}
-		case imapclient.FetchItemDataBinarySection:
+		case goimap.FetchItemDataBinarySection:
 			if it.Literal != nil {
 				io.Copy(io.Discard, it.Literal)
 			}
@@ -78,11 +69,17 @@ func (u *unsolicited) take() map[uint32][]uint32 {
 	if u == nil {
 		return nil
 	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	s := u.seqs
-	u.seqs = nil
-	return s
+	return take(&u.mu, &u.seqs)
+}
+
+// take returns *v and sets it to its zero value, holding mu.
+func take[T any](mu *sync.Mutex, v *T) T {
+	mu.Lock()
+	defer mu.Unlock()
+	t := *v
+	var zero T
+	*v = zero
+	return t
 }
 
 // Selected describes the mailbox this Conn has selected.
@@ -135,8 +132,12 @@ const SkippedReason = "its name has control characters, NUL, or is not valid (mo
 func (c *Conn) TimedOut() bool { return c.wire.timedOut() }
 
 // Err returns err with the reason the connection died when go-imap's own
-// error does not tell it (a timeout, a refused response), and with
-// registered secrets removed from the server's text.
+// error does not tell it (a timeout, a refused response), with registered
+// secrets removed from the server's text, and classified
+// (internal/failure) where go-imap did not: a response the client cannot
+// parse or refused is permanent (Garbage), a failure that left the
+// connection dead is transient (a retry on a new connection may do),
+// the server's answer (NO, BAD) is left to the caller.
 func (c *Conn) Err(err error) error {
 	if err == nil {
 		return nil
@@ -148,8 +149,62 @@ func (c *Conn) Err(err error) error {
 	case c.wire.refusal() != nil && !errors.Is(err, ErrProtocol) && !strings.Contains(err.Error(), c.wire.refusal().Error()):
 		err = fmt.Errorf("%w (%w)", err, c.wire.refusal())
 	}
+	var ie *imap.Error
+	switch {
+	case failure.Classify(err).Kind != failure.Unknown:
+	case Garbage(err):
+		err = failure.Permanent(failure.Store, err)
+	case errors.As(err, &ie):
+	case !c.Alive() || c.wire.timedOut() || failure.IsNetwork(err):
+		err = failure.Transient(err)
+	}
 	return importers.RedactError(err)
 }
+
+// Garbage reports whether err is a response the client could not parse
+// (a literal size that is not a number, a name that is not modified
+// UTF-7) or refused (ErrProtocol): asking again gets the same answer.
+func Garbage(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrProtocol) {
+		return true
+	}
+	// QUIRK: go-imap formats its parse errors with %v, so the text is all
+	// there is.
+	msg := err.Error()
+	return strings.Contains(msg, "imapwire: expected") || strings.Contains(msg, "utf7:") || strings.Contains(msg, ErrProtocol.Error())
+}
+
+// Abandon closes c after a literal could not be read to its end (the
+// connection broke, a spool file could not be written), without touching
+// the FETCH command again.
+//
+// QUIRK: go-imap v2 (beta.8) lets its reader goroutine go on as soon as a
+// literal reader returns an error; reading the literal again, as
+// FetchMessageData.Next and FetchCommand.Close do to discard it, then
+// races with that goroutine on the connection's buffer (go test -race,
+// TestConnectionFaults). The reader goroutine ends on its own once the
+// connection is closed: the FETCH channels are buffered.
+func (c *Conn) Abandon() { c.C.Close() }
+
+// AbandonLiteral closes c while a literal is being handed out, without
+// reading it: go-imap's reader goroutine waits until the literal reader
+// returns an error, and Close waits for that goroutine. The connection is
+// killed first, so the reads that release it end after go-imap's buffer.
+func (c *Conn) AbandonLiteral(lit io.Reader) {
+	if c.wire != nil {
+		c.wire.kill()
+	}
+	io.Copy(io.Discard, lit)
+	c.C.Close()
+}
+
+// TakeUnsolicited returns (and forgets) the UIDs of FETCH responses
+// go-imap did not hand to a command, with their sequence numbers (see
+// unsolicited).
+func (c *Conn) TakeUnsolicited() map[uint32][]uint32 { return c.uns.take() }
 
 // Close logs out (waiting at most a few seconds) and closes the
 // connection.
@@ -180,6 +235,14 @@ func (c *Conn) Selection() *Selected {
 	return c.sel
 }
 
+// Selected returns the Selected of the last SELECT or EXAMINE, even when
+// go-imap has not recorded the selected mailbox yet (Selection), or nil.
+func (c *Conn) Selected() *Selected { return c.sel }
+
+// ForgetSelection makes the next Select send SELECT or EXAMINE again, for
+// a fresh message count.
+func (c *Conn) ForgetSelection() { c.sel = nil }
+
 // Reselect is Select that always sends SELECT/EXAMINE, for a current
 // message count and UIDNEXT.
 func (c *Conn) Reselect(mailbox string, readOnly bool) (*Selected, error) {
@@ -203,30 +266,16 @@ func (c *Conn) Select(mailbox string, readOnly bool) (*Selected, error) {
 	return c.sel, nil
 }
 
-// Dial connects to ep, secures the connection as the TLS policy demands,
-// logs in with the password from opts.Password(role, ep.User) and reads the
+// Dial connects to ep with the handshake every connection shares
+// (handshake.go: TLS policy, STARTTLS, the login with the credential of
+// opts for role), hands the logged-in connection to go-imap and reads the
 // capabilities and the personal namespace. role is used when opts.Role is
 // empty.
 func Dial(ctx context.Context, ep Endpoint, opts *importers.Options, role string) (*Conn, error) {
 	if opts == nil {
 		opts = &importers.Options{}
 	}
-	if opts.Role != "" {
-		role = opts.Role
-	}
-	return dial(ctx, ep, opts, func() (string, error) { return password(opts, role, ep) })
-}
-
-func password(opts *importers.Options, role string, ep Endpoint) (string, error) {
-	if opts.Password == nil {
-		return "", fmt.Errorf("imap: no password for %s (set MAILFERRY_PASSWORD or use --password-file)", ep)
-	}
-	pw, err := opts.Password(role, ep.User)
-	if err != nil {
-		return "", fmt.Errorf("imap: password for %s: %w", ep, err)
-	}
-	importers.AddSecret(pw)
-	return pw, nil
+	return dial(ctx, ep, opts, credential(ep, opts, role))
 }
 
 func (ep Endpoint) startTLSRequired(opts *importers.Options) bool {
@@ -236,102 +285,48 @@ func (ep Endpoint) startTLSRequired(opts *importers.Options) bool {
 	return StartTLSRequired(ep.Host, opts.InsecurePlain)
 }
 
-// tlsConfig clones opts.TLS and names the server.
-func tlsConfig(opts *importers.Options, host string) *tls.Config {
-	var cfg *tls.Config
-	if opts.TLS != nil {
-		cfg = opts.TLS.Clone()
-	} else {
-		cfg = &tls.Config{}
-	}
-	if cfg.ServerName == "" {
-		cfg.ServerName = host
-	}
-	return cfg
-}
-
-func dial(ctx context.Context, ep Endpoint, opts *importers.Options, getPassword func() (string, error)) (_ *Conn, err error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
-	raw, err := d.DialContext(ctx, "tcp", ep.Addr())
-	if err != nil {
-		return nil, fmt.Errorf("imap: connect to %s: %w", ep.Addr(), err)
-	}
-	// Until the login is done, ctx bounds everything through the socket.
-	stop := context.AfterFunc(ctx, func() { raw.Close() })
-	defer func() {
-		if err != nil {
-			stop()
-			raw.Close()
-			if ctx.Err() != nil {
-				err = fmt.Errorf("imap: %s: %w", ep.Addr(), ctx.Err())
-			}
-		}
-	}()
-
-	cfg := tlsConfig(opts, ep.Host)
-	copts := &imapclient.Options{TLSConfig: cfg}
-	uns := &unsolicited{}
-	copts.UnilateralDataHandler = &imapclient.UnilateralDataHandler{Fetch: uns.fetch}
+func dial(ctx context.Context, ep Endpoint, opts *importers.Options, cred *Credential) (_ *Conn, err error) {
 	var trace *redactor
 	if opts.Debug != nil {
 		trace = newRedactor(opts.Debug)
-		copts.DebugWriter = trace
 	}
-	timeout := opts.NetTimeout()
-	var conn net.Conn = raw
-	var greeting []byte
-	switch {
-	case ep.ImplicitTLS():
-		tcfg := cfg.Clone()
-		if tcfg.NextProtos == nil {
-			tcfg.NextProtos = []string{"imap"}
-		}
-		tc := tls.Client(raw, tcfg)
-		raw.SetDeadline(time.Now().Add(timeout))
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, tlsError("TLS", ep, err)
-		}
-		raw.SetDeadline(time.Time{})
-		conn = tc
-	case ep.startTLSRequired(opts):
-		// STARTTLS by hand rather than with imapclient.NewStartTLS, so
-		// that the wire checks sit above TLS.
-		tc, err := startTLS(ctx, raw, cfg, timeout, trace)
-		if err != nil {
-			if certError(err) {
-				return nil, tlsError("STARTTLS", ep, err)
-			}
-			return nil, fmt.Errorf("imap: STARTTLS with %s: %w (a plaintext connection to a host that is not loopback must be upgraded: use imaps://, or --insecure-plain on a network you trust)", ep.Addr(), err)
-		}
-		conn = tc
-		// go-imap reads a greeting first; the capabilities of the real
-		// one are stale after STARTTLS (it asks again).
-		greeting = []byte("* OK TLS established\r\n")
+	rc, err := handshake(ctx, ep, opts, cred, trace)
+	if err != nil {
+		return nil, err
 	}
-	w := newWire(conn, timeout, true)
-	w.f.out = greeting
+	rc.tee.trace = nil // go-imap traces from here on
+	w := newWire(rc.prog, rc.conn, true)
 	w.arm()
 	defer w.disarm()
-	c := imapclient.New(w, copts)
+	// go-imap reads a greeting first: the connection is logged in, with
+	// the capabilities read after the login.
+	w.f.out = []byte("* PREAUTH [CAPABILITY " + rc.capList + "] logged in\r\n")
+	if n := rc.r.Buffered(); n > 0 {
+		// What the server sent after the login's answer.
+		b, _ := rc.r.Peek(n)
+		if ferr := w.f.feed(b); ferr != nil {
+			rc.Drop()
+			return nil, failure.Permanent(failure.Store, ferr)
+		}
+	}
+	uns := &unsolicited{}
+	copts := &goimap.Options{UnilateralDataHandler: &goimap.UnilateralDataHandler{Fetch: uns.fetch}}
+	if trace != nil {
+		copts.DebugWriter = trace
+	}
+	stop := context.AfterFunc(ctx, func() { rc.conn.Close() })
+	c := goimap.New(w, copts)
 	defer func() {
 		if err != nil {
 			c.Close()
-			if w.timedOut() && !errors.Is(err, ErrTimeout) {
-				err = fmt.Errorf("%w (%w)", err, w.timeoutError())
+			if ctx.Err() != nil {
+				err = fmt.Errorf("imap: %s: %w", ep.Addr(), ctx.Err())
 			}
+			err = ioError(w.p.WithTimeout(err))
 		}
 	}()
 	if err := c.WaitGreeting(); err != nil {
 		return nil, fmt.Errorf("imap: greeting from %s: %w", ep.Addr(), err)
-	}
-
-	if c.State() != imap.ConnStateAuthenticated { // not PREAUTH
-		if err := login(c, ep, getPassword, trace); err != nil {
-			return nil, err
-		}
 	}
 	cn := &Conn{C: c, Endpoint: ep, wire: w, uns: uns}
 	cn.Caps = c.Caps()
@@ -346,59 +341,6 @@ func dial(ctx context.Context, ep Endpoint, opts *importers.Options, getPassword
 		return nil, ctx.Err()
 	}
 	return cn, nil
-}
-
-// certError reports whether err is a failed certificate check.
-func certError(err error) bool {
-	var ua x509.UnknownAuthorityError
-	var ci x509.CertificateInvalidError
-	var he x509.HostnameError
-	var ve *tls.CertificateVerificationError
-	return errors.As(err, &ua) || errors.As(err, &ci) || errors.As(err, &he) || errors.As(err, &ve)
-}
-
-// tlsError wraps a failed TLS handshake (what is "TLS" or "STARTTLS") with
-// a hint at the usual causes.
-func tlsError(what string, ep Endpoint, err error) error {
-	hint := ""
-	switch {
-	case certError(err):
-		hint = " (the server's certificate is not trusted: for a self-signed certificate or a private CA give the CA's certificate with --tls-ca FILE)"
-	case strings.Contains(err.Error(), "does not look like a TLS handshake"):
-		hint = " (this port speaks plaintext: use imap:// for STARTTLS)"
-	}
-	return fmt.Errorf("imap: %s with %s: %w%s", what, ep.Addr(), err, hint)
-}
-
-func login(c *imapclient.Client, ep Endpoint, getPassword func() (string, error), trace *redactor) error {
-	pw, err := getPassword()
-	if err != nil {
-		return err
-	}
-	importers.AddSecret(pw)
-	caps := c.Caps()
-	trace.secret(pw)
-	defer trace.secret("")
-	if caps.Has(imap.CapLoginDisabled) {
-		plain := false
-		for _, m := range caps.AuthMechanisms() {
-			plain = plain || strings.EqualFold(m, "PLAIN")
-		}
-		if !plain {
-			return fmt.Errorf("imap: %s refuses LOGIN (LOGINDISABLED) and offers no AUTH=PLAIN", ep.Addr())
-		}
-		err = c.Authenticate(sasl.NewPlainClient("", ep.User, pw))
-	} else {
-		err = c.Login(ep.User, pw).Wait()
-	}
-	if err != nil {
-		var ie *imap.Error
-		if errors.As(err, &ie) {
-			return importers.RedactError(fmt.Errorf("imap: login as %q at %s: %w: %w", ep.User, ep.Addr(), ErrLogin, err))
-		}
-		return importers.RedactError(fmt.Errorf("imap: login as %q at %s: %w", ep.User, ep.Addr(), err))
-	}
-	return nil
 }
 
 // readNamespace reads the personal namespace, or only the delimiter from
@@ -430,21 +372,18 @@ func (c *Conn) readNamespace() error {
 type Session struct {
 	ep   Endpoint
 	opts *importers.Options
-	role string
+	cred *Credential
 	conn *Conn
-	pw   *string
 }
 
 // NewSession returns a Session for ep; nothing is dialed yet. role ("source"
-// or "target") is passed to opts.Password when opts.Role is empty.
+// or "target") is passed to opts.Password and opts.Auth when opts.Role is
+// empty.
 func NewSession(ep Endpoint, opts *importers.Options, role string) *Session {
 	if opts == nil {
 		opts = &importers.Options{}
 	}
-	if opts.Role != "" {
-		role = opts.Role
-	}
-	return &Session{ep: ep, opts: opts, role: role}
+	return &Session{ep: ep, opts: opts, cred: credential(ep, opts, role)}
 }
 
 // Endpoint returns the session's endpoint.
@@ -467,7 +406,7 @@ func (s *Session) Conn(ctx context.Context) (*Conn, error) {
 		s.conn.C.Close()
 		s.conn = nil
 	}
-	c, err := dial(ctx, s.ep, s.opts, s.password)
+	c, err := dial(ctx, s.ep, s.opts, s.cred)
 	if err != nil {
 		return nil, err
 	}
@@ -477,18 +416,6 @@ func (s *Session) Conn(ctx context.Context) (*Conn, error) {
 
 // Current returns the connection without dialing, or nil.
 func (s *Session) Current() *Conn { return s.conn }
-
-func (s *Session) password() (string, error) {
-	if s.pw != nil {
-		return *s.pw, nil
-	}
-	pw, err := password(s.opts, s.role, s.ep)
-	if err != nil {
-		return "", err
-	}
-	s.pw = &pw
-	return pw, nil
-}
 
 // Drop closes the connection at once, without LOGOUT. The server discards
 // a command that was not complete, such as an APPEND whose literal stopped
@@ -508,64 +435,4 @@ func (s *Session) Close() error {
 	err := s.conn.Close()
 	s.conn = nil
 	return err
-}
-
-// startTLS reads the greeting on a plaintext connection, sends STARTTLS
-// and makes the TLS handshake; every step within timeout. The exchange
-// goes to trace.
-func startTLS(ctx context.Context, raw net.Conn, cfg *tls.Config, timeout time.Duration, trace *redactor) (*tls.Conn, error) {
-	raw.SetDeadline(time.Now().Add(timeout))
-	r := bufio.NewReaderSize(raw, 4096)
-	readLine := func() (string, error) {
-		var b []byte
-		for {
-			chunk, err := r.ReadSlice('\n')
-			b = append(b, chunk...)
-			if err == nil {
-				break
-			}
-			if err != bufio.ErrBufferFull || len(b) > maxLine {
-				return "", err
-			}
-		}
-		if trace != nil {
-			trace.Write(b)
-		}
-		return strings.TrimRight(string(b), "\r\n"), nil
-	}
-	greeting, err := readLine()
-	if err != nil {
-		return nil, fmt.Errorf("greeting: %w", err)
-	}
-	if !strings.HasPrefix(strings.ToUpper(greeting), "* OK") {
-		return nil, fmt.Errorf("unexpected greeting %.200q", greeting)
-	}
-	const cmd = "T0 STARTTLS\r\n"
-	if trace != nil {
-		trace.Write([]byte(cmd))
-	}
-	if _, err := io.WriteString(raw, cmd); err != nil {
-		return nil, err
-	}
-	for {
-		line, err := readLine()
-		if err != nil {
-			return nil, err
-		}
-		if rest, ok := strings.CutPrefix(line, "T0 "); ok {
-			if err := statusError(rest); err != nil {
-				return nil, err
-			}
-			break
-		}
-	}
-	if r.Buffered() > 0 {
-		return nil, errors.New("the server sent data before the TLS handshake")
-	}
-	tc := tls.Client(raw, cfg)
-	if err := tc.HandshakeContext(ctx); err != nil {
-		return nil, err
-	}
-	raw.SetDeadline(time.Time{})
-	return tc, nil
 }

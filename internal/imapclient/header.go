@@ -1,17 +1,10 @@
-package imap
+package imapclient
 
 import (
 	"bytes"
 	"net/textproto"
 	"strings"
 )
-
-// headerFields are the fields the Source fetches with the message list,
-// enough for dedupe (Message-ID, or the fallback fields) and for reports.
-var headerFields = []string{"MESSAGE-ID", "DATE", "FROM", "TO", "SUBJECT"}
-
-// maxHeaderFetch bounds what is kept of a HEADER.FIELDS answer.
-const maxHeaderFetch = 64 << 10
 
 // ParseHeader parses a raw header block (as returned by BODY[HEADER] or
 // BODY[HEADER.FIELDS (...)]) leniently: folded lines are unfolded with one

@@ -1,9 +1,8 @@
-package imap
+package imapclient
 
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +14,9 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/mailferry/mailferry/importers"
-	"github.com/mailferry/mailferry/importers/maildir"
+	"github.com/mailferry/mailferry/internal/failure"
+	"github.com/mailferry/mailferry/internal/mutf7"
+	"github.com/mailferry/mailferry/internal/netconn"
 )
 
 // RawConn is a logged-in IMAP connection driven without go-imap, for the
@@ -25,16 +26,20 @@ import (
 // MULTIAPPEND in one transaction: all of the messages or none, at a
 // fraction of the cost of one APPEND each.
 //
-// It follows the same TLS policy and login as Dial, with the Session's
-// password. A RawConn is used by one goroutine at a time.
+// It starts with the same handshake as Dial (handshake.go): TLS policy,
+// STARTTLS and the login with the Session's credential. A RawConn is used by one goroutine at a time.
 type RawConn struct {
-	conn net.Conn
-	wire *wire
+	ep   Endpoint
+	conn net.Conn          // TLS, or prog itself
+	prog *netconn.Progress // the TCP connection with the progress deadline
+	tee  *traced           // conn, through the trace of the handshake
 	r    *bufio.Reader
 	w    *bufio.Writer
 	tag  int
 	caps map[string]bool
-	dead bool
+	// capList is the last CAPABILITY list as the server spelled it.
+	capList string
+	dead    bool
 	// collect, when set, sees every untagged response (without "* ").
 	collect func(string)
 }
@@ -46,78 +51,10 @@ type RawMessage struct {
 	Data  []byte    // CRLF line endings
 }
 
-// DialRaw opens a new RawConn for the Session's endpoint.
-func (s *Session) DialRaw(ctx context.Context) (_ *RawConn, err error) {
-	ep := s.ep
-	d := &net.Dialer{Timeout: dialTimeout}
-	nc, err := d.DialContext(ctx, "tcp", ep.Addr())
-	if err != nil {
-		return nil, fmt.Errorf("imap: %w", err)
-	}
-	// The progress deadline sits on the TCP connection, under TLS.
-	w := newWire(nc, s.opts.NetTimeout(), false)
-	w.arm()
-	defer w.disarm()
-	c := &RawConn{conn: w, wire: w}
-	defer func() {
-		if err != nil {
-			nc.Close()
-			if w.timedOut() && !errors.Is(err, ErrTimeout) {
-				err = fmt.Errorf("%w (%w)", err, w.timeoutError())
-			}
-			err = importers.RedactError(err)
-		}
-	}()
-	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-	if ep.ImplicitTLS() {
-		tc := tls.Client(w, tlsConfig(s.opts, ep.Host))
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, tlsError("TLS", ep, err)
-		}
-		c.conn = tc
-	}
-	c.r = bufio.NewReaderSize(c.conn, 16<<10)
-	c.w = bufio.NewWriterSize(c.conn, 64<<10)
-	greeting, err := c.readLine()
-	if err != nil {
-		return nil, fmt.Errorf("imap: greeting: %w", err)
-	}
-	if !strings.HasPrefix(greeting, "* OK") {
-		return nil, fmt.Errorf("imap: %s refused the connection: %.200s", ep.Addr(), greeting)
-	}
-	if err := c.capability(); err != nil {
-		return nil, err
-	}
-	if !ep.ImplicitTLS() && ep.startTLSRequired(s.opts) {
-		if !c.caps["STARTTLS"] {
-			return nil, fmt.Errorf("imap: %s does not offer STARTTLS; refusing to send the password in plaintext", ep.Addr())
-		}
-		if err := c.simple("STARTTLS"); err != nil {
-			return nil, fmt.Errorf("imap: STARTTLS: %w", err)
-		}
-		tc := tls.Client(c.conn, tlsConfig(s.opts, ep.Host))
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, tlsError("STARTTLS", ep, err)
-		}
-		c.conn = tc
-		c.r = bufio.NewReaderSize(c.conn, 16<<10)
-		c.w = bufio.NewWriterSize(c.conn, 64<<10)
-		if err := c.capability(); err != nil {
-			return nil, err
-		}
-	}
-	pw, err := s.password()
-	if err != nil {
-		return nil, err
-	}
-	if err := c.login(ep.User, pw); err != nil {
-		return nil, err
-	}
-	if err := c.capability(); err != nil {
-		return nil, err
-	}
-	return c, nil
+// DialRaw opens a new RawConn for the Session's endpoint, with the
+// handshake and login every connection shares (handshake.go).
+func (s *Session) DialRaw(ctx context.Context) (*RawConn, error) {
+	return handshake(ctx, s.ep, s.opts, s.cred, nil)
 }
 
 // Has reports whether the server announced the capability (upper case).
@@ -212,22 +149,28 @@ func literalSize(line string) (int64, bool) {
 // *imap.Error for NO and BAD. cont, when not nil, is called for a "+"
 // continuation request; returning from it resumes reading.
 func (c *RawConn) await(tag string, cont func() error) error {
+	var f func(string) error
+	if cont != nil {
+		f = func(string) error { return cont() }
+	}
+	return c.awaitText(tag, f)
+}
+
+// awaitText is await whose cont gets the continuation's text (after "+").
+func (c *RawConn) awaitText(tag string, cont func(text string) error) error {
 	for {
 		line, err := c.readLine()
 		if err != nil {
-			if c.wire.timedOut() && !errors.Is(err, ErrTimeout) {
-				err = fmt.Errorf("%w (%w)", err, c.wire.timeoutError())
-			}
-			return fmt.Errorf("imap: connection lost: %w", err)
+			return fmt.Errorf("imap: connection lost: %w", ioError(c.prog.WithTimeout(err)))
 		}
 		switch {
 		case strings.HasPrefix(line, "+"):
 			if cont == nil {
 				c.Drop()
-				return errors.New("imap: unexpected continuation request")
+				return failure.Permanent(failure.Store, fmt.Errorf("imap: %w: unexpected continuation request", ErrProtocol))
 			}
-			if err := cont(); err != nil {
-				return err
+			if err := cont(strings.TrimPrefix(line[1:], " ")); err != nil {
+				return ioError(err)
 			}
 		case strings.HasPrefix(line, "* "):
 			c.untagged(line[2:])
@@ -250,6 +193,7 @@ func (c *RawConn) untagged(s string) {
 }
 
 func (c *RawConn) setCaps(s string) {
+	c.capList = s
 	c.caps = map[string]bool{}
 	for _, f := range strings.Fields(s) {
 		c.caps[strings.ToUpper(f)] = true
@@ -291,38 +235,6 @@ func (c *RawConn) simple(cmd string) error {
 func (c *RawConn) capability() error {
 	if err := c.simple("CAPABILITY"); err != nil {
 		return fmt.Errorf("imap: CAPABILITY: %w", err)
-	}
-	return nil
-}
-
-// login sends LOGIN with user and password as quoted strings, or as
-// literals when they have characters a quoted string cannot carry.
-func (c *RawConn) login(user, pw string) error {
-	if c.caps["LOGINDISABLED"] {
-		return fmt.Errorf("imap: the server does not allow LOGIN on this connection")
-	}
-	tag := c.nextTag()
-	c.w.WriteString(tag + " LOGIN ")
-	err := c.astring(tag, user)
-	if err == nil {
-		c.w.WriteString(" ")
-		err = c.astring(tag, pw)
-	}
-	if err == nil {
-		c.w.WriteString("\r\n")
-		if err = c.w.Flush(); err != nil {
-			c.dead = true
-		}
-	}
-	if err == nil {
-		err = c.await(tag, nil)
-	}
-	if err != nil {
-		var ie *imap.Error
-		if errors.As(err, &ie) {
-			return fmt.Errorf("imap: %w: %s", ErrLogin, ie.Text)
-		}
-		return fmt.Errorf("imap: LOGIN: %w", err)
 	}
 	return nil
 }
@@ -426,12 +338,12 @@ func flagAtom(f imap.Flag) bool {
 // returned as *imap.Error; on any other error the connection is dropped.
 func (c *RawConn) Append(ctx context.Context, mailbox string, msgs []RawMessage) error {
 	if c.dead {
-		return errors.New("imap: connection closed")
+		return failure.Transient(errors.New("imap: connection closed"))
 	}
 	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	c.wire.arm()
-	defer c.wire.disarm()
+	c.prog.Arm()
+	defer c.prog.Disarm()
 	plus := c.caps["LITERAL+"]
 	tag := c.nextTag()
 	c.w.WriteString(tag + " APPEND " + quote(EncodeMailbox(mailbox)))
@@ -456,10 +368,7 @@ func (c *RawConn) Append(ctx context.Context, mailbox string, msgs []RawMessage)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if c.wire.timedOut() && !errors.Is(err, ErrTimeout) {
-			err = fmt.Errorf("%w (%w)", err, c.wire.timeoutError())
-		}
-		return fmt.Errorf("imap: APPEND: %w", err)
+		return fmt.Errorf("imap: APPEND: %w", ioError(c.prog.WithTimeout(err)))
 	}
 	if plus {
 		for _, m := range msgs {
@@ -515,4 +424,4 @@ func (c *RawConn) Append(ctx context.Context, mailbox string, msgs []RawMessage)
 
 // EncodeMailbox encodes a UTF-8 mailbox name in modified UTF-7 (RFC 3501
 // section 5.1.3), as it goes on the wire.
-func EncodeMailbox(s string) string { return maildir.EncodeMUTF7(s) }
+func EncodeMailbox(s string) string { return mutf7.Encode(s) }

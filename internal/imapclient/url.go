@@ -1,4 +1,4 @@
-package imap
+package imapclient
 
 import (
 	"net"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/netconn"
 )
 
 // Endpoint is a parsed imap:// or imaps:// spec. It never holds a password.
@@ -92,24 +93,14 @@ func ParseURL(raw string) (Endpoint, error) {
 }
 
 // IsLoopback reports whether host is "localhost" or a loopback address
-// (127.0.0.0/8, ::1). Other names are not resolved: a name that resolves
-// to 127.0.0.1 is not trusted to stay local.
-func IsLoopback(host string) bool {
-	h := strings.TrimSuffix(strings.ToLower(host), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	if i := strings.IndexByte(h, '%'); i >= 0 { // fe80::1%lo
-		h = h[:i]
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
+// (netconn.IsLoopback).
+func IsLoopback(host string) bool { return netconn.IsLoopback(host) }
 
 // StartTLSRequired is the policy for imap:// (not imaps://): the
-// connection must be upgraded with STARTTLS before LOGIN unless the host is
-// loopback or the user allowed plaintext (--insecure-plain). When it is not
-// required, mailferry does not attempt STARTTLS at all.
+// connection must be upgraded with STARTTLS before the login unless the
+// host is loopback or the user allowed plaintext (--insecure-plain)
+// (netconn.PlainAllowed). Where it is not required, STARTTLS is still used
+// when the server offers it.
 func StartTLSRequired(host string, insecurePlain bool) bool {
-	return !insecurePlain && !IsLoopback(host)
+	return !netconn.PlainAllowed(host, insecurePlain)
 }

@@ -1,4 +1,4 @@
-package imap
+package imapclient
 
 import (
 	"bytes"
@@ -227,14 +227,14 @@ func TestRedactor(t *testing.T) {
 		var out bytes.Buffer
 		r := newRedactor(&out)
 		r.Write([]byte("* OK ready\r\n"))
-		r.secret(pw)
+		r.Secret(pw)
 		r.Write([]byte("a1 LOGIN alice " + quote(pw) + "\r\n"))
 		r.Write([]byte("a2 LOGIN alice {" + strconv.Itoa(len(pw)) + "}\r\n+ go on\r\n"))
 		r.Write([]byte(pw[:len(pw)/2])) // a literal in two writes
 		r.Write([]byte(pw[len(pw)/2:] + "\r\n"))
 		r.Write([]byte("a3 AUTHENTICATE PLAIN\r\n+\r\n" + "AGFsaWNlAHNlY3JldA==\r\n"))
 		r.Write([]byte("a3 NO [AUTHENTICATIONFAILED] bad\r\n"))
-		r.secret("")
+		r.Secret("")
 		r.Write([]byte("a4 SELECT INBOX " + pw + "\r\n"))
 		r.Write([]byte("* 1 FETCH (BODY[] {3}\r\nabc)\r\n"))
 		s := out.String()
@@ -249,7 +249,7 @@ func TestRedactor(t *testing.T) {
 	}
 	// A nil redactor (no Debug writer) ignores secret().
 	var r *redactor
-	r.secret("x")
+	r.Secret("x")
 }
 
 // memServer serves go-imap's in-memory server on 127.0.0.1 for tests that

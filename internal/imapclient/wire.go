@@ -1,4 +1,4 @@
-package imap
+package imapclient
 
 import (
 	"bytes"
@@ -8,11 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
 	"unicode/utf8"
 
-	"github.com/mailferry/mailferry/importers/maildir"
+	"github.com/mailferry/mailferry/internal/mutf7"
+	"github.com/mailferry/mailferry/internal/netconn"
 )
 
 // Limits on what a server may send where the client must hold it in
@@ -30,36 +29,22 @@ const (
 
 // ErrTimeout marks a connection given up because no byte moved for the
 // timeout (--timeout) while the client waited for the server.
-var ErrTimeout = errors.New("timeout")
+var ErrTimeout = netconn.ErrTimeout
 
 // ErrProtocol marks a response the client refuses (a literal over the
 // limits, a line without end).
 var ErrProtocol = errors.New("protocol violation")
 
-// wire wraps a connection to a server (above TLS):
-//
-//   - a progress deadline: while armed (an operation is pending), the
-//     connection is closed when no byte moved in either direction for the
-//     timeout. Bytes moving keep it alive, so a slow but steady FETCH or
-//     APPEND of a big message is not cut; an idle connection between
-//     operations is not armed.
-//   - when filter is set (the go-imap connections), a check of the
-//     server's stream: literals and lines over the limits above are
-//     refused, and a LIST or LSUB response whose mailbox name go-imap
-//     could not decode (control characters, NUL, invalid UTF-8 or
-//     modified UTF-7) is held back and recorded in skipped, instead of
-//     failing the whole listing.
+// wire is what go-imap reads and writes: the connection (TLS or not) over
+// the TCP connection with the progress deadline (netconn.Progress), and,
+// when filter is set, a check of the server's stream: literals and lines
+// over the limits above are refused, and a LIST or LSUB response whose
+// mailbox name go-imap could not decode (control characters, NUL, invalid
+// UTF-8 or modified UTF-7) is held back and recorded in skipped, instead
+// of failing the whole listing.
 type wire struct {
 	net.Conn
-	timeout time.Duration
-
-	last   atomic.Int64 // UnixNano of the last byte moved
-	fired  atomic.Bool
-	killed atomic.Bool
-
-	mu    sync.Mutex
-	armed int
-	timer *time.Timer
+	p *netconn.Progress
 
 	filter bool
 	f      streamFilter // used by the reading goroutine only
@@ -70,62 +55,22 @@ type wire struct {
 	skipped []string
 }
 
-func newWire(c net.Conn, timeout time.Duration, filter bool) *wire {
-	w := &wire{Conn: c, timeout: timeout, filter: filter}
-	w.last.Store(time.Now().UnixNano())
-	return w
+// newWire reads and writes c, which runs over p.
+func newWire(p *netconn.Progress, c net.Conn, filter bool) *wire {
+	return &wire{Conn: c, p: p, filter: filter}
 }
 
 // arm starts (or nests) a pending operation; disarm ends it.
 func (w *wire) arm() {
-	if w == nil {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.armed++
-	if w.armed > 1 {
-		return
-	}
-	w.last.Store(time.Now().UnixNano())
-	if w.timer == nil {
-		w.timer = time.AfterFunc(w.timeout, w.check)
-	} else {
-		w.timer.Reset(w.timeout)
+	if w != nil {
+		w.p.Arm()
 	}
 }
 
 func (w *wire) disarm() {
-	if w == nil {
-		return
+	if w != nil {
+		w.p.Disarm()
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.armed > 0 {
-		w.armed--
-	}
-	if w.armed == 0 && w.timer != nil {
-		w.timer.Stop()
-	}
-}
-
-func (w *wire) check() {
-	w.mu.Lock()
-	if w.armed == 0 {
-		w.mu.Unlock()
-		return
-	}
-	idle := time.Since(time.Unix(0, w.last.Load()))
-	if idle < w.timeout {
-		w.timer.Reset(w.timeout - idle)
-		w.mu.Unlock()
-		return
-	}
-	w.fired.Store(true)
-	w.mu.Unlock()
-	// Closing makes every pending Read and Write return, whatever
-	// deadline go-imap set itself.
-	w.Conn.Close()
 }
 
 func (w *wire) refusal() error {
@@ -136,17 +81,12 @@ func (w *wire) refusal() error {
 
 // kill closes the connection and makes every later Read fail at once,
 // without the bytes the filter still holds.
-func (w *wire) kill() {
-	w.killed.Store(true)
-	w.Conn.Close()
-}
+func (w *wire) kill() { w.p.Kill() }
 
 // timedOut reports whether the progress deadline closed the connection.
-func (w *wire) timedOut() bool { return w != nil && w.fired.Load() }
+func (w *wire) timedOut() bool { return w != nil && w.p.TimedOut() }
 
-func (w *wire) timeoutError() error {
-	return fmt.Errorf("%w: no data from the server for %s (--timeout)", ErrTimeout, w.timeout)
-}
+func (w *wire) timeoutError() error { return w.p.TimeoutError() }
 
 func (w *wire) Read(p []byte) (int, error) {
 	if w.filter {
@@ -157,41 +97,17 @@ func (w *wire) Read(p []byte) (int, error) {
 
 func (w *wire) rawRead(p []byte) (int, error) {
 	n, err := w.Conn.Read(p)
-	if n > 0 {
-		w.last.Store(time.Now().UnixNano())
-	}
-	if err != nil && w.fired.Load() {
-		err = w.timeoutError()
+	if err != nil && w.p.TimedOut() {
+		err = w.p.TimeoutError()
 	}
 	return n, err
-}
-
-func (w *wire) Write(p []byte) (int, error) {
-	// Write in pieces so that a big literal keeps the deadline alive
-	// while the kernel takes it.
-	var done int
-	for done < len(p) {
-		end := min(len(p), done+64<<10)
-		n, err := w.Conn.Write(p[done:end])
-		done += n
-		if n > 0 {
-			w.last.Store(time.Now().UnixNano())
-		}
-		if err != nil {
-			if w.fired.Load() {
-				err = w.timeoutError()
-			}
-			return done, err
-		}
-	}
-	return done, nil
 }
 
 // filteredRead returns bytes of the server stream that passed the filter.
 func (w *wire) filteredRead(p []byte) (int, error) {
 	f := &w.f
 	for {
-		if w.killed.Load() {
+		if w.p.Killed() {
 			return 0, net.ErrClosed
 		}
 		if len(f.out) > 0 {
@@ -250,11 +166,7 @@ func (w *wire) takeSkipped() []string {
 	if w == nil {
 		return nil
 	}
-	w.emu.Lock()
-	defer w.emu.Unlock()
-	s := w.skipped
-	w.skipped = nil
-	return s
+	return take(&w.emu, &w.skipped)
 }
 
 // streamFilter follows the server's stream: responses made of lines, and
@@ -477,7 +389,7 @@ func badListName(resp []byte) (name string, bad bool) {
 	if strings.EqualFold(string(raw), "INBOX") {
 		return name, false
 	}
-	dec, err := maildir.DecodeMUTF7(string(raw))
+	dec, err := mutf7.Decode(string(raw))
 	if err != nil || !utf8.ValidString(dec) {
 		return name, true
 	}
