@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/mailferry/mailferry/importers"
-	imapimp "github.com/mailferry/mailferry/importers/imap"
+	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 )
 
 // Endpoint is a parsed pop3:// or pop3s:// spec. It never holds a password.

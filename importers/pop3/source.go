@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/mailferry/mailferry/importers"
-	imapimp "github.com/mailferry/mailferry/importers/imap"
+	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 	"github.com/mailferry/mailferry/internal/failure"
 )
 
