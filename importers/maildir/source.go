@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/importers/keycache"
 )
 
 func init() {
@@ -337,32 +338,53 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 			kw = nil
 		}
 		var renamed map[string]string // unique part → current name, built on first need
-		for _, e := range ents {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			m, rerr := s.message(e, fo.f, kw, &renamed)
-			if rerr == nil && !m.InternalDate.IsZero() {
-				if !opts.Since.IsZero() && m.InternalDate.Before(opts.Since) {
-					continue
-				}
-				if !opts.Before.IsZero() && !m.InternalDate.Before(opts.Before) {
-					continue
-				}
-			}
-			if rerr != nil {
-				m.Body = nil
-				rerr = &importers.MessageError{Ref: m.Ref, Folder: fo.f, Err: rerr}
-			}
-			if err := fn(m, rerr); err != nil {
-				return err
-			}
+		kc := keycache.Open("maildir", d)
+		err = s.walkDir(ctx, ents, fo.f, kw, &renamed, kc, opts, fn)
+		kc.Close(listedNames(ents))
+		if err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func (s *Source) message(e *entry, f importers.Folder, kw *Keywords, renamed *map[string]string) (*importers.Message, error) {
+// listedNames is the membership test of the unique names of ents, for
+// the key cache.
+func listedNames(ents []*entry) func(uint64) bool {
+	u := make([]string, len(ents))
+	for i, e := range ents {
+		u[i], _, _ = SplitInfo(e.name)
+	}
+	return keycache.Names(u)
+}
+
+// walkDir walks the messages ents of one Maildir (see Walk).
+func (s *Source) walkDir(ctx context.Context, ents []*entry, f importers.Folder, kw *Keywords, renamed *map[string]string, kc *keycache.Folder, opts *importers.WalkOptions, fn importers.WalkFunc) error {
+	for _, e := range ents {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m, rerr := s.message(e, f, kw, renamed, kc)
+		if rerr == nil && !m.InternalDate.IsZero() {
+			if !opts.Since.IsZero() && m.InternalDate.Before(opts.Since) {
+				continue
+			}
+			if !opts.Before.IsZero() && !m.InternalDate.Before(opts.Before) {
+				continue
+			}
+		}
+		if rerr != nil {
+			m.Body = nil
+			rerr = &importers.MessageError{Ref: m.Ref, Folder: f, Err: rerr}
+		}
+		if err := fn(m, rerr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Source) message(e *entry, f importers.Folder, kw *Keywords, renamed *map[string]string, kc *keycache.Folder) (*importers.Message, error) {
 	m := &importers.Message{Ref: "maildir:" + e.path(), Folder: f}
 	fi, err := os.Lstat(e.path())
 	if errors.Is(err, fs.ErrNotExist) {
@@ -391,7 +413,8 @@ func (s *Source) message(e *entry, f importers.Folder, kw *Keywords, renamed *ma
 	}
 	m.Flags = ParseFlags(e.name, kw)
 	m.InternalDate = fi.ModTime()
-	m.Body = &importers.FileBody{Path: e.path(), Size: fi.Size()}
+	unique, _, _ := SplitInfo(e.name)
+	m.Body = kc.Body(&importers.FileBody{Path: e.path(), Size: fi.Size()}, e.path(), unique, fi)
 	return m, nil
 }
 
