@@ -6,6 +6,11 @@
 //   - pull: IMAP → a new Maildir++ tree (mbsync: Sync Pull, CopyArrivalDate yes)
 //   - re-run: mailferry's second push and pull, when everything is present
 //
+// With -guards it measures instead what the target locks and the network
+// progress deadlines (--timeout) cost: mailferry's push and pull, each run
+// once with them and once without (MAILFERRY_BENCH_UNGUARDED=1, a switch
+// for this bench only), alternating, and the ratio of the medians.
+//
 // With -rss-counts (e.g. 1000,100000) it measures instead how mailferry's
 // peak RSS grows with the number of messages: a push and a pull of each
 // corpus size, small messages (-avg-size) so that the count dominates.
@@ -83,6 +88,7 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the work directory")
 	conns := flag.Int("connections", 0, "mailferry's --connections (0: its default)")
 	flag.StringVar(&profileDir, "profile", "", "write CPU and peak-heap profiles of each mailferry copy into this directory (push-1.pprof, push-1.heap, ...)")
+	guards := flag.Bool("guards", false, "measure instead what locks and progress deadlines cost: the same push and pull with them and without them (a bench-only switch), alternating, and their ratio")
 	rssCounts := flag.String("rss-counts", "", "measure peak RSS against corpus size instead: comma-separated message counts, e.g. 1000,100000")
 	flag.Parse()
 	log.SetFlags(0)
@@ -92,9 +98,12 @@ func main() {
 		extra = []string{"--connections", fmt.Sprint(*conns)}
 	}
 	var err error
-	if *rssCounts != "" {
+	switch {
+	case *rssCounts != "":
 		err = runRSS(*rssCounts, *avg, extra, *keep)
-	} else {
+	case *guards:
+		err = runGuards(*count, *avg, *rounds, extra, *keep)
+	default:
 		err = run(*count, *avg, *rounds, extra, *keep)
 	}
 	if err != nil {
@@ -507,4 +516,75 @@ func runRSS(counts string, avg int, extra []string, keep bool) error {
 			r.push.wall.Seconds(), float64(r.push.rss)/1e6, r.pull.wall.Seconds(), float64(r.pull.rss)/1e6)
 	}
 	return tw.Flush()
+}
+
+// runGuards pushes and pulls the corpus with mailferry, alternately with
+// and without locks and progress deadlines, and prints the medians and
+// their ratio.
+func runGuards(count, avg, rounds int, extra []string, keep bool) error {
+	work, bin, srv, done, err := setup(keep)
+	if err != nil {
+		return err
+	}
+	defer done()
+	env := append(os.Environ(), "MAILFERRY_PASSWORD="+dovecottest.Password)
+	url := "imap://alice@" + srv.Addr
+	corpus := filepath.Join(work, "corpus")
+	size, err := generate(env, bin, corpus, count, avg)
+	if err != nil {
+		return err
+	}
+	const on, off = "with locks and deadlines", "without"
+	push := map[string]*series{}
+	pull := map[string]*series{}
+	for _, m := range []string{on, off} {
+		push[m] = &series{op: "push Maildir → IMAP", tool: m, msgs: count, bytes: size}
+		pull[m] = &series{op: "pull IMAP → Maildir", tool: m, msgs: count, bytes: size}
+	}
+	for r := 0; r < rounds; r++ {
+		order := []string{on, off}
+		if r%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, mode := range order {
+			menv := append(slices.Clone(env), "XDG_CACHE_HOME="+filepath.Join(work, fmt.Sprintf("cache-%d-%t", r, mode == on)))
+			if mode == off {
+				menv = append(menv, "MAILFERRY_BENCH_UNGUARDED=1")
+			}
+			if err := srv.Reset("alice"); err != nil {
+				return err
+			}
+			res, err := measure(menv, bin, copyArgs(extra, "maildir:"+corpus, url)...)
+			if err != nil {
+				return fmt.Errorf("push %s: %w", mode, err)
+			}
+			if got, err := serverCount(srv); err != nil || got != count {
+				return fmt.Errorf("push %s: the server holds %d messages, want %d (%v)", mode, got, count, err)
+			}
+			push[mode].runs = append(push[mode].runs, res)
+			out := filepath.Join(work, "pull")
+			os.RemoveAll(out)
+			pres, err := measure(menv, bin, copyArgs(extra, url, "maildir:"+out)...)
+			if err != nil {
+				return fmt.Errorf("pull %s: %w", mode, err)
+			}
+			if got, _, err := countMaildir(out); err != nil || got != count {
+				return fmt.Errorf("pull %s: %d messages arrived, want %d (%v)", mode, got, count, err)
+			}
+			pull[mode].runs = append(pull[mode].runs, pres)
+			log.Printf("round %d %-24s push %6.2fs  pull %6.2fs", r+1, mode, res.wall.Seconds(), pres.wall.Seconds())
+		}
+	}
+	fmt.Printf("\n%d messages, %.1f MB, %d rounds (median), %d CPUs, %s\n\n", count, float64(size)/1e6, rounds, runtime.NumCPU(), connsOf(extra))
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "operation\tmailferry\tseconds\tmsgs/s\tpeak RSS MB\t")
+	for _, s := range []*series{push[on], push[off], pull[on], pull[off]} {
+		m := s.median()
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.0f\t%.0f\t\n", s.op, s.tool, m.wall.Seconds(), float64(s.msgs)/m.wall.Seconds(), float64(m.rss)/1e6)
+	}
+	tw.Flush()
+	fmt.Printf("\nwith / without locks and deadlines: push %.1f%%, pull %.1f%%\n",
+		100*push[on].median().wall.Seconds()/push[off].median().wall.Seconds(),
+		100*pull[on].median().wall.Seconds()/pull[off].median().wall.Seconds())
+	return nil
 }

@@ -78,7 +78,7 @@ func newWire(c net.Conn, timeout time.Duration, filter bool) *wire {
 
 // arm starts (or nests) a pending operation; disarm ends it.
 func (w *wire) arm() {
-	if w == nil {
+	if w == nil || benchUnguarded {
 		return
 	}
 	w.mu.Lock()
@@ -157,7 +157,7 @@ func (w *wire) Read(p []byte) (int, error) {
 
 func (w *wire) rawRead(p []byte) (int, error) {
 	n, err := w.Conn.Read(p)
-	if n > 0 {
+	if n > 0 && !benchUnguarded {
 		w.last.Store(time.Now().UnixNano())
 	}
 	if err != nil && w.fired.Load() {
@@ -167,6 +167,9 @@ func (w *wire) rawRead(p []byte) (int, error) {
 }
 
 func (w *wire) Write(p []byte) (int, error) {
+	if benchUnguarded {
+		return w.Conn.Write(p)
+	}
 	// Write in pieces so that a big literal keeps the deadline alive
 	// while the kernel takes it.
 	var done int
