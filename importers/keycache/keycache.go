@@ -73,6 +73,9 @@ type stat struct {
 // Disabled turns the cache off (tests and the bench measure without it).
 var Disabled = os.Getenv("MAILFERRY_NO_KEYCACHE") != ""
 
+// now is the clock of the racy window; tests move it.
+var now = time.Now
+
 // dirFunc is where the cache files are; tests replace it.
 var dirFunc = func() (string, error) {
 	d, err := os.UserCacheDir()
@@ -131,7 +134,7 @@ func (f *Folder) Body(b importers.Body, path, unique string, fi fs.FileInfo) imp
 	if !st.ok {
 		return b
 	}
-	return &body{Body: b, f: f, path: path, name: nameHash(unique), st: st, listed: time.Now()}
+	return &body{Body: b, f: f, path: path, name: nameHash(unique), st: st, listed: now()}
 }
 
 type body struct {
