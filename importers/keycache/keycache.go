@@ -160,8 +160,7 @@ func (b *body) CachedKey() ([16]byte, int64, bool) {
 		return r.key, r.crlf, true
 	}
 	if r, ok := b.f.old[b.name]; ok && r.matches(b.st) {
-		b.f.new[b.name] = r
-		return r.key, r.crlf, true
+		return r.key, r.crlf, true // kept by Close: its name is listed
 	}
 	return [16]byte{}, 0, false
 }
@@ -187,8 +186,8 @@ func (b *body) RememberKey(key [16]byte, crlf int64) {
 	b.f.mu.Unlock()
 }
 
-// Close writes the cache of the walk: the entries used or recorded in it,
-// and the old ones whose names are still listed (present reports whether
+// Close writes the cache of the walk: the entries recorded in it, and
+// the old ones whose names are still listed (present reports whether
 // a unique name is; nil: keep none). Nothing is written when nothing
 // changed. Errors are not reported: a cache that cannot be written costs
 // time only.
