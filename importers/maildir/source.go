@@ -337,51 +337,44 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 			s.log("maildir: cannot read keywords, lower-case flags ignored", "path", filepath.Join(d, KeywordsFile), "err", err)
 			kw = nil
 		}
-		var renamed map[string]string // unique part → current name, built on first need
-		kc := keycache.Open("maildir", d)
-		err = s.walkDir(ctx, ents, fo.f, kw, &renamed, kc, opts, fn)
-		kc.Close(listedNames(ents))
-		if err != nil {
-			return err
+		var renamed map[string]string     // unique part → current name, built on first need
+		kc := keycache.Open("maildir", d) // keys and CRLF sizes of earlier runs
+		defer closeCache(kc, ents)
+		for _, e := range ents {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			m, rerr := s.message(e, fo.f, kw, &renamed, kc)
+			if rerr == nil && !m.InternalDate.IsZero() {
+				if !opts.Since.IsZero() && m.InternalDate.Before(opts.Since) {
+					continue
+				}
+				if !opts.Before.IsZero() && !m.InternalDate.Before(opts.Before) {
+					continue
+				}
+			}
+			if rerr != nil {
+				m.Body = nil
+				rerr = &importers.MessageError{Ref: m.Ref, Folder: fo.f, Err: rerr}
+			}
+			if err := fn(m, rerr); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// listedNames is the membership test of the unique names of ents, for
-// the key cache.
-func listedNames(ents []*entry) func(uint64) bool {
+// closeCache saves the key cache of one Maildir whose messages are ents.
+func closeCache(kc *keycache.Folder, ents []*entry) {
+	if kc == nil {
+		return
+	}
 	u := make([]string, len(ents))
 	for i, e := range ents {
 		u[i], _, _ = SplitInfo(e.name)
 	}
-	return keycache.Names(u)
-}
-
-// walkDir walks the messages ents of one Maildir (see Walk).
-func (s *Source) walkDir(ctx context.Context, ents []*entry, f importers.Folder, kw *Keywords, renamed *map[string]string, kc *keycache.Folder, opts *importers.WalkOptions, fn importers.WalkFunc) error {
-	for _, e := range ents {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		m, rerr := s.message(e, f, kw, renamed, kc)
-		if rerr == nil && !m.InternalDate.IsZero() {
-			if !opts.Since.IsZero() && m.InternalDate.Before(opts.Since) {
-				continue
-			}
-			if !opts.Before.IsZero() && !m.InternalDate.Before(opts.Before) {
-				continue
-			}
-		}
-		if rerr != nil {
-			m.Body = nil
-			rerr = &importers.MessageError{Ref: m.Ref, Folder: f, Err: rerr}
-		}
-		if err := fn(m, rerr); err != nil {
-			return err
-		}
-	}
-	return nil
+	kc.Close(keycache.Names(u))
 }
 
 func (s *Source) message(e *entry, f importers.Folder, kw *Keywords, renamed *map[string]string, kc *keycache.Folder) (*importers.Message, error) {
