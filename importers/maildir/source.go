@@ -337,8 +337,9 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 			s.log("maildir: cannot read keywords, lower-case flags ignored", "path", filepath.Join(d, KeywordsFile), "err", err)
 			kw = nil
 		}
-		var renamed map[string]string     // unique part → current name, built on first need
-		kc := keycache.Open("maildir", d) // keys and CRLF sizes of earlier runs
+		var renamed map[string]string // unique part → current name, built on first need
+		// The keys and CRLF sizes of earlier runs (importers/keycache).
+		kc := keycache.Open("maildir", d)
 		defer closeCache(kc, ents)
 		for _, e := range ents {
 			if err := ctx.Err(); err != nil {
