@@ -48,7 +48,8 @@ import (
 
 type result struct {
 	wall time.Duration
-	rss  int64 // bytes
+	rss  int64         // bytes
+	cpu  time.Duration // user + system time of the process
 }
 
 type series struct {
@@ -60,12 +61,14 @@ type series struct {
 
 func (s *series) median() result {
 	ws := make([]time.Duration, len(s.runs))
+	cs := make([]time.Duration, len(s.runs))
 	rs := make([]int64, len(s.runs))
 	for i, r := range s.runs {
-		ws[i], rs[i] = r.wall, r.rss
+		ws[i], cs[i], rs[i] = r.wall, r.cpu, r.rss
 	}
 	slices.Sort(ws)
-	return result{wall: ws[len(ws)/2], rss: slices.Max(rs)}
+	slices.Sort(cs)
+	return result{wall: ws[len(ws)/2], cpu: cs[len(cs)/2], rss: slices.Max(rs)}
 }
 
 var profileDir string
@@ -293,9 +296,11 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 	row(&rerunPush, nil)
 	row(&rerunPull, nil)
 	tw.Flush()
-	fmt.Printf("\nre-run / first run: push %.1f%%, pull %.1f%%\n",
+	fmt.Printf("\nre-run / first run: push %.1f%%, pull %.1f%% (mailferry's CPU time: push %.1f%%, pull %.1f%%)\n",
 		100*rerunPush.median().wall.Seconds()/push["mailferry"].median().wall.Seconds(),
-		100*rerunPull.median().wall.Seconds()/pull["mailferry"].median().wall.Seconds())
+		100*rerunPull.median().wall.Seconds()/pull["mailferry"].median().wall.Seconds(),
+		100*rerunPush.median().cpu.Seconds()/push["mailferry"].median().cpu.Seconds(),
+		100*rerunPull.median().cpu.Seconds()/pull["mailferry"].median().cpu.Seconds())
 	return nil
 }
 
@@ -347,11 +352,11 @@ func measure(env []string, name string, args ...string) (result, error) {
 	if err != nil {
 		return result{}, fmt.Errorf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, tailOf(stderr.String(), 3000))
 	}
-	var rss int64
+	res := result{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss * 1024 // KiB on Linux
+		res.rss = ru.Maxrss * 1024 // KiB on Linux
 	}
-	return result{wall: wall, rss: rss}, nil
+	return res, nil
 }
 
 func tailOf(s string, n int) string {
@@ -577,14 +582,16 @@ func runGuards(count, avg, rounds int, extra []string, keep bool) error {
 	}
 	fmt.Printf("\n%d messages, %.1f MB, %d rounds (median), %d CPUs, %s\n\n", count, float64(size)/1e6, rounds, runtime.NumCPU(), connsOf(extra))
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "operation\tmailferry\tseconds\tmsgs/s\tpeak RSS MB\t")
+	fmt.Fprintln(tw, "operation\tmailferry\tseconds\tCPU s\tmsgs/s\tpeak RSS MB\t")
 	for _, s := range []*series{push[on], push[off], pull[on], pull[off]} {
 		m := s.median()
-		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.0f\t%.0f\t\n", s.op, s.tool, m.wall.Seconds(), float64(s.msgs)/m.wall.Seconds(), float64(m.rss)/1e6)
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%.0f\t%.0f\t\n", s.op, s.tool, m.wall.Seconds(), m.cpu.Seconds(), float64(s.msgs)/m.wall.Seconds(), float64(m.rss)/1e6)
 	}
 	tw.Flush()
-	fmt.Printf("\nwith / without locks and deadlines: push %.1f%%, pull %.1f%%\n",
+	fmt.Printf("\nwith / without locks and deadlines: push %.1f%%, pull %.1f%% (mailferry's CPU time: push %.1f%%, pull %.1f%%)\n",
 		100*push[on].median().wall.Seconds()/push[off].median().wall.Seconds(),
-		100*pull[on].median().wall.Seconds()/pull[off].median().wall.Seconds())
+		100*pull[on].median().wall.Seconds()/pull[off].median().wall.Seconds(),
+		100*push[on].median().cpu.Seconds()/push[off].median().cpu.Seconds(),
+		100*pull[on].median().cpu.Seconds()/pull[off].median().cpu.Seconds())
 	return nil
 }
