@@ -246,6 +246,14 @@ type inspected struct {
 func (e *Engine) inspect(m *importers.Message, skip func(dedupe.Key) bool) (inspected, error) {
 	var in inspected
 	needCount := e.caps.CRLF && !m.CRLF
+	kc := keyCacheOf(m.Body) // a local source's key cache (keycache.go)
+	if k, n, ok := cachedKey(kc); ok {
+		in = inspected{key: dedupe.Key(k), wire: m.Body.Len()}
+		if needCount {
+			in.wire = n
+		}
+		return in, nil
+	}
 	if m.Header != nil && !needCount {
 		if k, ok := dedupe.FromHeader(m.Header); ok {
 			return inspected{key: k, wire: m.Body.Len()}, nil
@@ -279,6 +287,9 @@ func (e *Engine) inspect(m *importers.Message, skip func(dedupe.Key) bool) (insp
 		return in, fmt.Errorf("body is %d bytes, source said %d", cnt.N, m.Body.Len())
 	}
 	in.wire = cnt.Len()
+	if kc != nil {
+		kc.RememberKey(k, in.wire)
+	}
 	return in, nil
 }
 

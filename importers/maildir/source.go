@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/importers/keycache"
 )
 
 func init() {
@@ -316,11 +317,14 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 			kw = nil
 		}
 		var renamed map[string]string // unique part → current name, built on first need
+		// The keys and CRLF sizes of earlier runs (importers/keycache).
+		kc := keycache.Open("maildir", d)
+		defer closeCache(kc, ents)
 		for _, e := range ents {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			m, rerr := s.message(e, fo.f, kw, &renamed)
+			m, rerr := s.message(e, fo.f, kw, &renamed, kc)
 			if rerr == nil && !opts.InDateRange(m.InternalDate) {
 				continue
 			}
@@ -336,7 +340,19 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 	return nil
 }
 
-func (s *Source) message(e *entry, f importers.Folder, kw *Keywords, renamed *map[string]string) (*importers.Message, error) {
+// closeCache saves the key cache of one Maildir whose messages are ents.
+func closeCache(kc *keycache.Folder, ents []*entry) {
+	if kc == nil {
+		return
+	}
+	u := make([]string, len(ents))
+	for i, e := range ents {
+		u[i], _, _ = SplitInfo(e.name)
+	}
+	kc.Close(keycache.Names(u))
+}
+
+func (s *Source) message(e *entry, f importers.Folder, kw *Keywords, renamed *map[string]string, kc *keycache.Folder) (*importers.Message, error) {
 	m := &importers.Message{Ref: "maildir:" + e.path(), Folder: f}
 	fi, err := os.Lstat(e.path())
 	if errors.Is(err, fs.ErrNotExist) {
@@ -365,7 +381,8 @@ func (s *Source) message(e *entry, f importers.Folder, kw *Keywords, renamed *ma
 	}
 	m.Flags = ParseFlags(e.name, kw)
 	m.InternalDate = fi.ModTime()
-	m.Body = &importers.FileBody{Path: e.path(), Size: fi.Size()}
+	unique, _, _ := SplitInfo(e.name)
+	m.Body = kc.Body(&importers.FileBody{Path: e.path(), Size: fi.Size()}, e.path(), unique, fi)
 	return m, nil
 }
 

@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/mailferry/mailferry/importers"
-	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 	"github.com/mailferry/mailferry/internal/failure"
+	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 )
 
 func init() {
