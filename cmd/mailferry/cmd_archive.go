@@ -252,6 +252,7 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 		g.archiveSummary(res)
 		return sel.saveState()
 	}
+	archiveHook("selected")
 	// Step 2: copy through the engine.
 	src, sink, topts, reopen, err := o.openStores(ctx, g, srcSpec, dstSpec)
 	if err != nil {
@@ -302,6 +303,7 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 		g.archiveSummary(res)
 		return nil
 	}
+	archiveHook("copied")
 	// Step 3: the archive's hashes, read back from the archive.
 	have, err := archiveHashes(ctx, dstSpec, topts)
 	if err != nil {
@@ -333,6 +335,16 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 		return errIncomplete
 	}
 	return nil
+}
+
+// archiveTestHook, when set by a test, runs between the steps ("selected",
+// "copied"): another client deleting messages mid-run.
+var archiveTestHook func(stage string)
+
+func archiveHook(stage string) {
+	if archiveTestHook != nil {
+		archiveTestHook(stage)
+	}
 }
 
 // archiveHashes reads every message of the archive and returns the set
