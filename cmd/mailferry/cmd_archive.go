@@ -252,6 +252,7 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 		g.archiveSummary(res)
 		return sel.saveState()
 	}
+	g.archiveStage("selected")
 	archiveHook("selected")
 	// Step 2: copy through the engine.
 	src, sink, topts, reopen, err := o.openStores(ctx, g, srcSpec, dstSpec)
@@ -303,6 +304,7 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 		g.archiveSummary(res)
 		return nil
 	}
+	g.archiveStage("copied")
 	archiveHook("copied")
 	// Step 3: the archive's hashes, read back from the archive.
 	have, err := archiveHashes(ctx, dstSpec, topts)
@@ -318,6 +320,7 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 			return err
 		}
 	}
+	g.archiveStage("deleted")
 	if q, ok := quotaOf(conn); ok {
 		res.UsedAfter = q.used
 	}
@@ -340,6 +343,13 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 // archiveTestHook, when set by a test, runs between the steps ("selected",
 // "copied"): another client deleting messages mid-run.
 var archiveTestHook func(stage string)
+
+// archiveStage reports a step with --json (the kill harness reads them).
+func (g *globalOptions) archiveStage(stage string) {
+	if g.json {
+		g.emit(map[string]any{"type": "archive-stage", "stage": stage})
+	}
+}
 
 func archiveHook(stage string) {
 	if archiveTestHook != nil {
@@ -489,13 +499,25 @@ func (g *globalOptions) archiveSummary(r *archiveResult) {
 		fmt.Fprintln(w, "Dry run: nothing was copied or deleted.")
 		return
 	}
+	where := r.Archive
+	for _, p := range []string{"maildir:", "mbox:", "eml:"} {
+		where = strings.TrimPrefix(where, p)
+	}
+	if r.Moved == 0 && r.Left == 0 && r.Gone == 0 {
+		fmt.Fprintf(w, "Nothing to move to %s", where)
+		if r.QuotaKnown {
+			fmt.Fprintf(w, "; box usage %s of %s", pct(r.UsedAfter, r.Limit), exporters.HumanBytes(r.Limit))
+		}
+		fmt.Fprintln(w, ".")
+		return
+	}
 	folders := 0
 	for _, f := range r.Folders {
 		if f.Moved > 0 {
 			folders++
 		}
 	}
-	fmt.Fprintf(w, "Moved %s messages (%s) from %d folders to %s", thousands(r.Moved), exporters.HumanBytes(r.MovedBytes), folders, r.Archive)
+	fmt.Fprintf(w, "Moved %s messages (%s) from %d folders to %s", thousands(r.Moved), exporters.HumanBytes(r.MovedBytes), folders, where)
 	if r.QuotaKnown {
 		fmt.Fprintf(w, "; box usage %s → %s of %s", pct(r.UsedBefore, r.Limit), pct(r.UsedAfter, r.Limit), exporters.HumanBytes(r.Limit))
 	}
