@@ -138,7 +138,8 @@ func (f *archiveFixture) checkSplit(t *testing.T, what, archive string, done boo
 	t.Helper()
 	server, _ = hashesOf(t, f.alice)
 	archived = map[[32]byte]int{}
-	if archive != "" && hasFiles(archive[strings.Index(archive, ":")+1:]) {
+	local := !strings.HasPrefix(archive, "imap")
+	if archive != "" && (!local || hasFiles(archive[strings.Index(archive, ":")+1:])) {
 		archived, _ = hashesOf(t, archive)
 	}
 	for h := range f.all {

@@ -118,7 +118,8 @@ func parsePercent(s string) (float64, error) {
 type archiveMsg struct {
 	folder int
 	uid    uint32
-	date   time.Time
+	date   time.Time // the age (INTERNALDATE, or Date: with --by-date header)
+	idate  time.Time // INTERNALDATE
 	size   int64
 }
 
@@ -477,16 +478,18 @@ func (g *globalOptions) archiveSummary(r *archiveResult) {
 	w := g.stdout
 	sort.SliceStable(r.Folders, func(i, j int) bool { return r.Folders[i].Name < r.Folders[j].Name })
 	if r.DryRun {
-		fmt.Fprintf(w, "%-32s %10s %10s\n", "FOLDER", "MESSAGES", "BYTES")
+		tw := newTable(w, true)
+		fmt.Fprintf(tw, "FOLDER\tMESSAGES\tBYTES\tKEPT (flagged/unread)\t\n")
 		var n, b int64
 		for _, f := range r.Folders {
-			if f.Selected == 0 {
+			if f.Selected == 0 && f.Kept == 0 {
 				continue
 			}
-			fmt.Fprintf(w, "%-32s %10s %10s\n", f.Name, thousands(f.Selected), exporters.HumanBytes(f.SelBytes))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", f.Name, thousands(f.Selected), exporters.HumanBytes(f.SelBytes), thousands(f.Kept))
 			n += f.Selected
 			b += f.SelBytes
 		}
+		tw.Flush()
 		fmt.Fprintf(w, "Would move %s messages (%s) to %s", thousands(n), exporters.HumanBytes(b), r.Archive)
 		if r.QuotaKnown {
 			after := max(r.UsedBefore-b, 0)

@@ -242,7 +242,7 @@ func (s *archiveSel) readFolder(ctx context.Context, o *archiveOptions, c *imapi
 		if err != nil || buf.UID == 0 {
 			continue
 		}
-		am := archiveMsg{folder: fi, uid: uint32(buf.UID), date: buf.InternalDate, size: buf.RFC822Size}
+		am := archiveMsg{folder: fi, uid: uint32(buf.UID), date: buf.InternalDate, idate: buf.InternalDate, size: buf.RFC822Size}
 		if o.byDate == "header" {
 			for _, b := range buf.BodySection {
 				if hdr, err := mail.ReadMessage(strings.NewReader(string(b.Bytes) + "\r\n")); err == nil {
@@ -402,7 +402,22 @@ func (s *selectedSource) Walk(ctx context.Context, f importers.Folder, opts *imp
 	if af == nil || len(af.uids) == 0 {
 		return nil
 	}
-	return s.Source.Walk(ctx, f, opts, func(m *importers.Message, err error) error {
+	// Narrow the server's search to the dates of the selection (the
+	// source then fetches no body that the filter below drops).
+	o := importers.WalkOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	var last time.Time
+	for _, m := range af.uids {
+		if m.idate.After(last) {
+			last = m.idate
+		}
+	}
+	if !last.IsZero() && (o.Before.IsZero() || o.Before.After(last.Add(48*time.Hour))) {
+		o.Before = last.Add(48 * time.Hour)
+	}
+	return s.Source.Walk(ctx, f, &o, func(m *importers.Message, err error) error {
 		if m != nil && af.uids[m.UID].uid == 0 {
 			return nil
 		}
