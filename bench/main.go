@@ -82,6 +82,7 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the work directory")
 	conns := flag.Int("connections", 0, "mailferry's --connections (0: its default)")
 	flag.StringVar(&profileDir, "profile", "", "write CPU and peak-heap profiles of each mailferry copy into this directory (push-1.pprof, push-1.heap, ...)")
+	archive := flag.Bool("archive", false, "measure mailferry archive instead: messages/s moving the corpus from Dovecot to a maildir: and an mbox: archive")
 	rssCounts := flag.String("rss-counts", "", "measure peak RSS against corpus size instead: comma-separated message counts, e.g. 1000,100000")
 	flag.Parse()
 	log.SetFlags(0)
@@ -91,7 +92,9 @@ func main() {
 		extra = []string{"--connections", fmt.Sprint(*conns)}
 	}
 	var err error
-	if *rssCounts != "" {
+	if *archive {
+		err = runArchiveBench(*count, *avg, *rounds, *keep)
+	} else if *rssCounts != "" {
 		err = runRSS(*rssCounts, *avg, extra, *keep)
 	} else {
 		err = run(*count, *avg, *rounds, extra, *keep)
