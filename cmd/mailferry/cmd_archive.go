@@ -271,6 +271,8 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 	eo.KeepDeleted = true // ours, marked \Deleted by a run killed before its EXPUNGE
 	eo.DryRun = o.dryRun
 	eo.IgnoreQuota = false
+	out := g.newReporter(!o.dryRun)
+	eo.Observer = out
 	eng := &exporters.Engine{Src: wrap(src), Sink: sink, Opts: eo}
 	if reopen != nil && eo.Connections > 1 {
 		eng.Open = func(ctx context.Context) (importers.Source, exporters.Sink, error) {
@@ -287,6 +289,7 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 	} else {
 		plan, err = eng.Copy(ctx)
 	}
+	out.finish()
 	src.Close()
 	sink.Close()
 	if plan != nil {

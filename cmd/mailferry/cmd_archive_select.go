@@ -354,9 +354,14 @@ func (s *archiveSel) proveAndDelete(ctx context.Context, c *imapimp.Conn, fi int
 		f.Moved += int64(len(proven))
 		f.MovedB += provenB
 	}
-	// The state after our own EXPUNGE.
+	// The state after our own EXPUNGE, unless mail arrived meanwhile
+	// (its date is not in nextAge): then the selection's STATUS stays,
+	// so that the next run reads the folder once more.
 	if st, err := c.C.Status(f.info.Name, &imap.StatusOptions{UIDValidity: true, UIDNext: true, NumMessages: true, HighestModSeq: c.Caps.Has(imap.CapCondStore)}).Wait(); err == nil {
 		fs := stateOf(st)
+		if before := stateOf(f.info.Status); fs.UIDNext != before.UIDNext || fs.UIDValidity != before.UIDValidity {
+			fs = before
+		}
 		fs.NextAge = f.nextAge
 		fs.Clean = f.Left == 0
 		s.state.Folders[f.info.Name] = fs
