@@ -92,6 +92,7 @@ func main() {
 	conns := flag.Int("connections", 0, "mailferry's --connections (0: its default)")
 	flag.StringVar(&profileDir, "profile", "", "write CPU and peak-heap profiles of each mailferry copy into this directory (push-1.pprof, push-1.heap, ...)")
 	guards := flag.Bool("guards", false, "measure instead what locks and progress deadlines cost: the same push and pull with them and without them (a bench-only switch), alternating, and their ratio")
+	archive := flag.Bool("archive", false, "measure mailferry archive instead: messages/s moving the corpus from Dovecot to a maildir: and an mbox: archive")
 	rssCounts := flag.String("rss-counts", "", "measure peak RSS against corpus size instead: comma-separated message counts, e.g. 1000,100000")
 	pop3 := flag.Bool("pop3", false, "measure POP3 → Maildir against mpop instead (bench/pop3.go)")
 	flag.Parse()
@@ -105,6 +106,8 @@ func main() {
 	switch {
 	case *pop3:
 		err = runPOP3(*count, *avg, *rounds, extra, *keep)
+	case *archive:
+		err = runArchiveBench(*count, *avg, *rounds, *keep)
 	case *rssCounts != "":
 		err = runRSS(*rssCounts, *avg, extra, *keep)
 	case *guards:

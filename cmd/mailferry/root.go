@@ -134,7 +134,7 @@ EXIT STATUS
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return importers.UsageError("%v (see %s --help)", err, c.CommandPath())
 	})
-	root.AddCommand(newLsCommand(g), newPlanCommand(g, false), newPlanCommand(g, true), newQuotaCommand(g), newDemoCommand(g), newGenCommand(g), newVerifyCommand(g), newVersionCommand(g))
+	root.AddCommand(newLsCommand(g), newPlanCommand(g, false), newPlanCommand(g, true), newQuotaCommand(g), newDemoCommand(g), newArchiveCommand(g), newGenCommand(g), newVerifyCommand(g), newVersionCommand(g))
 	return root
 }
 
