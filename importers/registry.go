@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/emersion/go-sasl"
 )
 
 // Spec is a parsed store spec: "maildir:/path", "thunderbird:", "imaps://user@host:993".
@@ -47,6 +49,12 @@ type Options struct {
 	// or "target"; user is the login name. It is called at most once per
 	// connection setup and its result is never logged.
 	Password func(role, user string) (string, error)
+	// Auth, when set, logs in with SASL instead of a password (OAuth2:
+	// XOAUTH2 or OAUTHBEARER). mechs are the SASL mechanisms the server
+	// offers (IMAP AUTH=..., POP3 SASL); it returns the client to use, or
+	// an error naming what is missing. It is called once per connection,
+	// so a token that expired is renewed when a retry reconnects.
+	Auth func(ctx context.Context, role, user string, mechs []string) (sasl.Client, error)
 	// Role is "source" or "target".
 	Role string
 	// TLS configures certificate checks (RootCAs from --tls-ca,

@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/failure"
 )
 
 // ErrLogin marks a refused login (wrong user name or password).
@@ -328,6 +329,11 @@ func dial(ctx context.Context, ep Endpoint, opts *importers.Options, getPassword
 		return nil, fmt.Errorf("imap: greeting from %s: %w", ep.Addr(), err)
 	}
 
+	if c.State() != imap.ConnStateAuthenticated && opts.Auth != nil { // OAUTH2-HOOK: SASL (OAuth2) instead of the password
+		if err := authLogin(ctx, opts, ep.User, func() []string { return c.Caps().AuthMechanisms() }, func(cl sasl.Client) error { return c.Authenticate(cl) }); err != nil {
+			return nil, err
+		}
+	}
 	if c.State() != imap.ConnStateAuthenticated { // not PREAUTH
 		if err := login(c, ep, getPassword, trace); err != nil {
 			return nil, err
@@ -568,4 +574,26 @@ func startTLS(ctx context.Context, raw net.Conn, cfg *tls.Config, timeout time.D
 	}
 	raw.SetDeadline(time.Time{})
 	return tc, nil
+}
+
+// authLogin logs in with the SASL client of opts.Auth. A refusal that
+// the client classifies as retryable (a cached token that expired) is
+// tried once more with a new client, which fetches a new token; any
+// other refusal is permanent. // OAUTH2-HOOK
+func authLogin(ctx context.Context, opts *importers.Options, user string, mechs func() []string, auth func(sasl.Client) error) error {
+	var err error
+	for i := 0; i < 2 && (i == 0 || failure.Retryable(ctx, err)); i++ {
+		var cl sasl.Client
+		if cl, err = opts.Auth(ctx, opts.Role, user, mechs()); err != nil {
+			return err
+		}
+		if err = auth(cl); err != nil {
+			if lf, ok := cl.(interface{ LoginFailed(error) error }); ok {
+				err = lf.LoginFailed(fmt.Errorf("%w: %w", ErrLogin, err))
+			} else {
+				err = failure.Permanent(failure.Store, importers.RedactError(fmt.Errorf("imap: %w: SASL login as %q: %w", ErrLogin, user, err)))
+			}
+		}
+	}
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-sasl"
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/maildir"
 )
@@ -106,6 +108,12 @@ func (s *Session) DialRaw(ctx context.Context) (_ *RawConn, err error) {
 		if err := c.capability(); err != nil {
 			return nil, err
 		}
+	}
+	if s.opts.Auth != nil { // OAUTH2-HOOK: SASL (OAuth2) instead of the password
+		if err := authLogin(ctx, s.opts, ep.User, c.mechs, c.authenticate); err != nil {
+			return nil, err
+		}
+		return c, c.capability()
 	}
 	pw, err := s.password()
 	if err != nil {
@@ -516,3 +524,47 @@ func (c *RawConn) Append(ctx context.Context, mailbox string, msgs []RawMessage)
 // EncodeMailbox encodes a UTF-8 mailbox name in modified UTF-7 (RFC 3501
 // section 5.1.3), as it goes on the wire.
 func EncodeMailbox(s string) string { return maildir.EncodeMUTF7(s) }
+
+// mechs are the SASL mechanisms the server announced. // OAUTH2-HOOK
+func (c *RawConn) mechs() (m []string) {
+	for k := range c.caps {
+		if strings.HasPrefix(k, "AUTH=") {
+			m = append(m, k[5:])
+		}
+	}
+	return m
+}
+
+// authenticate runs AUTHENTICATE with cl (RFC 9051 6.2.2, SASL-IR). // OAUTH2-HOOK
+func (c *RawConn) authenticate(cl sasl.Client) error {
+	mech, ir, err := cl.Start()
+	if err != nil {
+		return err
+	}
+	tag, sent := c.nextTag(), false
+	c.w.WriteString(tag + " AUTHENTICATE " + mech)
+	if c.caps["SASL-IR"] {
+		c.w.WriteString(" " + base64.StdEncoding.EncodeToString(ir))
+		sent = true
+	}
+	c.w.WriteString("\r\n")
+	if err := c.w.Flush(); err != nil {
+		c.dead = true
+		return err
+	}
+	return c.await(tag, func() error {
+		resp := ir
+		if sent {
+			if resp, err = cl.Next(nil); err != nil {
+				resp = nil
+			}
+		}
+		sent = true
+		if resp == nil {
+			c.w.WriteString("*\r\n")
+		} else {
+			c.w.WriteString(base64.StdEncoding.EncodeToString(resp) + "\r\n")
+		}
+		return c.w.Flush()
+	})
+}
