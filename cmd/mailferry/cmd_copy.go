@@ -159,7 +159,7 @@ func newPlanCommand(g *globalOptions, isCopy bool) *cobra.Command {
 // a function that opens another pair of the same (parallel connections;
 // the passwords asked for once).
 func (o *copyOptions) openStores(ctx context.Context, g *globalOptions, srcSpec, dstSpec string) (importers.Source, exporters.Sink, *importers.Options, func(context.Context) (importers.Source, exporters.Sink, error), error) {
-	sopts, err := g.storeOptions("source")
+	sopts, err := g.storeOptions("source", srcSpec)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -171,7 +171,7 @@ func (o *copyOptions) openStores(ctx context.Context, g *globalOptions, srcSpec,
 	sopts.Account = o.account
 	// The read-ahead of all connections together stays that of one.
 	sopts.MemBudget = imapimp.DefaultBatchBytes / int64(max(o.connections, 1))
-	topts, err := g.storeOptions("target")
+	topts, err := g.storeOptions("target", dstSpec)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

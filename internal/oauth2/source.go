@@ -66,11 +66,14 @@ func (c *cache) drop(tok string) {
 // CommandSource runs a shell command (sh -c) when a token is needed or
 // the last one was refused; its standard output, trimmed, is the access
 // token (the convention of mbsync's PassCmd and aerc). The environment
-// has MAILFERRY_OAUTH2_USER set to the login name. The command line and
+// has MAILFERRY_OAUTH2_USER set to the login name and
+// MAILFERRY_OAUTH2_ROLE to "source" or "target". The command line and
 // its output are never logged; its standard error is shown (redacted)
 // in the error when it fails.
 type CommandSource struct {
 	Command string
+	// Role ("source" or "target") is passed as $MAILFERRY_OAUTH2_ROLE.
+	Role string
 	// Timeout bounds one run; 0: one minute.
 	Timeout time.Duration
 	cache   cache
@@ -87,7 +90,7 @@ func (s *CommandSource) Token(ctx context.Context, user string) (string, bool, e
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-c", s.Command)
-	cmd.Env = append(cmd.Environ(), "MAILFERRY_OAUTH2_USER="+user)
+	cmd.Env = append(cmd.Environ(), "MAILFERRY_OAUTH2_USER="+user, "MAILFERRY_OAUTH2_ROLE="+s.Role)
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	err := cmd.Run()
