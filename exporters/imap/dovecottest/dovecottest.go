@@ -48,6 +48,9 @@ type Config struct {
 	// (DefaultQuotaBytes). The user "small" always has 1 MiB (SmallQuotaBytes),
 	// "bob" always 100 MiB. Dovecot reports STORAGE in KiB, rounded down.
 	QuotaBytes int64
+	// ExtraConf is appended to dovecot.conf (later settings override
+	// earlier ones; e.g. an oauth2 passdb, see oauth2.go).
+	ExtraConf string
 }
 
 // Server is a running private Dovecot. Its fields must not be changed.
@@ -66,6 +69,7 @@ type Server struct {
 	conf       string // dovecot.conf
 	doveadmBin string
 	quota      int64 // alice's quota in bytes
+	extraConf  string
 	uid, gid   int   // owner of the mail
 
 	cmd      *exec.Cmd     // dovecot -F, the master
@@ -131,6 +135,7 @@ func Launch(cfg *Config) (*Server, error) {
 		conf:            filepath.Join(dir, "dovecot.conf"),
 		doveadmBin:      doveadmBin,
 		quota:           cfg.QuotaBytes,
+		extraConf:       cfg.ExtraConf,
 	}
 	if s.quota == 0 {
 		s.quota = DefaultQuotaBytes
@@ -656,6 +661,7 @@ func (s *Server) config(ports []int) ([]byte, error) {
 	if err := configTemplate.Execute(&b, d); err != nil {
 		return nil, err
 	}
+	b.WriteString(s.extraConf)
 	return b.Bytes(), nil
 }
 
