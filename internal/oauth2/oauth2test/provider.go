@@ -158,3 +158,17 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 	}
 }
+
+// Tokens returns every access and refresh token issued so far.
+func (p *Provider) Tokens() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var l []string
+	for t := range p.access {
+		l = append(l, t)
+	}
+	for t := range p.refresh {
+		l = append(l, t)
+	}
+	return l
+}
