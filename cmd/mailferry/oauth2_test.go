@@ -131,7 +131,7 @@ func TestOAuth2WrongToken(t *testing.T) {
 		if code != exitError || took > 10*time.Second {
 			t.Errorf("%q: exit %d after %s, want %d within seconds\n%s", args, code, took, exitError, out)
 		}
-		if !strings.Contains(out, `"bob"`) || !(strings.Contains(out, "OAUTHBEARER") || strings.Contains(out, "XOAUTH2")) {
+		if !strings.Contains(out, "login as") || !strings.Contains(out, "bob") || !(strings.Contains(out, "OAUTHBEARER") || strings.Contains(out, "XOAUTH2")) {
 			t.Errorf("%q: the error does not name the user and the mechanism:\n%s", args, out)
 		}
 		if strings.Contains(out, wrong) || strings.Contains(out, "Wr0ngT0ken") {
