@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +11,9 @@ import (
 	"time"
 
 	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
+	"github.com/mailferry/mailferry/importers"
+	imapimp "github.com/mailferry/mailferry/importers/imap"
+	"github.com/mailferry/mailferry/internal/oauth2"
 	"github.com/mailferry/mailferry/importers/importertest"
 	"github.com/mailferry/mailferry/internal/oauth2/oauth2test"
 )
@@ -179,5 +184,41 @@ func TestOAuth2LoginAndRefresh(t *testing.T) {
 	code, stdout, stderr = runCLI(t, "ls", "--auth", "oauth2", target)
 	if code == exitOK || !strings.Contains(stdout+stderr, "chmod 600") {
 		t.Errorf("ls with a 0644 token file: exit %d: %s %s", code, stdout, stderr)
+	}
+}
+
+// TestOAuth2TraceRedacted: the protocol trace (Options.Debug) of an
+// OAuth2 login, with the initial response in base64 on the wire, shows
+// neither the token nor its encoded forms; the same for the raw
+// (MULTIAPPEND) connection's login.
+func TestOAuth2TraceRedacted(t *testing.T) {
+	prov := oauth2test.Start(t, time.Hour)
+	srv := startOAuth2Dovecot(t, prov)
+	var trace bytes.Buffer
+	opts := &importers.Options{Debug: &trace, Role: "target",
+		Auth: oauth2.NewAuth(&oauth2.CommandSource{Command: tokenCommand(prov)}, "127.0.0.1", 0)}
+	ep, err := imapimp.ParseURL("imap://bob@" + srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := imapimp.Dial(context.Background(), ep, opts, "target")
+	if err != nil {
+		t.Fatalf("dial with OAuth2: %v\n%s", err, srv.Log())
+	}
+	c.C.Close()
+	rc, err := imapimp.NewSession(ep, opts, "target").DialRaw(context.Background())
+	if err != nil {
+		t.Fatalf("raw dial with OAuth2: %v", err)
+	}
+	rc.Close()
+	if !strings.Contains(trace.String(), "AUTHENTICATE") {
+		t.Fatalf("no AUTHENTICATE in the trace:\n%s", trace.String())
+	}
+	for _, tok := range prov.Tokens() {
+		for _, form := range []string{tok, base64.StdEncoding.EncodeToString([]byte(tok))[:16]} {
+			if strings.Contains(trace.String(), form) {
+				t.Errorf("the trace shows a token:\n%s", trace.String())
+			}
+		}
 	}
 }
