@@ -42,6 +42,7 @@ type copyOptions struct {
 	connections int
 	nonmail     string // --nonmail DIR (copy): pst/msg items that are not mail
 	waitLock    time.Duration
+	gmail       bool // --gmail (gmail.go)
 }
 
 func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
@@ -65,10 +66,12 @@ func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
 	f.StringVar(&o.account, "account", "", `thunderbird: read this account only (its name, server host or directory; "Local Folders")`)
 	f.StringVar(&o.since, "since", "", "only messages with an internal date on or after this day (YYYY-MM-DD)")
 	f.StringVar(&o.before, "before", "", "only messages with an internal date before this day (YYYY-MM-DD)")
+	o.addGmailFlag(f)
 }
 
 func (o *copyOptions) engineOptions() (exporters.Options, error) {
 	var eo exporters.Options
+	o.applyGmail()
 	eo.DryRun = o.dryRun
 	eo.IgnoreQuota = o.ignoreQuota
 	eo.MaxSize = o.maxSize
