@@ -13,8 +13,8 @@ import (
 	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
 	"github.com/mailferry/mailferry/importers"
 	imapimp "github.com/mailferry/mailferry/importers/imap"
-	"github.com/mailferry/mailferry/internal/oauth2"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/oauth2"
 	"github.com/mailferry/mailferry/internal/oauth2/oauth2test"
 )
 

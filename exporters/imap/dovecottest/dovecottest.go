@@ -70,7 +70,7 @@ type Server struct {
 	doveadmBin string
 	quota      int64 // alice's quota in bytes
 	extraConf  string
-	uid, gid   int   // owner of the mail
+	uid, gid   int // owner of the mail
 
 	cmd      *exec.Cmd     // dovecot -F, the master
 	exited   chan struct{} // closed when cmd has been waited for
