@@ -69,8 +69,8 @@ type Server struct {
 	conf       string // dovecot.conf
 	doveadmBin string
 	quota      int64 // alice's quota in bytes
-	extraConf  string
-	uid, gid   int // owner of the mail
+	extraConf  string // Config.ExtraConf
+	uid, gid   int   // owner of the mail
 
 	cmd      *exec.Cmd     // dovecot -F, the master
 	exited   chan struct{} // closed when cmd has been waited for
