@@ -69,12 +69,13 @@ type Server struct {
 	conf       string // dovecot.conf
 	doveadmBin string
 	quota      int64 // alice's quota in bytes
-	extraConf  string // Config.ExtraConf
 	uid, gid   int   // owner of the mail
 
 	cmd      *exec.Cmd     // dovecot -F, the master
 	exited   chan struct{} // closed when cmd has been waited for
 	stopOnce sync.Once
+
+	extraConf string // Config.ExtraConf
 }
 
 // Start starts a new Dovecot and stops it, removing all its files, in
