@@ -26,6 +26,10 @@ func retryable(ctx context.Context, err error) bool {
 	if err == nil || ctx.Err() != nil {
 		return false
 	}
+	if ok, wait := Throttled(err); ok { // a throttling server: back off, then again
+		ThrottleWait(ctx, wait)
+		return ctx.Err() == nil
+	}
 	var ie *imap.Error
 	var re *refusedError
 	if errors.As(err, &ie) || errors.Is(err, ErrLogin) || errors.Is(err, importers.ErrUsage) || errors.As(err, &re) || garbage(err) {
