@@ -13,8 +13,10 @@ func newLoginCommand(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
 		Use:   "login imaps://USER@HOST",
 		Short: "Log in to Google Workspace/Gmail or Microsoft 365 with OAuth2 (device code) and store the renewable login",
-		Long: `login runs the OAuth2 device-code flow: it prints an address and a code;
-open the address in any browser, enter the code and sign in as USER. mailferry
+		Long: `login runs the OAuth2 login. Microsoft 365: the device-code flow; it prints an
+address and a code: open the address in any browser, enter the code and sign in
+as USER. Google: it prints an address to open in a browser on this computer
+(Google sends the browser back to mailferry on 127.0.0.1). mailferry
 then stores the refresh token (never the password) in a file only you can read
 (the user configuration directory, mailferry/oauth2/USER@HOST.json) and renews
 access tokens from it during copies (--auth auto does so for Google and
@@ -42,15 +44,25 @@ func runLogin(ctx context.Context, g *globalOptions, spec string) error {
 	if err != nil {
 		return err
 	}
-	d, err := p.StartDevice(ctx)
-	if err != nil {
-		return err
+	var tr *oauth2.TokenResponse
+	if p.UsesLoopback() {
+		tr, err = p.LoopbackLogin(ctx, ep.User, func(u string) {
+			fmt.Fprintf(g.stderr, "To log in %s, open this address in a browser on this computer and sign in:\n\n  %s\n\n", ep.User, u)
+			if g.json {
+				g.emit(map[string]any{"type": "login", "user": ep.User, "host": ep.Host, "url": u})
+			}
+		})
+	} else {
+		var d *oauth2.DeviceCode
+		if d, err = p.StartDevice(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stderr, "To log in %s, open %s in a browser and enter the code %s\n", ep.User, d.URL(), d.UserCode)
+		if g.json {
+			g.emit(map[string]any{"type": "login", "user": ep.User, "host": ep.Host, "url": d.URL(), "code": d.UserCode})
+		}
+		tr, err = p.PollDevice(ctx, d)
 	}
-	fmt.Fprintf(g.stderr, "To log in %s, open %s in a browser and enter the code %s\n", ep.User, d.URL(), d.UserCode)
-	if g.json {
-		g.emit(map[string]any{"event": "login", "user": ep.User, "host": ep.Host, "url": d.URL(), "code": d.UserCode})
-	}
-	tr, err := p.PollDevice(ctx, d)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 type Provider struct {
 	Name         string // "google", "microsoft", "custom"
 	DeviceURL    string
+	AuthURL      string // set: the loopback-redirect login (Google) instead of the device code
 	TokenURL     string
 	Scope        string
 	ClientID     string
@@ -53,7 +54,8 @@ func ProviderFor(host string) string {
 // NewProvider returns the endpoints of name ("google" or "microsoft");
 // tenant is Microsoft's directory ("" : "common"); clientID is the app
 // registration. base, when set, replaces the provider by one serving
-// BASE/device and BASE/token (tests, other providers).
+// BASE/device and BASE/token (tests, other providers), and with name
+// "google" BASE/authorize instead of BASE/device.
 func NewProvider(name, clientID, tenant, base string) (*Provider, error) {
 	if clientID == "" {
 		return nil, failure.Permanent(failure.Usage, fmt.Errorf("oauth2: --oauth2-client-id is required (the application registered with %s; see README, Google Workspace / Microsoft 365)", providerTitle(name)))
@@ -64,8 +66,11 @@ func NewProvider(name, clientID, tenant, base string) (*Provider, error) {
 	case base != "":
 		base = strings.TrimSuffix(base, "/")
 		p.Name, p.DeviceURL, p.TokenURL, p.Scope = "custom", base+"/device", base+"/token", "mail"
+		if name == "google" {
+			p.DeviceURL, p.AuthURL = "", base+"/authorize"
+		}
 	case name == "google":
-		p.DeviceURL = "https://oauth2.googleapis.com/device/code"
+		p.AuthURL = "https://accounts.google.com/o/oauth2/v2/auth"
 		p.TokenURL = "https://oauth2.googleapis.com/token"
 		p.Scope = "https://mail.google.com/"
 	case name == "microsoft":
@@ -92,8 +97,8 @@ func providerTitle(name string) string {
 	return "the provider"
 }
 
-// tokenResponse is the answer of the token endpoint (RFC 6749 5.1/5.2).
-type tokenResponse struct {
+// TokenResponse is the answer of the token endpoint (RFC 6749 5.1/5.2).
+type TokenResponse struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
 	ExpiresIn    int64  `json:"expires_in"`
@@ -103,7 +108,7 @@ type tokenResponse struct {
 
 var httpClient = &http.Client{Timeout: 30 * time.Second}
 
-func (p *Provider) post(ctx context.Context, u string, form url.Values) (*tokenResponse, int, error) {
+func (p *Provider) post(ctx context.Context, u string, form url.Values) (*TokenResponse, int, error) {
 	form.Set("client_id", p.ClientID)
 	if p.ClientSecret != "" {
 		form.Set("client_secret", p.ClientSecret)
@@ -123,7 +128,7 @@ func (p *Provider) post(ctx context.Context, u string, form url.Values) (*tokenR
 	if err != nil {
 		return nil, resp.StatusCode, failure.Transient(fmt.Errorf("oauth2: %s: %w", p.Name, err))
 	}
-	var tr tokenResponse
+	var tr TokenResponse
 	if err := json.Unmarshal(body, &tr); err != nil {
 		return nil, resp.StatusCode, fmt.Errorf("oauth2: %s answered HTTP %d without JSON", p.Name, resp.StatusCode)
 	}
@@ -169,7 +174,7 @@ func (p *Provider) StartDevice(ctx context.Context) (*DeviceCode, error) {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	var d DeviceCode
 	if resp.StatusCode != 200 || json.Unmarshal(body, &d) != nil || d.DeviceCode == "" {
-		var tr tokenResponse
+		var tr TokenResponse
 		json.Unmarshal(body, &tr)
 		return nil, fmt.Errorf("oauth2: %s refused the device code request (HTTP %d): %s %s", p.Name, resp.StatusCode, tr.Error, tr.Description)
 	}
@@ -179,7 +184,7 @@ func (p *Provider) StartDevice(ctx context.Context) (*DeviceCode, error) {
 
 // PollDevice waits until the user has approved the code (RFC 8628 3.4,
 // 3.5) and returns the tokens.
-func (p *Provider) PollDevice(ctx context.Context, d *DeviceCode) (*tokenResponse, error) {
+func (p *Provider) PollDevice(ctx context.Context, d *DeviceCode) (*TokenResponse, error) {
 	interval := time.Duration(d.Interval) * time.Second
 	if interval <= 0 {
 		interval = 5 * time.Second
@@ -224,7 +229,7 @@ func (p *Provider) PollDevice(ctx context.Context, d *DeviceCode) (*tokenRespons
 }
 
 // Refresh trades a refresh token for a new access token (RFC 6749 6).
-func (p *Provider) Refresh(ctx context.Context, refresh string) (*tokenResponse, error) {
+func (p *Provider) Refresh(ctx context.Context, refresh string) (*TokenResponse, error) {
 	tr, code, err := p.post(ctx, p.TokenURL, url.Values{
 		"grant_type":    {"refresh_token"},
 		"refresh_token": {refresh},

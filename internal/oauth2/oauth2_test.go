@@ -3,6 +3,7 @@ package oauth2_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,5 +156,28 @@ func TestDeviceFlowRefreshAndTokenFile(t *testing.T) {
 	}
 	if _, err := oauth2.Load("bob", "mail.test"); !errors.Is(err, oauth2.ErrNoToken) || !strings.Contains(err.Error(), "mailferry login") {
 		t.Errorf("Load without a file: %v", err)
+	}
+}
+
+// TestGoogleLoopbackLogin: Google's login goes through the browser and a
+// loopback redirect with PKCE; the "browser" here follows the address.
+func TestGoogleLoopbackLogin(t *testing.T) {
+	prov := oauth2test.Start(t, time.Hour)
+	p, err := oauth2.NewProvider("google", "cid.apps.googleusercontent.com", "", prov.URL)
+	if err != nil || !p.UsesLoopback() {
+		t.Fatalf("NewProvider: %v loopback %v", err, p.UsesLoopback())
+	}
+	tr, err := p.LoopbackLogin(context.Background(), "anna@example.com", func(u string) {
+		go func() {
+			resp, err := http.Get(u)
+			if err != nil {
+				t.Errorf("browser: %v", err)
+				return
+			}
+			resp.Body.Close()
+		}()
+	})
+	if err != nil || tr.RefreshToken == "" || tr.AccessToken == "" {
+		t.Fatalf("LoopbackLogin: %v", err)
 	}
 }

@@ -6,10 +6,13 @@ package oauth2test
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +33,7 @@ type Provider struct {
 	access       map[string]grant // access token -> grant
 	refresh      map[string]string
 	devices      map[string]*device
+	codes        map[string]authCode // loopback login: code -> what it was issued for
 	introspected int
 	minted       int
 	refreshed    int
@@ -41,6 +45,10 @@ type grant struct {
 	exp  time.Time
 }
 
+type authCode struct {
+	user, challenge, redirect string
+}
+
 type device struct {
 	user  string
 	polls int
@@ -49,7 +57,7 @@ type device struct {
 // Start starts a provider that stops with t. DeviceUser is the user a
 // device-code login approves as.
 func Start(t testing.TB, lifetime time.Duration) *Provider {
-	p := &Provider{Lifetime: lifetime, access: map[string]grant{}, refresh: map[string]string{}, devices: map[string]*device{}}
+	p := &Provider{Lifetime: lifetime, access: map[string]grant{}, refresh: map[string]string{}, devices: map[string]*device{}, codes: map[string]authCode{}}
 	srv := httptest.NewServer(http.HandlerFunc(p.serve))
 	t.Cleanup(srv.Close)
 	p.URL = srv.URL
@@ -107,6 +115,12 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 	case "/mint":
 		p.minted++
 		w.Write([]byte(p.mint(r.Form.Get("user")) + "\n"))
+	case "/authorize":
+		// The "browser" approves at once as the login_hint and goes back
+		// to the loopback address.
+		code := "ac-" + random()
+		p.codes[code] = authCode{r.Form.Get("login_hint"), r.Form.Get("code_challenge"), r.Form.Get("redirect_uri")}
+		http.Redirect(w, r, r.Form.Get("redirect_uri")+"?code="+code+"&state="+url.QueryEscape(r.Form.Get("state")), http.StatusFound)
 	case "/device":
 		code := "dc-" + random()
 		// The fake approves as the user named by the client id "user:NAME"
@@ -115,6 +129,17 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 		reply(w, 200, map[string]any{"device_code": code, "user_code": "WDJB-MJHT", "verification_uri": p.URL + "/verify", "expires_in": 60, "interval": 1})
 	case "/token":
 		switch r.Form.Get("grant_type") {
+		case "authorization_code":
+			c, ok := p.codes[r.Form.Get("code")]
+			sum := sha256.Sum256([]byte(r.Form.Get("code_verifier")))
+			if !ok || c.challenge != base64.RawURLEncoding.EncodeToString(sum[:]) || c.redirect != r.Form.Get("redirect_uri") {
+				reply(w, 400, map[string]any{"error": "invalid_grant"})
+				return
+			}
+			delete(p.codes, r.Form.Get("code"))
+			rt := "rt-" + random()
+			p.refresh[rt] = c.user
+			reply(w, 200, map[string]any{"access_token": p.mint(c.user), "refresh_token": rt, "expires_in": int(p.Lifetime / time.Second), "token_type": "Bearer"})
 		case "urn:ietf:params:oauth:grant-type:device_code":
 			d := p.devices[r.Form.Get("device_code")]
 			if d == nil {
