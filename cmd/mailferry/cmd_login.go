@@ -67,7 +67,7 @@ func runLogin(ctx context.Context, g *globalOptions, spec string) error {
 		return err
 	}
 	if tr.RefreshToken == "" {
-		return fmt.Errorf("oauth2: %s gave no refresh token (Microsoft: the offline_access permission; Google: a client of type \"TVs and Limited Input devices\")", p.Name)
+		return fmt.Errorf("oauth2: %s gave no refresh token (Microsoft: the offline_access permission; Google: a client of type \"Desktop app\")", p.Name)
 	}
 	path, err := oauth2.Save(&oauth2.Stored{User: ep.User, Host: ep.Host, Provider: oauth2.ProviderFor(ep.Host), ClientID: a.clientID, Tenant: a.tenant, Base: a.endpoint, RefreshToken: tr.RefreshToken})
 	if err != nil {

@@ -26,7 +26,7 @@ type Provider struct {
 	TokenURL     string
 	Scope        string
 	ClientID     string
-	ClientSecret string // Google's "TVs and limited input" clients have one
+	ClientSecret string // Google's "Desktop app" clients have one (not really secret)
 }
 
 // Google and Microsoft hosts of IMAP (and POP3) that take OAuth2.
