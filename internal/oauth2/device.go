@@ -80,7 +80,7 @@ func NewProvider(name, clientID, tenant, base string) (*Provider, error) {
 		t := url.PathEscape(tenant)
 		p.DeviceURL = "https://login.microsoftonline.com/" + t + "/oauth2/v2.0/devicecode"
 		p.TokenURL = "https://login.microsoftonline.com/" + t + "/oauth2/v2.0/token"
-		p.Scope = "https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/POP.AccessAsUser.All offline_access"
+		p.Scope = "https://outlook.office.com/IMAP.AccessAsUser.All offline_access"
 	default:
 		return nil, failure.Permanent(failure.Usage, fmt.Errorf("oauth2: no built-in login for this host (Google and Microsoft 365 only); use --oauth2-token-command"))
 	}
