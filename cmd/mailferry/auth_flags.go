@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net"
+	"strconv"
 	"strings"
 
 	"github.com/mailferry/mailferry/importers"
@@ -34,9 +36,9 @@ func (a *authOptions) apply(opts *importers.Options, role string, spec ...string
 	if len(spec) == 0 {
 		return nil
 	}
-	ep, err := imapimp.ParseURL(spec[0])
-	if err != nil {
-		return nil // not an IMAP store (or the store reports the error)
+	_, host, port, ok := netStore(spec[0])
+	if !ok {
+		return nil // not a network store (or the store reports the error)
 	}
 	mode, flag := a.auth, "--auth"
 	if role == "source" && a.srcAuth != "" {
@@ -49,7 +51,7 @@ func (a *authOptions) apply(opts *importers.Options, role string, spec ...string
 	case "password":
 		return nil
 	case "auto", "":
-		if !oauth2.Auto(ep.Host, a.tokenCommand != "") {
+		if !oauth2.Auto(host, a.tokenCommand != "") {
 			return nil
 		}
 	case "oauth2":
@@ -60,8 +62,38 @@ func (a *authOptions) apply(opts *importers.Options, role string, spec ...string
 	if a.tokenCommand != "" {
 		src = &oauth2.CommandSource{Command: a.tokenCommand, Role: role}
 	} else {
-		src = &oauth2.RefreshSource{Host: ep.Host, Base: a.endpoint}
+		src = &oauth2.RefreshSource{Host: host, Base: a.endpoint}
 	}
-	opts.Auth = oauth2.NewAuth(src, ep.Host, ep.Port)
+	opts.Auth = oauth2.NewAuth(src, host, port)
+
 	return nil
+}
+
+// netStore splits an imap(s):// or pop3(s):// spec into user, host and
+// port (the scheme's default when absent).
+func netStore(spec string) (user, host string, port int, ok bool) {
+	if ep, err := imapimp.ParseURL(spec); err == nil {
+		return ep.User, ep.Host, ep.Port, true
+	}
+	lower := strings.ToLower(spec)
+	for scheme, def := range map[string]int{"pop3://": 110, "pop3s://": 995} {
+		if !strings.HasPrefix(lower, scheme) {
+			continue
+		}
+		rest := strings.TrimSuffix(spec[len(scheme):], "/")
+		at := strings.LastIndex(rest, "@")
+		if at < 0 {
+			return "", "", 0, false
+		}
+		h, p, err := net.SplitHostPort(rest[at+1:])
+		if err != nil {
+			h, p = strings.Trim(rest[at+1:], "[]"), strconv.Itoa(def)
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil || h == "" {
+			return "", "", 0, false
+		}
+		return rest[:at], h, n, true
+	}
+	return "", "", 0, false
 }
