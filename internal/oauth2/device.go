@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailferry/mailferry/importers"
@@ -350,9 +351,12 @@ type RefreshSource struct {
 	// Base overrides the provider's endpoints (tests).
 	Base  string
 	cache cache
+	fetch sync.Mutex // one renewal at a time: parallel logins share it
 }
 
 func (s *RefreshSource) Token(ctx context.Context, user string) (string, bool, error) {
+	s.fetch.Lock()
+	defer s.fetch.Unlock()
 	if t, ok := s.cache.get(user); ok {
 		return t, false, nil
 	}

@@ -77,9 +77,12 @@ type CommandSource struct {
 	// Timeout bounds one run; 0: one minute.
 	Timeout time.Duration
 	cache   cache
+	fetch   sync.Mutex // one run at a time: parallel logins share its token
 }
 
 func (s *CommandSource) Token(ctx context.Context, user string) (string, bool, error) {
+	s.fetch.Lock()
+	defer s.fetch.Unlock()
 	if t, ok := s.cache.get(user); ok {
 		return t, false, nil
 	}
