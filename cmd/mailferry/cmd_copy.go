@@ -41,6 +41,7 @@ type copyOptions struct {
 	waitLock    time.Duration
 	// deleteAfterVerify: POP3 only, pop3_delete.go.
 	deleteAfterVerify bool
+	gmail             bool // --gmail (gmail.go)
 }
 
 func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
@@ -63,10 +64,12 @@ func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
 	o.driver = addDriverFlags(f, isCopy)
 	f.StringVar(&o.since, "since", "", "only messages with an internal date on or after this day (YYYY-MM-DD)")
 	f.StringVar(&o.before, "before", "", "only messages with an internal date before this day (YYYY-MM-DD)")
+	o.addGmailFlag(f)
 }
 
 func (o *copyOptions) engineOptions() (exporters.Options, error) {
 	var eo exporters.Options
+	o.applyGmail()
 	eo.DryRun = o.dryRun
 	eo.IgnoreQuota = o.ignoreQuota
 	eo.MaxSize = o.maxSize
@@ -157,14 +160,14 @@ func newPlanCommand(g *globalOptions, isCopy bool) *cobra.Command {
 // a function that opens another pair of the same (parallel connections;
 // the passwords asked for once).
 func (o *copyOptions) openStores(ctx context.Context, g *globalOptions, srcSpec, dstSpec string) (importers.Source, exporters.Sink, *importers.Options, func(context.Context) (importers.Source, exporters.Sink, error), error) {
-	sopts, err := g.storeOptions("source")
+	sopts, err := g.storeOptions("source", srcSpec)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
 	sopts.Driver = o.driver.values(o.dryRun)
 	// The read-ahead of all connections together stays that of one.
 	sopts.MemBudget = imapimp.DefaultBatchBytes / int64(max(o.connections, 1))
-	topts, err := g.storeOptions("target")
+	topts, err := g.storeOptions("target", dstSpec)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

@@ -27,7 +27,7 @@ func newLsCommand(g *globalOptions) *cobra.Command {
 }
 
 func runLs(ctx context.Context, g *globalOptions, spec string, driver *driverFlags) error {
-	opts, err := g.storeOptions("source")
+	opts, err := g.storeOptions("source", spec)
 	if err != nil {
 		return err
 	}

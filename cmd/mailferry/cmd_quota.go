@@ -23,7 +23,7 @@ func newQuotaCommand(g *globalOptions) *cobra.Command {
 }
 
 func runQuota(ctx context.Context, g *globalOptions, spec string) error {
-	opts, err := g.storeOptions("target")
+	opts, err := g.storeOptions("target", spec)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,7 @@ type globalOptions struct {
 	log             io.WriteCloser // --log-file, opened by the root's pre-run
 	timeout         time.Duration
 	warned          map[string]bool
+	oauth           authOptions // auth_flags.go
 
 	stdout, stderr io.Writer
 	stdin          *os.File
@@ -62,6 +63,7 @@ func (g *globalOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&g.insecurePlain, "insecure-plain", false, "allow login without TLS to a host that is not loopback (DANGEROUS)")
 	f.DurationVar(&g.timeout, "timeout", importers.DefaultTimeout, "give up a network connection when no byte moved for this long while waiting for the server")
 	f.StringVar(&g.logFile, "log-file", "", "append every event of the run (NDJSON with times, secrets redacted) to this file")
+	g.oauth.addFlags(f)
 	f.StringVar(&g.lang, "lang", "", "language of messages: en or ja (default: from LC_ALL, LC_MESSAGES or LANG)")
 }
 
@@ -135,11 +137,12 @@ EXIT STATUS
 		return importers.UsageError("%v (see %s --help)", err, c.CommandPath())
 	})
 	root.AddCommand(newLsCommand(g), newPlanCommand(g, false), newPlanCommand(g, true), newQuotaCommand(g), newDemoCommand(g), newArchiveCommand(g), newGenCommand(g), newVerifyCommand(g), newVersionCommand(g))
+	root.AddCommand(newLoginCommand(g)) // cmd_login.go
 	return root
 }
 
 // storeOptions builds the options a store is opened with.
-func (g *globalOptions) storeOptions(role string) (*importers.Options, error) {
+func (g *globalOptions) storeOptions(role string, spec ...string) (*importers.Options, error) {
 	o := &importers.Options{Role: role, InsecurePlain: g.insecurePlain, Timeout: g.timeout}
 	if g.timeout <= 0 {
 		return nil, importers.UsageError("--timeout %s: want a positive duration such as 60s or 5m", g.timeout)
@@ -178,6 +181,9 @@ func (g *globalOptions) storeOptions(role string) (*importers.Options, error) {
 	}
 	o.TLS = tc
 	o.Password = g.passwordFunc()
+	if err := g.oauth.apply(o, role, spec...); err != nil {
+		return nil, err
+	}
 	return o, nil
 }
 

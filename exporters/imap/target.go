@@ -12,6 +12,7 @@ import (
 	"github.com/mailferry/mailferry/dedupe"
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/failure"
 	ic "github.com/mailferry/mailferry/internal/imapclient"
 )
 
@@ -322,6 +323,11 @@ func (t *Target) appendError(err error) error {
 	}
 	if ie.Type == imap.StatusResponseTypeBad {
 		return &exporters.RejectedError{Reason: "server answered BAD", Err: err}
+	}
+	if ok, _ := ic.Throttled(err); ok {
+		// Not this message's fault: the engine tries again after its
+		// backoff (failure: a retryable store error).
+		return failure.Transient(fmt.Errorf("imap: APPEND to %q: the server is throttling (%s): %w", t.name, ie.Text, err))
 	}
 	// QUIRK: Dovecot before 2.3 says "Quota exceeded" without the
 	// OVERQUOTA code.

@@ -87,11 +87,22 @@ func (c *RawConn) login(ctx context.Context, cr *Credential, trace *redactor) er
 	ep := c.ep
 	if cr.Auth != nil {
 		mechs := c.mechanisms()
-		client, err := cr.Auth(ctx, mechs)
-		if err != nil {
-			return failure.Permanent(failure.Store, fmt.Errorf("imap: login as %q at %s (server offers SASL %s): %w", ep.User, ep.Addr(), strings.Join(mechs, " "), err))
+		// A refusal the SASL client classifies as retryable (an OAuth2
+		// token from its cache that expired meanwhile) is tried once more
+		// with a new client, which fetches a new token; any other refusal
+		// is permanent.
+		var err error
+		for i := 0; i < 2 && (i == 0 || failure.Retryable(ctx, err)); i++ {
+			client, aerr := cr.Auth(ctx, mechs)
+			if aerr != nil {
+				return failure.Permanent(failure.Store, fmt.Errorf("imap: login as %q at %s (server offers SASL %s): %w", ep.User, ep.Addr(), strings.Join(mechs, " "), aerr))
+			}
+			err = c.authenticate(client, trace)
+			if lf, ok := client.(interface{ LoginFailed(error) error }); ok && err != nil {
+				err = lf.LoginFailed(err)
+			}
 		}
-		return c.authenticate(client, trace)
+		return err
 	}
 	pw, err := cr.Password()
 	if err != nil {

@@ -31,6 +31,9 @@ type DovecotConfig struct {
 	// (DefaultQuotaBytes). The user "small" always has 1 MiB (SmallQuotaBytes),
 	// "bob" always 100 MiB. Dovecot reports STORAGE in KiB, rounded down.
 	QuotaBytes int64
+	// ExtraConf is appended to dovecot.conf (later settings override
+	// earlier ones; e.g. an oauth2 passdb, see dovecottest/oauth2.go).
+	ExtraConf string
 }
 
 // Dovecot is a running private Dovecot. Its fields must not be changed.
@@ -48,8 +51,9 @@ type Dovecot struct {
 
 	conf       string // dovecot.conf
 	doveadmBin string
-	quota      int64 // alice's quota in bytes
-	uid, gid   int   // owner of the mail
+	quota      int64  // alice's quota in bytes
+	extraConf  string // DovecotConfig.ExtraConf
+	uid, gid   int    // owner of the mail
 
 	proc // dovecot -F, the master
 }
@@ -104,6 +108,7 @@ func LaunchDovecot(cfg *DovecotConfig) (*Dovecot, error) {
 		conf:            filepath.Join(dir, "dovecot.conf"),
 		doveadmBin:      doveadmBin,
 		quota:           cfg.QuotaBytes,
+		extraConf:       cfg.ExtraConf,
 	}
 	if s.quota == 0 {
 		s.quota = DefaultQuotaBytes
@@ -531,6 +536,7 @@ func (s *Dovecot) config(ports []int) ([]byte, error) {
 	if err := configTemplate.Execute(&b, d); err != nil {
 		return nil, err
 	}
+	b.WriteString(s.extraConf)
 	return b.Bytes(), nil
 }
 
