@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // Exit codes (listed in the root command's help and the README).
@@ -127,7 +127,7 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 }
 
 func exitCode(ctx context.Context, err error) int {
-	var qe *exporters.QuotaError
+	var qe *engine.QuotaError
 	switch {
 	case err == nil:
 		return exitOK

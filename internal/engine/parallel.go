@@ -1,4 +1,4 @@
-package exporters
+package engine
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/mailferry/mailferry/dedupe"
+	"github.com/mailferry/mailferry/exporters"
 )
 
 // Parallel plans and copies (Options.Connections > 1): the folders are
@@ -155,7 +156,7 @@ func (e *Engine) closeWorkers() {
 }
 
 // targetOf is fp's target on w's connection.
-func (e *Engine) targetOf(ctx context.Context, w *Engine, fp *FolderPlan) (Target, error) {
+func (e *Engine) targetOf(ctx context.Context, w *Engine, fp *FolderPlan) (exporters.Target, error) {
 	if w == e {
 		return fp.target, nil
 	}
@@ -243,7 +244,7 @@ func (e *Engine) planParallel(ctx context.Context, plan *Plan, units [][]*Folder
 	err := e.runUnits(ctx, plan, units, func(w *Engine, u []*FolderPlan) error {
 		have := ex.get(u[0].Target)
 		var set *dedupe.Index
-		var t Target
+		var t exporters.Target
 		if have != nil {
 			var err error
 			t, err = e.targetOf(ctx, w, u[0])

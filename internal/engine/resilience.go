@@ -1,4 +1,4 @@
-package exporters
+package engine
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailferry/mailferry/dedupe"
+	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
 )
 
@@ -24,14 +25,6 @@ import (
 // RetryDelays are the waits before each retry of a message whose store
 // failed on the connection; their number is the number of retries.
 var RetryDelays = []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second}
-
-// Haser is a Target that can tell cheaply whether it holds a message with
-// a dedupe key (IMAP: UID SEARCH HEADER Message-ID). known is false when
-// it cannot tell for this message (no Message-ID); the engine then reads
-// the folder's keys.
-type Haser interface {
-	Has(ctx context.Context, m *importers.Message, k dedupe.Key) (found, known bool, err error)
-}
 
 // ErrInterrupted is returned by Copy when Options.Stop was closed. It
 // wraps context.Canceled.
@@ -164,7 +157,7 @@ func (e *Engine) retry(ctx context.Context, fp *FolderPlan, m *importers.Message
 
 // has reports whether fp's target holds a message with key k.
 func (e *Engine) has(ctx context.Context, fp *FolderPlan, m *importers.Message, k dedupe.Key) (bool, error) {
-	if h, ok := fp.target.(Haser); ok {
+	if h, ok := fp.target.(exporters.Haser); ok {
 		found, known, err := h.Has(ctx, m, k)
 		if err != nil || known {
 			return found, err
@@ -188,17 +181,17 @@ func (e *Engine) targetKeys(ctx context.Context, fp *FolderPlan) (*dedupe.Set, e
 // have been committed) the target's keys are read first and what is there
 // is not stored again; each Append is retried like appendRetry. It
 // returns one error per item.
-func (e *Engine) batchFallback(ctx context.Context, fp *FolderPlan, bt BatchTarget, items []BatchItem, err error) []error {
+func (e *Engine) batchFallback(ctx context.Context, fp *FolderPlan, bt exporters.BatchTarget, items []exporters.BatchItem, err error) []error {
 	out := make([]error, len(items))
-	lost := retryable(ctx, &writeError{err}) && !errors.Is(err, ErrOverQuota)
-	var rej *RejectedError
+	lost := retryable(ctx, &writeError{err}) && !errors.Is(err, exporters.ErrOverQuota)
+	var rej *exporters.RejectedError
 	var me *importers.MessageError
 	lost = lost && !errors.As(err, &rej) && !errors.As(err, &me)
 	var present *dedupe.Set
 	for i, it := range items {
 		store := func() error {
 			aerr := bt.Append(ctx, it.M, int64(len(it.Data)), bytes.NewReader(it.Data))
-			if aerr != nil && !errors.Is(aerr, ErrOverQuota) && !errors.As(aerr, &rej) && !errors.As(aerr, &me) {
+			if aerr != nil && !errors.Is(aerr, exporters.ErrOverQuota) && !errors.As(aerr, &rej) && !errors.As(aerr, &me) {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
@@ -227,7 +220,7 @@ func (e *Engine) batchFallback(ctx context.Context, fp *FolderPlan, bt BatchTarg
 		}
 		aerr := store()
 		out[i] = e.retry(ctx, fp, it.M, k, aerr, store)
-		if errors.Is(out[i], ErrOverQuota) || retryable(ctx, out[i]) {
+		if errors.Is(out[i], exporters.ErrOverQuota) || retryable(ctx, out[i]) {
 			// The run stops at this item: over quota, or the target
 			// still failing after every retry.
 			for j := i + 1; j < len(items); j++ {
@@ -268,10 +261,10 @@ func (e *Engine) retryKeys(ctx context.Context, fp *FolderPlan, m *importers.Mes
 // keysRetry is t.Keys, read again after a connection failure (RetryDelays).
 // fn must be idempotent (adding to a set): a retry calls it again for the
 // keys already seen.
-func (e *Engine) keysRetry(ctx context.Context, t Target, fn func(k dedupe.Key) error) error {
+func (e *Engine) keysRetry(ctx context.Context, t exporters.Target, fn func(k dedupe.Key) error) error {
 	err := t.Keys(ctx, fn)
 	for i := 0; i < len(RetryDelays) && err != nil && ctx.Err() == nil; i++ {
-		var rej *RejectedError
+		var rej *exporters.RejectedError
 		if errors.As(err, &rej) {
 			return err
 		}
@@ -289,16 +282,6 @@ func (e *Engine) keysRetry(ctx context.Context, t Target, fn func(k dedupe.Key) 
 	return err
 }
 
-// Sweeper is a Target that can remove byte-identical duplicates which
-// arrived in the folder after the engine first keyed it: a copy killed
-// while the server was still storing its last write leaves that write to
-// be committed late, possibly after the next run keyed the folder, which
-// then stores the same messages again. The oldest copy is kept; messages
-// that were there before the run are never touched.
-type Sweeper interface {
-	SweepDuplicates(ctx context.Context) (removed int, err error)
-}
-
 // sweep runs each written target's SweepDuplicates after the copy pass
 // (not with ScopeOff: duplicates were asked for).
 func (e *Engine) sweep(ctx context.Context, fps []*FolderPlan) {
@@ -311,7 +294,7 @@ func (e *Engine) sweep(ctx context.Context, fps []*FolderPlan) {
 			continue
 		}
 		done[fp.Target] = true
-		sw, ok := fp.target.(Sweeper)
+		sw, ok := fp.target.(exporters.Sweeper)
 		if !ok {
 			continue
 		}

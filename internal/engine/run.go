@@ -1,4 +1,4 @@
-package exporters
+package engine
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/mailferry/mailferry/dedupe"
+	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
 )
 
@@ -113,7 +114,7 @@ type FolderPlan struct {
 	Found       int64 `json:"found"`
 	Unaccounted int64 `json:"unaccounted"`
 
-	target Target
+	target exporters.Target
 	mapped Mapped
 	inc    folderInc // incremental copy (state.go)
 	listed int64     // messages, as the source listed the folder (-1: unknown)
@@ -208,14 +209,14 @@ func (p *Plan) Incomplete() bool {
 // Engine plans and runs copies.
 type Engine struct {
 	Src  importers.Source
-	Sink Sink
+	Sink exporters.Sink
 	Opts Options
 
 	// Open opens one more source and sink like Src and Sink (another
 	// connection each), for Options.Connections; nil: one pair only.
-	Open func(ctx context.Context) (importers.Source, Sink, error)
+	Open func(ctx context.Context) (importers.Source, exporters.Sink, error)
 
-	caps Caps
+	caps exporters.Caps
 	obs  Observer
 	inc  *incState   // nil: not incremental (state.go)
 	mu   *sync.Mutex // guards the Plan's Problems while workers run (parallel.go)
@@ -296,7 +297,7 @@ type sets struct {
 	global *dedupe.Index
 	by     map[string]*dedupe.Index
 	// targets are the global index's stores (dedupe store numbers).
-	targets []Target
+	targets []exporters.Target
 }
 
 func (s *sets) get(target string) *dedupe.Index {
@@ -371,7 +372,7 @@ func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
 }
 
 // inventory adds what target t holds to set.
-func (e *Engine) inventory(ctx context.Context, t Target, set *dedupe.Index) error {
+func (e *Engine) inventory(ctx context.Context, t exporters.Target, set *dedupe.Index) error {
 	e.obs.Event(Event{Type: "inventory", Folder: t.Name()})
 	if err := e.inventoryInto(ctx, t, 0, set); err != nil {
 		return fmt.Errorf("reading target folder %s: %w", t.Name(), err)
@@ -390,7 +391,7 @@ func (e *Engine) plan(ctx context.Context) (*Plan, *sets, error) {
 	e.init()
 	start := time.Now()
 	plan := &Plan{DryRun: e.Opts.DryRun}
-	if n, ok := e.Src.(Noter); ok {
+	if n, ok := e.Src.(importers.Noter); ok {
 		plan.Notes = n.Notes()
 	}
 	e.inc = e.incremental()
@@ -457,7 +458,7 @@ func (e *Engine) planSequential(ctx context.Context, plan *Plan) (*sets, error) 
 // against set (the target's keys and what the plan took so far; have: the
 // target's keys alone). An unreadable folder is a problem of the plan; the
 // error returned stops the plan (cancelled, interrupted).
-func (e *Engine) scan(ctx context.Context, plan *Plan, fp *FolderPlan, t Target, ex *sets, set, have *dedupe.Index) error {
+func (e *Engine) scan(ctx context.Context, plan *Plan, fp *FolderPlan, t exporters.Target, ex *sets, set, have *dedupe.Index) error {
 	hdrOnly := e.Opts.Walk
 	hdrOnly.HeadersOnly = true
 	e.obs.Event(Event{Type: "scan", Folder: fp.SourceP})
@@ -588,7 +589,7 @@ func refOf(m *importers.Message, err error) string {
 
 // quota fills plan.Quota from the sink.
 func (e *Engine) quota(ctx context.Context, plan *Plan) {
-	var targets []Target
+	var targets []exporters.Target
 	need := map[string]int64{}
 	needMsgs := map[string]int64{}
 	seen := map[string]bool{}
@@ -719,7 +720,7 @@ func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, ex 
 	e.obs.Event(Event{Type: "folder", Folder: fp.SourceP, Target: fp.Target})
 	created := fp.target.Exists()
 	var batch *batcher
-	if bt, ok := fp.target.(BatchTarget); ok && !e.Opts.NoBatch {
+	if bt, ok := fp.target.(exporters.BatchTarget); ok && !e.Opts.NoBatch {
 		batch = &batcher{bt: bt}
 	}
 	wopts := e.Opts.Walk
@@ -843,10 +844,10 @@ func (e *Engine) appendOne(ctx context.Context, fp *FolderPlan, m *importers.Mes
 	}
 	defer r.Close()
 	err = fp.target.Append(ctx, m, wire, r)
-	if err == nil || errors.Is(err, ErrOverQuota) {
+	if err == nil || errors.Is(err, exporters.ErrOverQuota) {
 		return err
 	}
-	var rej *RejectedError
+	var rej *exporters.RejectedError
 	var me *importers.MessageError
 	if errors.As(err, &rej) || errors.As(err, &me) {
 		return err
