@@ -134,7 +134,7 @@ func (e *Engine) drain(ctx context.Context, plan *Plan, fp *FolderPlan, b *batch
 
 // outcome accounts for the result of storing one message: nil goes on
 // with the next message, an error stops the folder (a *QuotaError or a
-// *writeError stops the run).
+// *targetError stops the run).
 func (e *Engine) outcome(plan *Plan, fp *FolderPlan, m *importers.Message, wire int64, err error) error {
 	e.inc.stored(fp, m.UID, err == nil)
 	switch {
@@ -155,5 +155,5 @@ func (e *Engine) outcome(plan *Plan, fp *FolderPlan, m *importers.Message, wire 
 		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: m.Ref, Reason: err.Error()})
 		return nil
 	}
-	return &writeError{fmt.Errorf("writing %s to %s: %w", m.Ref, fp.Target, err)}
+	return &targetError{fmt.Errorf("writing %s to %s: %w", m.Ref, fp.Target, err)}
 }

@@ -17,17 +17,17 @@ import (
 // ambiguous, the same dedupe.Content hash (dedupe.Index has the rule).
 
 // inventoryInto adds what t holds to x as store number store, reading it
-// again after a connection failure (RetryDelays).
+// again after a failure (keysRetry).
 func (e *Engine) inventoryInto(ctx context.Context, t exporters.Target, store uint32, x *dedupe.Index) error {
 	var got []exporters.Stored
 	var err error
 	if inv, ok := t.(exporters.Inventoried); ok {
-		err = e.keysRetryFn(ctx, t, func() error {
+		err = e.keysRetry(ctx, t, func() error {
 			got = got[:0]
 			return inv.Inventory(ctx, func(s exporters.Stored) error { got = append(got, s); return nil })
 		})
 	} else {
-		err = e.keysRetryFn(ctx, t, func() error {
+		err = e.keysRetry(ctx, t, func() error {
 			got = got[:0]
 			return t.Keys(ctx, func(k dedupe.Key) error { got = append(got, exporters.Stored{Key: k, Size: -1}); return nil })
 		})
@@ -40,19 +40,6 @@ func (e *Engine) inventoryInto(ctx context.Context, t exporters.Target, store ui
 	}
 	return nil
 }
-
-// keysRetryFn is keysRetry for any reading of t.
-func (e *Engine) keysRetryFn(ctx context.Context, t exporters.Target, read func() error) error {
-	return e.keysRetry(ctx, readOnly{t, read}, func(dedupe.Key) error { return nil })
-}
-
-// readOnly makes a reading function look like Target.Keys for keysRetry.
-type readOnly struct {
-	exporters.Target
-	read func() error
-}
-
-func (r readOnly) Keys(ctx context.Context, fn func(dedupe.Key) error) error { return r.read() }
 
 // opener reads back the stored messages of t (folder scope) or of the
 // global index's targets.

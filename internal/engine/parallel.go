@@ -167,7 +167,7 @@ func (e *Engine) targetOf(ctx context.Context, w *Engine, fp *FolderPlan) (expor
 		err = fmt.Errorf("resolves to %s on another connection", t.Name())
 	}
 	if err != nil {
-		return nil, &writeError{fmt.Errorf("mapping folder %s: %w", fp.SourceP, err)}
+		return nil, &targetError{fmt.Errorf("mapping folder %s: %w", fp.SourceP, err)}
 	}
 	return t, nil
 }

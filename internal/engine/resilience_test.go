@@ -185,10 +185,9 @@ func (t *flakyBatch) AppendBatch(ctx context.Context, items []exporters.BatchIte
 	return errConn
 }
 
-func fastRetries(t *testing.T) {
-	old := engine.RetryDelays
-	engine.RetryDelays = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
-	t.Cleanup(func() { engine.RetryDelays = old })
+// fastRetries are options whose retries wait a millisecond.
+func fastRetries() engine.Options {
+	return engine.Options{RetryDelays: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}}
 }
 
 // TestRetryAfterConnectionFailure: an Append that fails on the connection
@@ -196,7 +195,7 @@ func fastRetries(t *testing.T) {
 // (lost OK), the retry finds it and does not store it twice. Same for a
 // batch. A message failing more often than there are retries stops the run.
 func TestRetryAfterConnectionFailure(t *testing.T) {
-	fastRetries(t)
+	fast := fastRetries()
 	src := &listSource{folders: []importers.Folder{{"INBOX"}}, msgs: map[string][]*importers.Message{}}
 	for i := 0; i < 10; i++ {
 		src.msgs["INBOX"] = append(src.msgs["INBOX"], msg("INBOX", fmt.Sprint("m", i)))
@@ -213,7 +212,7 @@ func TestRetryAfterConnectionFailure(t *testing.T) {
 			if tc.batch {
 				s.batchFail = 1
 			}
-			plan, err := (&engine.Engine{Src: src, Sink: s}).Copy(context.Background())
+			plan, err := (&engine.Engine{Src: src, Sink: s, Opts: fast}).Copy(context.Background())
 			if err != nil {
 				t.Fatalf("Copy: %v", err)
 			}
@@ -232,7 +231,7 @@ func TestRetryAfterConnectionFailure(t *testing.T) {
 	t.Run("gives-up", func(t *testing.T) {
 		mem := exportertest.NewMemSink()
 		s := &flakySink{MemSink: mem, fails: map[string]int{"test:INBOX/m3": 100}}
-		_, err := (&engine.Engine{Src: src, Sink: s}).Copy(context.Background())
+		_, err := (&engine.Engine{Src: src, Sink: s, Opts: fast}).Copy(context.Background())
 		if !errors.Is(err, errConn) {
 			t.Errorf("Copy err = %v, want the connection error after the retries", err)
 		}

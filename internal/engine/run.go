@@ -53,6 +53,13 @@ type Options struct {
 	// flight: Copy returns ErrInterrupted with the outcome so far (Ctrl-C).
 	// Cancelling ctx instead aborts what is in flight.
 	Stop <-chan struct{}
+	// RetryDelays are the waits before each retry of a store that failed
+	// on the target's connection (nil: failure.Backoff); RetryBudget
+	// bounds the time one message's retries take from its first attempt
+	// (0: failure.DefaultBudget, like importers.Options.RetryBudget on the
+	// source side).
+	RetryDelays []time.Duration
+	RetryBudget time.Duration
 	// Connections is how many source/target pairs plan and copy folders
 	// in parallel (parallel.go); 0 or 1: one folder at a time. More than
 	// one needs Engine.Open.
@@ -812,14 +819,9 @@ func (e *Engine) problem(plan *Plan, p Problem) {
 // isWalkFatal tells a failure of the target (stop the run) from a source
 // folder that could not be read (count it, go on).
 func isWalkFatal(err error) bool {
-	var we *writeError
+	var we *targetError
 	return errors.As(err, &we)
 }
-
-type writeError struct{ err error }
-
-func (w *writeError) Error() string { return w.err.Error() }
-func (w *writeError) Unwrap() error { return w.err }
 
 // openWire opens m's body as the target stores it: converted to CRLF when
 // the target wants CRLF and the source does not have it.
@@ -852,5 +854,5 @@ func (e *Engine) appendOne(ctx context.Context, fp *FolderPlan, m *importers.Mes
 	if errors.As(err, &rej) || errors.As(err, &me) {
 		return err
 	}
-	return &writeError{err}
+	return &targetError{err}
 }
