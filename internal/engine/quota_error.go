@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+
+	"github.com/mailferry/mailferry/internal/failure"
 )
 
 // QuotaError is the engine's refusal to write because the plan does not fit.
@@ -13,6 +15,9 @@ type QuotaError struct {
 	// device writing FILE"), nil when unknown.
 	Err error
 }
+
+// FailureClass: the target has no room (exit code 4).
+func (e *QuotaError) FailureClass() failure.Class { return failure.Class{Kind: failure.Quota} }
 
 func (e *QuotaError) Error() string {
 	if e.MidRun {
