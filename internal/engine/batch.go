@@ -131,29 +131,3 @@ func (e *Engine) drain(ctx context.Context, plan *Plan, fp *FolderPlan, b *batch
 	}
 	return nil
 }
-
-// outcome accounts for the result of storing one message: nil goes on
-// with the next message, an error stops the folder (a *QuotaError or a
-// *targetError stops the run).
-func (e *Engine) outcome(plan *Plan, fp *FolderPlan, m *importers.Message, wire int64, err error) error {
-	e.inc.stored(fp, m.UID, err == nil)
-	switch {
-	case err == nil:
-		fp.New++
-		fp.NewBytes += wire
-		fp.Copied++
-		e.obs.Event(Event{Type: "copied", Folder: fp.SourceP, Ref: m.Ref, Bytes: wire})
-		return nil
-	case errors.Is(err, exporters.ErrOverQuota):
-		return &QuotaError{Plan: plan, MidRun: true, Err: err}
-	}
-	var rej *exporters.RejectedError
-	var me *importers.MessageError
-	if errors.As(err, &rej) || errors.As(err, &me) {
-		fp.Failed++
-		e.problem(plan, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "rejected", Size: wire, Reason: err.Error()})
-		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: m.Ref, Reason: err.Error()})
-		return nil
-	}
-	return &targetError{fmt.Errorf("writing %s to %s: %w", m.Ref, fp.Target, err)}
-}
