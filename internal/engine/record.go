@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -35,4 +36,29 @@ func (e *Engine) outcome(plan *Plan, fp *FolderPlan, m *importers.Message, wire 
 		return nil
 	}
 	return &targetError{fmt.Errorf("writing %s to %s: %w", m.Ref, fp.Target, err)}
+}
+
+// recordNotNew counts a message the copy does not write (a duplicate, too
+// big, deleted, skipped, unreadable).
+func (c *folderCopy) recordNotNew(m *importers.Message, d decision) {
+	c.e.account(c.plan, c.fp, m, d, true)
+	if d.kind == "dup" {
+		c.e.obs.Event(Event{Type: "dup", Folder: c.fp.SourceP, Ref: m.Ref})
+	}
+}
+
+// folderFailed records err, the end of fp's copy pass: a source folder
+// that could not be read (counted, the run goes on: nil), or a failure
+// that stops the run (cancelled, interrupted, quota, the target's).
+func (e *Engine) folderFailed(ctx context.Context, plan *Plan, fp *FolderPlan, err error) error {
+	if err == nil {
+		return nil
+	}
+	var qe *QuotaError
+	if ctx.Err() != nil || errors.As(err, &qe) || errors.Is(err, ErrInterrupted) || isWalkFatal(err) {
+		return err
+	}
+	fp.Errors++
+	e.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
+	return nil
 }
