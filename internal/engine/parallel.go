@@ -133,10 +133,9 @@ func (e *Engine) startWorkers(ctx context.Context) []*Engine {
 					}
 					return
 				}
-				w := *e
-				w.Src, w.Sink, w.workers = src, sink, nil
+				w := e.worker(src, sink)
 				mu.Lock()
-				workers = append(workers, &w)
+				workers = append(workers, w)
 				mu.Unlock()
 			}()
 		}

@@ -23,22 +23,36 @@ type Engine struct {
 	// connection each), for Options.Connections; nil: one pair only.
 	Open func(ctx context.Context) (importers.Source, exporters.Sink, error)
 
-	caps exporters.Caps
-	obs  Observer
-	inc  *incState   // nil: not incremental (state.go)
-	mu   *sync.Mutex // guards the Plan's Problems while workers run (parallel.go)
+	caps exporters.Caps // of Sink
+	*run                // the state of the current Plan or Copy
+}
+
+// run is the state of one Plan or Copy call, shared by the engine and
+// its workers: the engines of the other connections (Engine.worker).
+type run struct {
+	obs Observer
+	inc *incState   // nil: not incremental (state.go)
+	mu  *sync.Mutex // guards the Plan's Problems while workers run (parallel.go)
 	// workers are the engines of the other connections (parallel.go),
 	// opened by the plan, used by the copy too, closed at the end.
 	workers []*Engine
 	opened  bool
 }
 
+// init starts a run.
 func (e *Engine) init() {
 	e.caps = e.Sink.Caps()
-	e.obs = e.Opts.Observer
-	if e.obs == nil {
-		e.obs = nopObserver{}
+	obs := e.Opts.Observer
+	if obs == nil {
+		obs = nopObserver{}
 	}
+	e.run = &run{obs: obs}
+}
+
+// worker is the engine of one more connection of e's run: its own source
+// and sink, the run (observer, state, problems lock) shared with e.
+func (e *Engine) worker(src importers.Source, sink exporters.Sink) *Engine {
+	return &Engine{Src: src, Sink: sink, Opts: e.Opts, Open: e.Open, caps: e.caps, run: e.run}
 }
 
 // Plan lists the source, maps folders, keys the target and the source,
