@@ -1,3 +1,8 @@
+// This file is the whole contract of a target store: Sink and Target,
+// and every optional interface a target may implement, each embedding
+// the interface it extends (as go-imap v2 does). The engine
+// (internal/engine) finds the optional ones by type assertion.
+
 package exporters
 
 import (
@@ -108,3 +113,96 @@ type PartialBatchError struct {
 
 func (e *PartialBatchError) Error() string { return e.Err.Error() }
 func (e *PartialBatchError) Unwrap() error { return e.Err }
+
+// Optional interfaces of a Target or Sink.
+
+// Stored is one message of a target folder's inventory.
+type Stored struct {
+	Key dedupe.Key
+	// Size is the message as stored, in the target's unit: the CRLF wire
+	// size when Caps.CRLF (IMAP RFC822.SIZE), the bytes stored otherwise
+	// (the length the message had when it was appended, for a message
+	// this program wrote). It must be what Append was given for a message
+	// stored by Append, so that a re-run compares sizes only.
+	Size int64
+	// Loc is the target's handle for OpenStored (a UID, an offset, an
+	// index into its listing).
+	Loc uint64
+	// Sum is the content hash when the inventory read the whole message
+	// anyway (nil otherwise).
+	Sum *dedupe.Sum
+}
+
+// Inventoried is a Target that lists its messages with their sizes and
+// can read one back: every Target of this module implements it. For a
+// Target without it, the key alone decides (the rule before sizes).
+type Inventoried interface {
+	Target
+	Inventory(ctx context.Context, fn func(Stored) error) error
+	// OpenStored reads back the message at loc (as given by Inventory),
+	// streamed.
+	OpenStored(ctx context.Context, loc uint64) (io.ReadCloser, error)
+}
+
+// Haser is a Target that can tell cheaply whether it holds a message with
+// a dedupe key (IMAP: UID SEARCH HEADER Message-ID). known is false when
+// it cannot tell for this message (no Message-ID); the engine then reads
+// the folder's keys.
+type Haser interface {
+	Target
+	Has(ctx context.Context, m *importers.Message, k dedupe.Key) (found, known bool, err error)
+}
+
+// Sweeper is a Target that can remove byte-identical duplicates which
+// arrived in the folder after the engine first keyed it: a copy killed
+// while the server was still storing its last write leaves that write to
+// be committed late, possibly after the next run keyed the folder, which
+// then stores the same messages again. The oldest copy is kept; messages
+// that were there before the run are never touched.
+type Sweeper interface {
+	Target
+	SweepDuplicates(ctx context.Context) (removed int, err error)
+}
+
+// StateFileName is the file in a local target's root that holds the
+// incremental state.
+const StateFileName = ".mailferry-state.json"
+
+// StateStore is a Sink that can keep the engine's incremental state.
+type StateStore interface {
+	Sink
+	// LoadState returns the stored state; nil and no error when there is
+	// none.
+	LoadState() ([]byte, error)
+	// SaveState replaces the stored state atomically and durably.
+	SaveState(b []byte) error
+}
+
+// FolderNamer is implemented by a Sink whose own folder names are not one
+// to one with logical folders: the engine uses it so that two distinct
+// source folders never end up in one target folder by accident of naming
+// (MapAll), and to run the folders of one target folder on one
+// connection (parallel.go).
+type FolderNamer interface {
+	Sink
+	// FolderKey is the identity of logical folder f in the target: two
+	// folders with the same key would be stored in one target folder
+	// (IMAP: the mailbox name with the separator inside an element
+	// replaced; local stores: the path case-folded, as the file system
+	// may ignore case).
+	FolderKey(f importers.Folder) string
+	// NameKey is the identity of a Target's Name: equal for two names of
+	// one folder (INBOX in any case; case-folded on local stores).
+	NameKey(name string) string
+}
+
+// Locker is a Sink whose target a writing run locks, so that two runs
+// into the same target (an overlapping cron job) never interleave: the
+// second waits for the first or stops with a *LockedError before it has
+// looked at the target. Plan, verify and dry runs take no lock.
+type Locker interface {
+	Sink
+	// Lock takes the target's lock, waiting up to wait (0: not at all)
+	// while another run holds it. release gives it back.
+	Lock(ctx context.Context, wait time.Duration) (release func() error, err error)
+}

@@ -3,6 +3,8 @@ package importers
 import (
 	"errors"
 	"fmt"
+
+	"github.com/mailferry/mailferry/internal/failure"
 )
 
 // ErrChanged is returned when a source file changed between listing and reading.
@@ -10,7 +12,7 @@ var ErrChanged = errors.New("file changed since it was listed")
 
 // ErrUsage marks an error in what the user asked (a bad store spec, a path
 // that does not exist); the CLI exits 2 on it.
-var ErrUsage = errors.New("usage error")
+var ErrUsage = failure.Permanent(failure.Usage, errors.New("usage error"))
 
 // UsageError returns an error that wraps ErrUsage with a readable message.
 func UsageError(format string, args ...any) error {
@@ -21,6 +23,9 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string        { return e.msg }
 func (e *usageError) Is(target error) bool { return target == ErrUsage }
+
+// FailureClass: the user asked for something that cannot be done.
+func (e *usageError) FailureClass() failure.Class { return failure.Class{Kind: failure.Usage} }
 
 // MessageError is the error of one message: it names where the message is
 // (file, folder, offset or name) so the user can find it.

@@ -76,5 +76,40 @@ type Source interface {
 // that, per folder, this count equals copied + proven duplicates + skipped
 // (each named): a difference is a loss the parse would hide.
 type Counter interface {
+	Source
 	CountItems(ctx context.Context, f Folder) (int64, error)
+}
+
+// IncrementalSource is a Source whose messages have UIDs that only grow
+// while the folder's UIDVALIDITY stays the same (importers/imap.Source).
+type IncrementalSource interface {
+	Source
+	// FolderState returns the folder's UIDVALIDITY and UIDNEXT.
+	FolderState(ctx context.Context, f Folder) (uidValidity, uidNext uint32, err error)
+	// WalkFrom is Walk restricted to the messages with a UID above minUID,
+	// in ascending UID order, with Message.UID set.
+	WalkFrom(ctx context.Context, f Folder, minUID uint32, opts *WalkOptions, fn WalkFunc) error
+}
+
+// Identified is a Source that can name the account it reads
+// ("imaps://user@host:993"); the incremental state is kept per identity.
+// Options.SourceID takes precedence.
+type Identified interface {
+	Source
+	Identity() string
+}
+
+// UIDCounter is a Counter of an IncrementalSource that can count the
+// messages above a UID (importers/imap.Source).
+type UIDCounter interface {
+	Counter
+	CountFrom(ctx context.Context, f Folder, minUID uint32) (int64, error)
+}
+
+// Noter is implemented by sources with remarks for the summary: what of
+// the store they did not read and why (Thunderbird's IMAP accounts), how
+// they merged parts of it. The engine copies them into Plan.Notes.
+type Noter interface {
+	Source
+	Notes() []string
 }

@@ -23,6 +23,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/mailferry/mailferry/internal/engine"
 	"io"
 	"regexp"
 	"sort"
@@ -169,8 +170,8 @@ type archiveQuotaError struct{ msg string }
 
 func (e *archiveQuotaError) Error() string { return e.msg }
 func (e *archiveQuotaError) As(target any) bool {
-	if qe, ok := target.(**exporters.QuotaError); ok {
-		*qe = &exporters.QuotaError{}
+	if qe, ok := target.(**engine.QuotaError); ok {
+		*qe = &engine.QuotaError{}
 		return true
 	}
 	return false
@@ -273,7 +274,7 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 	eo.IgnoreQuota = false
 	out := g.newReporter(!o.dryRun)
 	eo.Observer = out
-	eng := &exporters.Engine{Src: wrap(src), Sink: sink, Opts: eo}
+	eng := &engine.Engine{Src: wrap(src), Sink: sink, Opts: eo}
 	if reopen != nil && eo.Connections > 1 {
 		eng.Open = func(ctx context.Context) (importers.Source, exporters.Sink, error) {
 			s, k, err := reopen(ctx)
@@ -283,7 +284,7 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 			return wrap(s), k, nil
 		}
 	}
-	var plan *exporters.Plan
+	var plan *engine.Plan
 	if o.dryRun {
 		plan, _, err = eng.Plan(ctx)
 	} else {
@@ -488,19 +489,19 @@ func (g *globalOptions) archiveSummary(r *archiveResult) {
 			if f.Selected == 0 && f.Kept == 0 {
 				continue
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", f.Name, thousands(f.Selected), exporters.HumanBytes(f.SelBytes), thousands(f.Kept))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", f.Name, thousands(f.Selected), engine.HumanBytes(f.SelBytes), thousands(f.Kept))
 			n += f.Selected
 			b += f.SelBytes
 		}
 		tw.Flush()
-		fmt.Fprintf(w, "Would move %s messages (%s) to %s", thousands(n), exporters.HumanBytes(b), r.Archive)
+		fmt.Fprintf(w, "Would move %s messages (%s) to %s", thousands(n), engine.HumanBytes(b), r.Archive)
 		if r.QuotaKnown {
 			after := max(r.UsedBefore-b, 0)
-			fmt.Fprintf(w, "; box usage %s → %s of %s", pct(r.UsedBefore, r.Limit), pct(after, r.Limit), exporters.HumanBytes(r.Limit))
+			fmt.Fprintf(w, "; box usage %s → %s of %s", pct(r.UsedBefore, r.Limit), pct(after, r.Limit), engine.HumanBytes(r.Limit))
 		}
 		fmt.Fprintln(w, ".")
 		if r.ArchiveFree > 0 {
-			fmt.Fprintf(w, "Archive free space: %s.\n", exporters.HumanBytes(r.ArchiveFree))
+			fmt.Fprintf(w, "Archive free space: %s.\n", engine.HumanBytes(r.ArchiveFree))
 		}
 		fmt.Fprintln(w, "Dry run: nothing was copied or deleted.")
 		return
@@ -512,7 +513,7 @@ func (g *globalOptions) archiveSummary(r *archiveResult) {
 	if r.Moved == 0 && r.Left == 0 && r.Gone == 0 {
 		fmt.Fprintf(w, "Nothing to move to %s", where)
 		if r.QuotaKnown {
-			fmt.Fprintf(w, "; box usage %s of %s", pct(r.UsedAfter, r.Limit), exporters.HumanBytes(r.Limit))
+			fmt.Fprintf(w, "; box usage %s of %s", pct(r.UsedAfter, r.Limit), engine.HumanBytes(r.Limit))
 		}
 		fmt.Fprintln(w, ".")
 		return
@@ -523,9 +524,9 @@ func (g *globalOptions) archiveSummary(r *archiveResult) {
 			folders++
 		}
 	}
-	fmt.Fprintf(w, "Moved %s messages (%s) from %d folders to %s", thousands(r.Moved), exporters.HumanBytes(r.MovedBytes), folders, where)
+	fmt.Fprintf(w, "Moved %s messages (%s) from %d folders to %s", thousands(r.Moved), engine.HumanBytes(r.MovedBytes), folders, where)
 	if r.QuotaKnown {
-		fmt.Fprintf(w, "; box usage %s → %s of %s", pct(r.UsedBefore, r.Limit), pct(r.UsedAfter, r.Limit), exporters.HumanBytes(r.Limit))
+		fmt.Fprintf(w, "; box usage %s → %s of %s", pct(r.UsedBefore, r.Limit), pct(r.UsedAfter, r.Limit), engine.HumanBytes(r.Limit))
 	}
 	fmt.Fprintln(w, ".")
 	if r.Gone > 0 {

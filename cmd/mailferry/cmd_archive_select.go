@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/mailferry/mailferry/internal/engine"
 	"io"
 	"net/mail"
 	"os"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
 	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 )
@@ -111,7 +111,7 @@ func stateOf(st *imap.StatusData) archiveFolderState {
 
 // archiveSelect lists the folders, reads what changed and picks the
 // messages that leave.
-func archiveSelect(ctx context.Context, g *globalOptions, o *archiveOptions, c *imapimp.Conn, mp *exporters.Mapper, cutoff time.Time, target float64, srcSpec, dstSpec string) (*archiveSel, error) {
+func archiveSelect(ctx context.Context, g *globalOptions, o *archiveOptions, c *imapimp.Conn, mp *engine.Mapper, cutoff time.Time, target float64, srcSpec, dstSpec string) (*archiveSel, error) {
 	s := &archiveSel{res: &archiveResult{}}
 	s.selKey = fmt.Sprintf("older=%s by=%s flagged=%v unread=%v", o.olderThan, o.byDate, o.keepFlagged, o.keepUnread)
 	if o.untilUsage != "" {
@@ -188,7 +188,7 @@ func archiveSelect(ctx context.Context, g *globalOptions, o *archiveOptions, c *
 					all += m.size
 				}
 				return nil, &archiveQuotaError{msg: fmt.Sprintf("--until-usage %s cannot be reached: the box uses %s of %s (%s); archiving every selected message (%s messages, %s) would leave it at %s. Nothing was changed. Select more (a shorter --older-than, more folders, without --keep-flagged/--keep-unread) or choose a higher target.",
-					o.untilUsage, exporters.HumanBytes(q.used), exporters.HumanBytes(q.limit), pct(q.used, q.limit), thousands(int64(len(cands))), exporters.HumanBytes(all), pct(q.used-all, q.limit))}
+					o.untilUsage, engine.HumanBytes(q.used), engine.HumanBytes(q.limit), pct(q.used, q.limit), thousands(int64(len(cands))), engine.HumanBytes(all), pct(q.used-all, q.limit))}
 			}
 			// The rest stays; its oldest date is not a state (usage mode
 			// is decided by the quota each run).

@@ -9,6 +9,7 @@ import (
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
 	imapimp "github.com/mailferry/mailferry/importers/imap"
+	"github.com/mailferry/mailferry/internal/engine"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -67,8 +68,8 @@ func (o *copyOptions) addFlags(f *pflag.FlagSet, isCopy bool) {
 	o.addGmailFlag(f)
 }
 
-func (o *copyOptions) engineOptions() (exporters.Options, error) {
-	var eo exporters.Options
+func (o *copyOptions) engineOptions() (engine.Options, error) {
+	var eo engine.Options
 	o.applyGmail()
 	eo.DryRun = o.dryRun
 	eo.IgnoreQuota = o.ignoreQuota
@@ -82,17 +83,17 @@ func (o *copyOptions) engineOptions() (exporters.Options, error) {
 		return eo, importers.UsageError("--quota-headroom %v: want a number in (0, 1]", o.headroom)
 	}
 	eo.QuotaHeadroom = o.headroom
-	switch exporters.Scope(o.dedupe) {
-	case exporters.ScopeFolder, exporters.ScopeGlobal, exporters.ScopeOff:
-		eo.Dedupe = exporters.Scope(o.dedupe)
+	switch engine.Scope(o.dedupe) {
+	case engine.ScopeFolder, engine.ScopeGlobal, engine.ScopeOff:
+		eo.Dedupe = engine.Scope(o.dedupe)
 	default:
 		return eo, importers.UsageError("--dedupe %q: want folder, global or off", o.dedupe)
 	}
 	if o.into != "" {
-		eo.Mapper.Into = exporters.ParseFolder(o.into)
+		eo.Mapper.Into = engine.ParseFolder(o.into)
 	}
 	for _, s := range o.folderMap {
-		r, err := exporters.ParseFolderRule(s)
+		r, err := engine.ParseFolderRule(s)
 		if err != nil {
 			return eo, err
 		}
@@ -229,15 +230,15 @@ func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dst
 	defer cancel()
 	context.AfterFunc(ctx, func() { time.AfterFunc(30*time.Second, cancel) })
 	eo.Stop = ctx.Done()
-	eng := &exporters.Engine{Src: src, Sink: sink, Opts: eo, Open: reopen}
-	var plan *exporters.Plan
+	eng := &engine.Engine{Src: src, Sink: sink, Opts: eo, Open: reopen}
+	var plan *engine.Plan
 	if isCopy {
 		plan, err = eng.Copy(ectx)
 	} else {
 		plan, _, err = eng.Plan(ectx)
 	}
 	out.finish()
-	var qe *exporters.QuotaError
+	var qe *engine.QuotaError
 	if plan != nil && (err == nil || errors.As(err, &qe) || ctx.Err() != nil) {
 		out.refused = qe != nil && !qe.MidRun
 		out.summary(plan, isCopy && !o.dryRun && !out.refused)
@@ -246,7 +247,7 @@ func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dst
 		return err
 	}
 	if !isCopy && !plan.Fits() && !o.ignoreQuota {
-		return &exporters.QuotaError{Plan: plan, Checks: failing(plan)}
+		return &engine.QuotaError{Plan: plan, Checks: failing(plan)}
 	}
 	if isCopy && o.verify && !o.dryRun {
 		if err := runVerify(ctx, g, o, false, srcSpec, dstSpec); err != nil {
@@ -267,8 +268,8 @@ func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dst
 	return nil
 }
 
-func failing(p *exporters.Plan) []exporters.QuotaCheck {
-	var out []exporters.QuotaCheck
+func failing(p *engine.Plan) []engine.QuotaCheck {
+	var out []engine.QuotaCheck
 	for _, q := range p.Quota {
 		if q.Known && !q.Fits {
 			out = append(out, q)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/internal/corpus"
+	"github.com/mailferry/mailferry/internal/engine"
 	"github.com/spf13/cobra"
 )
 
@@ -38,8 +39,8 @@ func runGen(ctx context.Context, g *globalOptions, o corpus.GenOptions, dst stri
 	}
 	defer sink.Close()
 	out := g.newReporter(true)
-	eng := &exporters.Engine{Src: &corpus.GenSource{Opt: o}, Sink: sink,
-		Opts: exporters.Options{Observer: out, Dedupe: exporters.ScopeOff, IgnoreQuota: true}}
+	eng := &engine.Engine{Src: &corpus.GenSource{Opt: o}, Sink: sink,
+		Opts: engine.Options{Observer: out, Dedupe: engine.ScopeOff, IgnoreQuota: true}}
 	plan, err := eng.Copy(ctx)
 	out.finish()
 	if plan != nil && !g.quiet {

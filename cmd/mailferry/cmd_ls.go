@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/engine"
 	"github.com/spf13/cobra"
 )
 
@@ -60,7 +60,7 @@ func runLs(ctx context.Context, g *globalOptions, spec string, driver *driverFla
 			b += fi.Bytes
 		}
 	}
-	fmt.Fprintf(tw, "TOTAL (%d folders)\t\t%d\t%s\t\n", len(fis), n, exporters.HumanBytes(b))
+	fmt.Fprintf(tw, "TOTAL (%d folders)\t\t%d\t%s\t\n", len(fis), n, engine.HumanBytes(b))
 	return tw.Flush()
 }
 
@@ -75,5 +75,5 @@ func size(n int64) string {
 	if n < 0 {
 		return "?"
 	}
-	return exporters.HumanBytes(n)
+	return engine.HumanBytes(n)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/internal/engine"
 	"github.com/spf13/cobra"
 )
 
@@ -53,12 +54,12 @@ func runQuota(ctx context.Context, g *globalOptions, spec string) error {
 		lim := "no limit"
 		pct := ""
 		if r.Limit >= 0 {
-			lim = exporters.HumanBytes(r.Limit)
+			lim = engine.HumanBytes(r.Limit)
 			if r.Limit > 0 {
 				pct = fmt.Sprintf(" (%.1f%%)", 100*float64(r.Used)/float64(r.Limit))
 			}
 		}
-		fmt.Fprintf(g.stdout, "%s: %s used of %s%s", r.Name, exporters.HumanBytes(r.Used), lim, pct)
+		fmt.Fprintf(g.stdout, "%s: %s used of %s%s", r.Name, engine.HumanBytes(r.Used), lim, pct)
 		if r.LimitMessages >= 0 {
 			fmt.Fprintf(g.stdout, "; %d of %d messages", r.UsedMessages, r.LimitMessages)
 		}

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/engine"
 	"github.com/spf13/cobra"
 )
 
@@ -61,7 +61,7 @@ func runVerify(ctx context.Context, g *globalOptions, o *copyOptions, content bo
 	}
 	defer src.Close()
 	defer sink.Close()
-	v := &exporters.Verifier{Src: src, Sink: sink, Opts: eo, Content: content}
+	v := &engine.Verifier{Src: src, Sink: sink, Opts: eo, Content: content}
 	if content {
 		dst, err := importers.Open(ctx, dstSpec, topts)
 		if err != nil {
@@ -71,7 +71,7 @@ func runVerify(ctx context.Context, g *globalOptions, o *copyOptions, content bo
 		v.Dst = dst
 	}
 	if g.verbose && !g.json {
-		v.Opts.Observer = exporters.ObserverFunc(func(ev exporters.Event) {
+		v.Opts.Observer = engine.ObserverFunc(func(ev engine.Event) {
 			if ev.Type == "verify-folder" {
 				fmt.Fprintf(g.stderr, "verify %s → %s\n", ev.Folder, ev.Target)
 			}
@@ -91,7 +91,7 @@ func runVerify(ctx context.Context, g *globalOptions, o *copyOptions, content bo
 	return nil
 }
 
-func (g *globalOptions) verifySummary(rep *exporters.VerifyReport) {
+func (g *globalOptions) verifySummary(rep *engine.VerifyReport) {
 	t := rep.Totals()
 	g.logEvent(map[string]any{"type": "verify-summary", "content": rep.Content, "complete": rep.Complete(),
 		"folders": rep.Folders, "totals": t, "problems": rep.Problems})
@@ -99,7 +99,7 @@ func (g *globalOptions) verifySummary(rep *exporters.VerifyReport) {
 		for _, p := range rep.Problems {
 			g.emit(struct {
 				Type string `json:"type"`
-				exporters.VerifyProblem
+				engine.VerifyProblem
 			}{"verify-problem", p})
 		}
 		g.emit(map[string]any{"type": "verify-summary", "content": rep.Content, "complete": rep.Complete(),
@@ -109,7 +109,7 @@ func (g *globalOptions) verifySummary(rep *exporters.VerifyReport) {
 	w := g.stdout
 	tw := newTable(w, false)
 	fmt.Fprintf(tw, "SOURCE FOLDER\tTARGET FOLDER\tMESSAGES\tPRESENT\tMISSING\tDIFFERING\tERRORS\t\n")
-	row := func(f exporters.VerifyFolder, src, dst string) {
+	row := func(f engine.VerifyFolder, src, dst string) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t\n", src, dst, f.Messages, f.Present, f.Missing, f.Differing, f.Errors)
 	}
 	for _, f := range rep.Folders {

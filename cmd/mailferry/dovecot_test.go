@@ -27,6 +27,7 @@ import (
 	"github.com/mailferry/mailferry/importers"
 	imapimp "github.com/mailferry/mailferry/importers/imap"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // integrationCount is the size of each store: several thousand messages,
@@ -265,8 +266,8 @@ func writeWithEngine(t *testing.T, ctx context.Context, spec string, o importert
 		t.Fatal(err)
 	}
 	defer sink.Close()
-	eng := &exporters.Engine{Src: &importertest.GenSource{Opt: o}, Sink: sink,
-		Opts: exporters.Options{Dedupe: exporters.ScopeOff, IgnoreQuota: true}}
+	eng := &engine.Engine{Src: &importertest.GenSource{Opt: o}, Sink: sink,
+		Opts: engine.Options{Dedupe: engine.ScopeOff, IgnoreQuota: true}}
 	plan, err := eng.Copy(ctx)
 	if err != nil {
 		t.Fatalf("writing %s: %v", spec, err)

@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/failure"
 )
 
 // Exit codes (listed in the root command's help and the README).
@@ -32,7 +32,9 @@ const (
 
 // errIncomplete is returned by a command that finished but did not copy
 // every message; the summary lists them.
-var errIncomplete = errors.New("finished, but some messages were not copied (see the list above)")
+// It is of failure kind Message: the run went through, single messages
+// did not.
+var errIncomplete = failure.Permanent(failure.Message, errors.New("finished, but some messages were not copied (see the list above)"))
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -126,18 +128,24 @@ func runWith(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
+// exitCode classifies err with failure.Classify: quota 4, cancelled
+// (Ctrl-C, SIGTERM) 130, message (finished, some messages not copied) 3,
+// usage 2, anything else 1.
 func exitCode(ctx context.Context, err error) int {
-	var qe *exporters.QuotaError
-	switch {
-	case err == nil:
+	if err == nil {
 		return exitOK
-	case errors.As(err, &qe):
+	}
+	kind := failure.Classify(err).Kind
+	switch {
+	case kind == failure.Quota:
 		return exitQuota
-	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+	case ctx.Err() != nil || kind == failure.Cancelled && errors.Is(err, context.Canceled):
+		// A context.DeadlineExceeded deep in a failure (a dial's own
+		// deadline) is not the user's interruption: exit 1 as before.
 		return exitCancelled
-	case errors.Is(err, errIncomplete):
+	case kind == failure.Message:
 		return exitIncomplete
-	case errors.Is(err, importers.ErrUsage), isCobraUsage(err):
+	case kind == failure.Usage, isCobraUsage(err):
 		return exitUsage
 	}
 	return exitError
@@ -145,7 +153,7 @@ func exitCode(ctx context.Context, err error) int {
 
 func (g *globalOptions) printError(err error, code int) {
 	if g.json {
-		g.emit(map[string]any{"type": "exit", "code": code, "error": err.Error()})
+		g.emit(map[string]any{"type": "exit", "code": code, "error": err.Error(), "failure": failure.Classify(err).Kind.String()})
 		return
 	}
 	w := &wrapWriter{w: g.stderr, width: outWidth(g.stderr)}

@@ -6,14 +6,14 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // nonMailCounts groups the items a source skipped on purpose
 // (importers.SkipError: Outlook contacts, appointments, ...; files that
 // are not messages) by kind. The engine names each as a Problem of kind
 // "skipped" whose Reason starts "KIND: ".
-func nonMailCounts(p *exporters.Plan) map[string]int {
+func nonMailCounts(p *engine.Plan) map[string]int {
 	counts := map[string]int{}
 	for _, pr := range p.Problems {
 		if pr.Kind != "skipped" {
@@ -31,7 +31,7 @@ func nonMailCounts(p *exporters.Plan) map[string]int {
 // printNonMail writes one line naming the skipped items by kind: "72
 // contacts, 9 appointments: not mail, not copied", and where they went
 // (--nonmail) or how to keep them.
-func printNonMail(w io.Writer, p *exporters.Plan) {
+func printNonMail(w io.Writer, p *engine.Plan) {
 	counts := nonMailCounts(p)
 	if len(counts) == 0 {
 		return

@@ -12,8 +12,8 @@ import (
 
 	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
 	"github.com/mailferry/mailferry/importers"
-	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 	"github.com/mailferry/mailferry/importers/importertest"
+	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 	"github.com/mailferry/mailferry/internal/oauth2"
 	"github.com/mailferry/mailferry/internal/oauth2/oauth2test"
 )

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/internal/engine"
 	"golang.org/x/term"
 )
 
@@ -35,7 +36,7 @@ func (g *globalOptions) stderrIsTerminal() bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func (r *reporter) Event(ev exporters.Event) {
+func (r *reporter) Event(ev engine.Event) {
 	g := r.g
 	if ev.Type != "plan" {
 		g.logEvent(ev)
@@ -98,7 +99,7 @@ func (r *reporter) finish() {
 }
 
 // summary prints the plan (or the copy's outcome).
-func (r *reporter) summary(p *exporters.Plan, copied bool) {
+func (r *reporter) summary(p *engine.Plan, copied bool) {
 	g := r.g
 	sum := map[string]any{"type": "summary", "copy": copied, "dry_run": p.DryRun, "folders": p.Folders, "totals": p.Totals(),
 		"quota": p.Quota, "quota_unknown": p.QuotaErr, "fits": p.Fits(), "problems": p.Problems, "elapsed_seconds": p.Elapsed.Seconds(),
@@ -135,7 +136,7 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 	for _, q := range p.Quota {
 		quotaMessages(w, q)
 		if q.Limit < 0 {
-			fmt.Fprintf(w, "Quota %s: used %s, no storage limit; this copy needs %s\n", q.Root, exporters.HumanBytes(q.Used), exporters.HumanBytes(q.Need))
+			fmt.Fprintf(w, "Quota %s: used %s, no storage limit; this copy needs %s\n", q.Root, engine.HumanBytes(q.Used), engine.HumanBytes(q.Need))
 			continue
 		}
 		verdict := "fits"
@@ -143,12 +144,12 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 			verdict = "DOES NOT FIT"
 		}
 		fmt.Fprintf(w, "Quota %s: used %s of %s; this copy needs %s; %s (%s may be used with %.0f%% headroom)\n",
-			q.Root, exporters.HumanBytes(q.Used), exporters.HumanBytes(q.Limit), exporters.HumanBytes(q.Need), verdict,
-			exporters.HumanBytes(max(q.Available, 0)), q.Headroom*100)
+			q.Root, engine.HumanBytes(q.Used), engine.HumanBytes(q.Limit), engine.HumanBytes(q.Need), verdict,
+			engine.HumanBytes(max(q.Available, 0)), q.Headroom*100)
 		if !q.BytesFit() && len(q.Largest) > 0 {
 			fmt.Fprintf(w, "  largest folders to copy: %s\n", strings.Join(q.Largest, ", "))
 			fmt.Fprintf(w, "  short by %s: free space on the server, raise the quota, copy fewer folders (--include/--exclude, --since), or --quota-headroom\n",
-				exporters.HumanBytes(q.Need-q.Available))
+				engine.HumanBytes(q.Need-q.Available))
 		}
 	}
 	if p.CreatedEmpty > 0 {
@@ -172,7 +173,7 @@ func (r *reporter) summary(p *exporters.Plan, copied bool) {
 	case !copied:
 		g.T().Fprintf(w, "Plan only: nothing was written.\n")
 	default:
-		g.T().Fprintf(w, "Copied %d messages (%s) in %s.\n", t.Copied, exporters.HumanBytes(t.NewBytes), p.Elapsed.Round(1e7))
+		g.T().Fprintf(w, "Copied %d messages (%s) in %s.\n", t.Copied, engine.HumanBytes(t.NewBytes), p.Elapsed.Round(1e7))
 	}
 }
 
@@ -187,7 +188,7 @@ func refReason(ref, reason string) string {
 
 // quotaMessages explains a limit on the number of messages (IMAP QUOTA
 // resource MESSAGE) in messages.
-func quotaMessages(w io.Writer, q exporters.QuotaCheck) {
+func quotaMessages(w io.Writer, q engine.QuotaCheck) {
 	if q.LimitMsgs < 0 {
 		return
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // accountingLines prints, below a summary table, one line per folder
@@ -27,7 +27,7 @@ func accountingLines(w io.Writer, folders []string, found, unaccounted []int64, 
 	}
 }
 
-func planAccounting(w io.Writer, p *exporters.Plan) {
+func planAccounting(w io.Writer, p *engine.Plan) {
 	var names []string
 	var found, unacc []int64
 	for _, f := range p.Folders {
@@ -37,7 +37,7 @@ func planAccounting(w io.Writer, p *exporters.Plan) {
 	accountingLines(w, names, found, unacc, t.Found, t.Unaccounted)
 }
 
-func verifyAccounting(w io.Writer, rep *exporters.VerifyReport) {
+func verifyAccounting(w io.Writer, rep *engine.VerifyReport) {
 	var names []string
 	var found, unacc []int64
 	for _, f := range rep.Folders {

@@ -9,8 +9,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/mailferry/mailferry/internal/engine"
 
-	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/pop3"
 )
@@ -33,7 +33,7 @@ func (o *copyOptions) checkDeleteAfterVerify(srcSpec string) error {
 // planDeletion says, for plan and --dry-run, how many messages the
 // deletion would concern: those of the maildrop that the copy will hold
 // (already there, or copied), once their bytes are proven.
-func (g *globalOptions) planDeletion(o *copyOptions, plan *exporters.Plan) {
+func (g *globalOptions) planDeletion(o *copyOptions, plan *engine.Plan) {
 	if !o.deleteAfterVerify || plan == nil {
 		return
 	}
@@ -70,7 +70,7 @@ func runDeleteAfterVerify(ctx context.Context, g *globalOptions, o *copyOptions,
 	defer dst.Close()
 	var uidls []string
 	var noUIDL int
-	v := &exporters.Verifier{Src: src, Sink: sink, Dst: dst, Opts: eo, Content: true, Proven: func(m *importers.Message) {
+	v := &engine.Verifier{Src: src, Sink: sink, Dst: dst, Opts: eo, Content: true, Proven: func(m *importers.Message) {
 		if u := pop3.UIDLOf(m.Ref); u != "" {
 			uidls = append(uidls, u)
 		} else {

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/internal/engine"
 	"github.com/mailferry/mailferry/internal/i18n"
 	"golang.org/x/term"
 )
@@ -130,7 +130,7 @@ func (p *progress) line(width int, now time.Time) string {
 	parts := []string{
 		fmt.Sprintf("%3.0f%%", pct),
 		p.tr.Sprintf("%d/%d msgs", p.doneN, p.msgs),
-		fmt.Sprintf("%s/%s", exporters.HumanBytes(p.doneB), exporters.HumanBytes(p.bytes)),
+		fmt.Sprintf("%s/%s", engine.HumanBytes(p.doneB), engine.HumanBytes(p.bytes)),
 		p.tr.Sprintf("ETA %s", p.eta(now)),
 	}
 	// Drop the least important parts until the numbers fit.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/failure"
 	"github.com/mailferry/mailferry/internal/i18n"
 	"github.com/mailferry/mailferry/internal/netconn"
 	"github.com/spf13/cobra"
@@ -77,14 +78,27 @@ func (g *globalOptions) T() *i18n.Printer {
 	return g.printer
 }
 
+// isCobraUsage reports cobra's "unknown command" error.
+//
+// QUIRK: cobra returns an unknown subcommand as a plain error with text
+// only (from its command lookup, before any hook of ours runs). Every other
+// usage error of cobra is marked failure.Usage by markUsage: flag errors
+// through SetFlagErrorFunc, argument counts by wrapping each command's
+// Args validator.
 func isCobraUsage(err error) bool {
-	s := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "invalid argument", "flag needs an argument", "requires exactly"} {
-		if strings.Contains(s, p) {
-			return true
-		}
+	return strings.HasPrefix(err.Error(), "unknown command ")
+}
+
+// markUsage makes cobra's flag and argument errors of cmd and its
+// subcommands failure.Usage errors (exit code 2).
+func markUsage(cmd *cobra.Command) {
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return failure.Permanent(failure.Usage, err) })
+	if args := cmd.Args; args != nil {
+		cmd.Args = func(c *cobra.Command, a []string) error { return failure.Permanent(failure.Usage, args(c, a)) }
 	}
-	return false
+	for _, c := range cmd.Commands() {
+		markUsage(c)
+	}
 }
 
 func newRootCommand(g *globalOptions) *cobra.Command {
@@ -138,6 +152,7 @@ EXIT STATUS
 	})
 	root.AddCommand(newLsCommand(g), newPlanCommand(g, false), newPlanCommand(g, true), newQuotaCommand(g), newDemoCommand(g), newArchiveCommand(g), newGenCommand(g), newVerifyCommand(g), newVersionCommand(g))
 	root.AddCommand(newLoginCommand(g)) // cmd_login.go
+	markUsage(root)
 	return root
 }
 

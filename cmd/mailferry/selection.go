@@ -5,15 +5,15 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // checkSelection catches --include/--exclude patterns that select no
 // source folder before anything runs: a pattern that matches nothing is
 // a warning naming it; a selection that leaves no folder at all is a
 // usage error that lists the source's folders.
-func (g *globalOptions) checkSelection(ctx context.Context, src importers.Source, m *exporters.Mapper) error {
+func (g *globalOptions) checkSelection(ctx context.Context, src importers.Source, m *engine.Mapper) error {
 	if len(m.Include) == 0 && len(m.Exclude) == 0 {
 		return nil
 	}
@@ -57,7 +57,7 @@ func (g *globalOptions) checkSelection(ctx context.Context, src importers.Source
 // warn prints a warning on stderr, or a warning event with --json.
 func (g *globalOptions) warn(msg string) {
 	if g.json {
-		g.emit(exporters.Event{Type: "warning", Reason: msg})
+		g.emit(engine.Event{Type: "warning", Reason: msg})
 		return
 	}
 	g.T().Fprintf(g.stderr, "warning: %s\n", msg)

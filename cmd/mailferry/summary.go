@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // narrowWidth: below this many columns the summary lists each folder on
@@ -16,9 +16,9 @@ const narrowWidth = 60
 // that fits the terminal (the folder column shortened in the middle when
 // needed), or, on a very narrow terminal, a few lines per folder. The
 // full data is in --json.
-func (r *reporter) folderTable(w io.Writer, width int, p *exporters.Plan, copied bool) {
+func (r *reporter) folderTable(w io.Writer, width int, p *engine.Plan, copied bool) {
 	t := r.g.T()
-	name := func(f *exporters.FolderPlan, i int) string {
+	name := func(f *engine.FolderPlan, i int) string {
 		n := f.SourceP
 		if d := f.TargetP; d != "" && d != f.SourceP {
 			n += " → " + d
@@ -28,13 +28,13 @@ func (r *reporter) folderTable(w io.Writer, width int, p *exporters.Plan, copied
 		}
 		return n
 	}
-	done := func(f exporters.FolderPlan) int64 {
+	done := func(f engine.FolderPlan) int64 {
 		if copied {
 			return f.Copied
 		}
 		return f.New
 	}
-	skipped := func(f exporters.FolderPlan) int64 { return f.TooBig + f.Deleted + f.Skipped }
+	skipped := func(f engine.FolderPlan) int64 { return f.TooBig + f.Deleted + f.Skipped }
 	verb := t.Text("NEW")
 	if copied {
 		verb = t.Text("COPIED")
@@ -44,17 +44,17 @@ func (r *reporter) folderTable(w io.Writer, width int, p *exporters.Plan, copied
 		for i, f := range p.Folders {
 			fmt.Fprintln(w, shortenMiddle(name(f, i), width-1))
 			fmt.Fprintln(w, wrapText(t.Sprintf("  %d messages, %s %d (%s), %d duplicates, %d skipped, %d errors",
-				f.Messages, strings.ToLower(verb), done(*f), exporters.HumanBytes(f.NewBytes), f.Duplicates, skipped(*f), f.Errors+f.Failed), width))
+				f.Messages, strings.ToLower(verb), done(*f), engine.HumanBytes(f.NewBytes), f.Duplicates, skipped(*f), f.Errors+f.Failed), width))
 		}
 		fmt.Fprintln(w, wrapText(t.Sprintf("TOTAL: %d messages, %s %d (%s), %d duplicates, %d skipped, %d errors",
-			tot.Messages, strings.ToLower(verb), done(tot), exporters.HumanBytes(tot.NewBytes), tot.Duplicates, skipped(tot), tot.Errors+tot.Failed), width))
+			tot.Messages, strings.ToLower(verb), done(tot), engine.HumanBytes(tot.NewBytes), tot.Duplicates, skipped(tot), tot.Errors+tot.Failed), width))
 		return
 	}
 	tw := newTable(w, true)
 	tw.maxWidth, tw.flexCol = width, 0
 	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", t.Text("FOLDER"), t.Text("MSGS"), verb, t.Text("SIZE"), t.Text("DUPS"), t.Text("SKIP"), t.Text("ERR"))
-	row := func(f exporters.FolderPlan, n string) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%d\t%d\t\n", n, f.Messages, done(f), exporters.HumanBytes(f.NewBytes),
+	row := func(f engine.FolderPlan, n string) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%d\t%d\t\n", n, f.Messages, done(f), engine.HumanBytes(f.NewBytes),
 			f.Duplicates, skipped(f), f.Errors+f.Failed)
 	}
 	for i, f := range p.Folders {

@@ -23,6 +23,7 @@ import (
 	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // backupCount is the size of the account: several thousand messages,
@@ -54,7 +55,7 @@ func seed(t testing.TB, srv *dovecottest.Server, user string, o importertest.Gen
 		t.Fatal(err)
 	}
 	defer sink.Close()
-	eng := &exporters.Engine{Src: &importertest.GenSource{Opt: o}, Sink: sink, Opts: exporters.Options{Dedupe: exporters.ScopeOff}}
+	eng := &engine.Engine{Src: &importertest.GenSource{Opt: o}, Sink: sink, Opts: engine.Options{Dedupe: engine.ScopeOff}}
 	plan, err := eng.Copy(ctx)
 	if err != nil {
 		t.Fatalf("seeding %s: %v", user, err)
@@ -141,7 +142,7 @@ func (c *bodyCounter) count() int {
 
 // backup runs one copy from the account to format:dir and returns the
 // plan and how many bodies were downloaded.
-func backup(t testing.TB, srv *dovecottest.Server, user, format, dir string) (*exporters.Plan, int) {
+func backup(t testing.TB, srv *dovecottest.Server, user, format, dir string) (*engine.Plan, int) {
 	t.Helper()
 	ctx := context.Background()
 	bc := &bodyCounter{}
@@ -155,7 +156,7 @@ func backup(t testing.TB, srv *dovecottest.Server, user, format, dir string) (*e
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := &exporters.Engine{Src: src, Sink: sink, Opts: exporters.Options{SourceID: url}}
+	eng := &engine.Engine{Src: src, Sink: sink, Opts: engine.Options{SourceID: url}}
 	plan, err := eng.Copy(ctx)
 	if cerr := sink.Close(); err == nil {
 		err = cerr
@@ -436,14 +437,14 @@ func TestBackupResume(t *testing.T) {
 				t.Fatal(err)
 			}
 			copied := 0
-			obs := exporters.ObserverFunc(func(ev exporters.Event) {
+			obs := engine.ObserverFunc(func(ev engine.Event) {
 				if ev.Type == "copied" {
 					if copied++; copied == 250 {
 						cancel()
 					}
 				}
 			})
-			eng := &exporters.Engine{Src: src, Sink: sink, Opts: exporters.Options{SourceID: url, Observer: obs}}
+			eng := &engine.Engine{Src: src, Sink: sink, Opts: engine.Options{SourceID: url, Observer: obs}}
 			_, err = eng.Copy(ctx)
 			sink.Close()
 			src.Close()

@@ -13,6 +13,7 @@ import (
 	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // BenchmarkPullMaildir pulls a generated account from a private Dovecot
@@ -63,7 +64,7 @@ func BenchmarkPullMaildir(b *testing.B) {
 	}
 }
 
-func pullOnce(b *testing.B, ctx context.Context, url, dir string) *exporters.Plan {
+func pullOnce(b *testing.B, ctx context.Context, url, dir string) *engine.Plan {
 	src, err := openIMAP(ctx, url, &importers.Options{Password: password, Role: "source"})
 	if err != nil {
 		b.Fatal(err)
@@ -73,7 +74,7 @@ func pullOnce(b *testing.B, ctx context.Context, url, dir string) *exporters.Pla
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng := &exporters.Engine{Src: src, Sink: sink, Opts: exporters.Options{SourceID: url}}
+	eng := &engine.Engine{Src: src, Sink: sink, Opts: engine.Options{SourceID: url}}
 	plan, err := eng.Copy(ctx)
 	if cerr := sink.Close(); err == nil {
 		err = cerr

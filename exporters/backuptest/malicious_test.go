@@ -25,6 +25,7 @@ import (
 	_ "github.com/mailferry/mailferry/exporters/all"
 	"github.com/mailferry/mailferry/importers"
 	_ "github.com/mailferry/mailferry/importers/all"
+	"github.com/mailferry/mailferry/internal/engine"
 	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 )
 
@@ -161,7 +162,7 @@ func TestMaliciousFolderNames(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			eng := &exporters.Engine{Src: src, Sink: sink, Opts: exporters.Options{IgnoreQuota: true, SourceID: "imap://evil@" + addr}}
+			eng := &engine.Engine{Src: src, Sink: sink, Opts: engine.Options{IgnoreQuota: true, SourceID: "imap://evil@" + addr}}
 			plan, err := eng.Copy(ctx)
 			if cerr := sink.Close(); err == nil {
 				err = cerr
@@ -185,7 +186,7 @@ func TestMaliciousFolderNames(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			eng = &exporters.Engine{Src: src, Sink: sink2, Opts: exporters.Options{IgnoreQuota: true}} // no state: dedupe only
+			eng = &engine.Engine{Src: src, Sink: sink2, Opts: engine.Options{IgnoreQuota: true}} // no state: dedupe only
 			plan2, err := eng.Copy(ctx)
 			sink2.Close()
 			if err != nil || plan2.Totals().Copied != 0 {

@@ -17,6 +17,7 @@ import (
 	"github.com/mailferry/mailferry/importers"
 	_ "github.com/mailferry/mailferry/importers/eml"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // readSource reads a tree written by Sink back: each directory a folder,
@@ -74,7 +75,7 @@ func TestConformance(t *testing.T) {
 func TestFileNames(t *testing.T) {
 	dir := t.TempDir()
 	c := importertest.Load(t)
-	eng := &exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: mustNew(t, dir)}
+	eng := &engine.Engine{Src: &importertest.MemSource{C: c}, Sink: mustNew(t, dir)}
 	if _, err := eng.Copy(context.Background()); err != nil {
 		t.Fatal(err)
 	}

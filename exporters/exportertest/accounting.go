@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // accountedFor is the case "every item accounted for": a copy of the
@@ -19,7 +19,7 @@ func accountedFor(t *testing.T, o Opt) {
 	t.Run("EveryItemAccountedFor", func(t *testing.T) {
 		sink, _ := o.New(t)
 		defer sink.Close()
-		plan, err := (&exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: sink}).Copy(ctx)
+		plan, err := (&engine.Engine{Src: &importertest.MemSource{C: c}, Sink: sink}).Copy(ctx)
 		if err != nil {
 			t.Fatalf("Copy: %v", err)
 		}
@@ -36,7 +36,7 @@ func accountedFor(t *testing.T, o Opt) {
 		sink, _ := o.New(t)
 		defer sink.Close()
 		lossy := &importertest.LossySource{Source: &importertest.MemSource{C: c}, DropEvery: 10}
-		plan, err := (&exporters.Engine{Src: lossy, Sink: sink}).Copy(ctx)
+		plan, err := (&engine.Engine{Src: lossy, Sink: sink}).Copy(ctx)
 		if err != nil {
 			t.Fatalf("Copy: %v", err)
 		}
@@ -57,7 +57,7 @@ func accountedFor(t *testing.T, o Opt) {
 		if len(named) == 0 {
 			t.Errorf("no folder named unaccounted: %v", plan.Problems)
 		}
-		rep, err := (&exporters.Verifier{Src: lossy, Sink: sink}).Verify(ctx)
+		rep, err := (&engine.Verifier{Src: lossy, Sink: sink}).Verify(ctx)
 		if err != nil {
 			t.Fatalf("Verify: %v", err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // Opt configures Run.
@@ -30,7 +31,7 @@ type Opt struct {
 // mapped folders (as logical folders the read-back source reports) and the
 // exact duplicate in the same folder removed.
 func expected(c importertest.Corpus, sink exporters.Sink) (importertest.Corpus, error) {
-	var mp exporters.Mapper
+	var mp engine.Mapper
 	var out importertest.Corpus
 	seen := map[string]bool{}
 	for _, it := range c {
@@ -54,7 +55,7 @@ func Run(t *testing.T, o Opt) {
 	t.Run("CopyReadBack", func(t *testing.T) {
 		sink, readBack := o.New(t)
 		defer sink.Close()
-		eng := &exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: sink}
+		eng := &engine.Engine{Src: &importertest.MemSource{C: c}, Sink: sink}
 		plan, err := eng.Copy(ctx)
 		if err != nil {
 			t.Fatalf("Copy: %v", err)
@@ -80,7 +81,7 @@ func Run(t *testing.T, o Opt) {
 			sink2 = o.Reopen(t)
 			defer sink2.Close()
 		}
-		eng2 := &exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: sink2}
+		eng2 := &engine.Engine{Src: &importertest.MemSource{C: c}, Sink: sink2}
 		plan2, err := eng2.Copy(ctx)
 		if err != nil {
 			t.Fatalf("second Copy: %v", err)

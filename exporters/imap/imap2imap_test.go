@@ -6,11 +6,11 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
 	"github.com/mailferry/mailferry/importers"
 	imapimp "github.com/mailferry/mailferry/importers/imap"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 func openSource(t *testing.T, url string) *imapimp.Source {
@@ -44,14 +44,14 @@ func TestIMAPToIMAP(t *testing.T) {
 		&importertest.MemSource{C: importertest.Load(t)},
 		&importertest.GenSource{Opt: importertest.GenOptions{Count: 300, Seed: 7, AvgSize: 8 << 10}},
 	} {
-		eng := &exporters.Engine{Src: src, Sink: openSink(t, srcURL, nil)}
+		eng := &engine.Engine{Src: src, Sink: openSink(t, srcURL, nil)}
 		if _, err := eng.Copy(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
 	before := importertest.ReadAll(t, openSource(t, srcURL))
 
-	eng := &exporters.Engine{Src: openSource(t, srcURL), Sink: openSink(t, dstURL, nil)}
+	eng := &engine.Engine{Src: openSource(t, srcURL), Sink: openSink(t, dstURL, nil)}
 	plan, err := eng.Copy(ctx)
 	if err != nil {
 		t.Fatalf("Copy: %v", err)
@@ -107,7 +107,7 @@ func TestIMAPToIMAP(t *testing.T) {
 		t.Errorf("folder mapping: %v", targetOf)
 	}
 
-	eng2 := &exporters.Engine{Src: openSource(t, srcURL), Sink: openSink(t, dstURL, nil)}
+	eng2 := &engine.Engine{Src: openSource(t, srcURL), Sink: openSink(t, dstURL, nil)}
 	plan2, err := eng2.Copy(ctx)
 	if err != nil {
 		t.Fatalf("second Copy: %v", err)

@@ -23,6 +23,7 @@ import (
 	"github.com/mailferry/mailferry/importers"
 	imapimp "github.com/mailferry/mailferry/importers/imap"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 func testOpts() *importers.Options {
@@ -65,7 +66,7 @@ func TestResolveAndCreate(t *testing.T) {
 			srv := dovecottest.Start(t, cfg)
 			p := srv.NamespacePrefix
 			s := openSink(t, userURL(srv, "alice"), nil)
-			var mp exporters.Mapper
+			var mp engine.Mapper
 			for _, tt := range []struct {
 				src  importers.Folder
 				want string
@@ -662,7 +663,7 @@ func TestRefusedFolderNames(t *testing.T) {
 				c = append(c, importertest.Item{File: f, Folder: strings.Split(f, "\x00"), Raw: message(fmt.Sprintf("refused%d@test", i), 300)})
 			}
 			for run := range 2 {
-				eng := &exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: openSink(t, userURL(srv, "bob"), nil)}
+				eng := &engine.Engine{Src: &importertest.MemSource{C: c}, Sink: openSink(t, userURL(srv, "bob"), nil)}
 				plan, err := eng.Copy(ctx)
 				if err != nil {
 					t.Fatal(err)

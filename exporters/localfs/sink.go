@@ -18,11 +18,6 @@ type SinkBase struct {
 	Opts *importers.Options // never nil
 }
 
-var (
-	_ exporters.FolderNamer = SinkBase{}
-	_ exporters.StateStore  = SinkBase{}
-)
-
 // NewSinkBase opens path as the root of a local sink named scheme.
 // Nothing is created before the first write; a path that is not a
 // directory is a usage error ("<scheme> <path>: not a directory" and

@@ -19,6 +19,7 @@ import (
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/importertest"
 	maildirimp "github.com/mailferry/mailferry/importers/maildir"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 func open(t *testing.T, dir string) *maildir.Sink {
@@ -80,7 +81,7 @@ func tree(t *testing.T, dir string) []string {
 func TestLayoutNamesAndPermissions(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "backup")
 	c := importertest.Load(t)
-	eng := &exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: open(t, dir)}
+	eng := &engine.Engine{Src: &importertest.MemSource{C: c}, Sink: open(t, dir)}
 	if _, err := eng.Copy(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +358,7 @@ func TestMaildirToMaildir(t *testing.T) {
 	a := filepath.Join(t.TempDir(), "a")
 	b := filepath.Join(t.TempDir(), "b")
 	ctx := context.Background()
-	if _, err := (&exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: open(t, a)}).Copy(ctx); err != nil {
+	if _, err := (&engine.Engine{Src: &importertest.MemSource{C: c}, Sink: open(t, a)}).Copy(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for run := 0; run < 2; run++ {
@@ -369,7 +370,7 @@ func TestMaildirToMaildir(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := (&exporters.Engine{Src: src, Sink: sink}).Copy(ctx)
+		plan, err := (&engine.Engine{Src: src, Sink: sink}).Copy(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
 	"github.com/mailferry/mailferry/importers"
 	imapimp "github.com/mailferry/mailferry/importers/imap"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 func password(string, string) (string, error) { return dovecottest.Password, nil }
@@ -76,19 +77,19 @@ func walkHashes(t testing.TB, src importers.Source) map[string][]string {
 //
 // It returns the plan of the first run. The user's mailbox should be
 // empty before.
-func CopyToDovecot(t *testing.T, srv *dovecottest.Server, user string, open func(t *testing.T) importers.Source) *exporters.Plan {
+func CopyToDovecot(t *testing.T, srv *dovecottest.Server, user string, open func(t *testing.T) importers.Source) *engine.Plan {
 	t.Helper()
 	ctx := context.Background()
 	url := "imap://" + user + "@" + srv.Addr
 	src := open(t)
 	srcHashes := walkHashes(t, src)
-	run := func() *exporters.Plan {
+	run := func() *engine.Plan {
 		sink, err := exporters.Open(ctx, url, &importers.Options{Password: password, Role: "target"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer sink.Close()
-		eng := &exporters.Engine{Src: src, Sink: sink}
+		eng := &engine.Engine{Src: src, Sink: sink}
 		plan, err := eng.Copy(ctx)
 		if err != nil {
 			t.Fatalf("Copy: %v", err)

@@ -1,4 +1,4 @@
-package exporters
+package engine
 
 import "github.com/mailferry/mailferry/importers"
 

@@ -1,13 +1,13 @@
-package exporters
+package engine
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/mailferry/mailferry/dedupe"
+	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
 )
 
@@ -19,7 +19,7 @@ import (
 // hash must match too.
 type Verifier struct {
 	Src  importers.Source
-	Sink Sink
+	Sink exporters.Sink
 	// Dst is the target opened as a source; required when Content is set.
 	Dst importers.Source
 	// Opts are the copy's options: Mapper, Dedupe, Walk and KeepDeleted
@@ -139,7 +139,7 @@ func (v *Verifier) Verify(ctx context.Context) (*VerifyReport, error) {
 	}
 	type job struct {
 		fi     importers.FolderInfo
-		target Target
+		target exporters.Target
 	}
 	var jobs []job
 	mapped := v.Opts.Mapper.MapAll(fis, v.Sink) // as Copy maps them
@@ -237,7 +237,7 @@ func (v *Verifier) indexAll(ctx context.Context, ix *index, dstFolders map[strin
 // indexTarget reads one target folder: its keys with Target.Keys (the
 // same inventory Copy de-duplicates against), or, with Content, every
 // message through Dst for its key and body hash.
-func (v *Verifier) indexTarget(ctx context.Context, ix *index, t Target, dstFolders map[string]importers.Folder) error {
+func (v *Verifier) indexTarget(ctx context.Context, ix *index, t exporters.Target, dstFolders map[string]importers.Folder) error {
 	if !t.Exists() {
 		return nil
 	}
@@ -341,49 +341,7 @@ func (v *Verifier) verifyFolder(ctx context.Context, rep *VerifyReport, vf *Veri
 	return nil
 }
 
-// keyAndHash returns m's dedupe key and, when content is set, the SHA-256
-// of its body with line endings normalized.
-func keyAndHash(m *importers.Message, content bool) (k dedupe.Key, sum [32]byte, err error) {
-	if !content && m.Header != nil {
-		if k, ok := dedupe.FromHeader(m.Header); ok {
-			return k, sum, nil
-		}
-	}
-	rc, err := m.Body.Open()
-	if err != nil {
-		return k, sum, err
-	}
-	defer rc.Close()
-	if !content {
-		k, _, err = dedupe.Of(rc)
-		return k, sum, err
-	}
-	// The content hash of the de-duplication rule (dedupe.Content): line
-	// endings normalized, client state header fields left out.
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	var s dedupe.Sum
-	go func() {
-		var err error
-		s, err = dedupe.Content(pr)
-		pr.CloseWithError(err)
-		done <- err
-	}()
-	k, _, err = dedupe.Of(io.TeeReader(rc, pw))
-	if err == nil {
-		_, err = io.Copy(pw, rc)
-	}
-	pw.CloseWithError(err)
-	if cerr := <-done; err == nil && cerr != nil && cerr != io.ErrClosedPipe {
-		err = cerr
-	}
-	if err != nil {
-		return k, sum, err
-	}
-	copy(sum[:], s[:])
-	return k, sum, nil
+// keyAndHash is exporters.KeyMaybeHash.
+func keyAndHash(m *importers.Message, content bool) (dedupe.Key, [32]byte, error) {
+	return exporters.KeyMaybeHash(m, content)
 }
-
-// KeyAndHash returns a message's dedupe key and the content hash Verify
-// compares (line endings normalized).
-func KeyAndHash(m *importers.Message) (dedupe.Key, [32]byte, error) { return keyAndHash(m, true) }

@@ -1,4 +1,4 @@
-package exporters
+package engine
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mailferry/mailferry/dedupe"
+	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
 )
 
@@ -34,37 +35,6 @@ import (
 // rejected stops it, and so does a date filter (--since/--before), which
 // hides messages. A crash between a write and the state update costs only
 // de-duplication work on the next run.
-
-// StateFileName is the file in a local target's root that holds the
-// incremental state.
-const StateFileName = ".mailferry-state.json"
-
-// IncrementalSource is a Source whose messages have UIDs that only grow
-// while the folder's UIDVALIDITY stays the same (importers/imap.Source).
-type IncrementalSource interface {
-	importers.Source
-	// FolderState returns the folder's UIDVALIDITY and UIDNEXT.
-	FolderState(ctx context.Context, f importers.Folder) (uidValidity, uidNext uint32, err error)
-	// WalkFrom is Walk restricted to the messages with a UID above minUID,
-	// in ascending UID order, with Message.UID set.
-	WalkFrom(ctx context.Context, f importers.Folder, minUID uint32, opts *importers.WalkOptions, fn importers.WalkFunc) error
-}
-
-// Identified is a Source that can name the account it reads
-// ("imaps://user@host:993"); the incremental state is kept per identity.
-// Options.SourceID takes precedence.
-type Identified interface {
-	Identity() string
-}
-
-// StateStore is a Sink that can keep the engine's incremental state.
-type StateStore interface {
-	// LoadState returns the stored state; nil and no error when there is
-	// none.
-	LoadState() ([]byte, error)
-	// SaveState replaces the stored state atomically and durably.
-	SaveState(b []byte) error
-}
 
 // stateVersion is the format of the state file.
 const stateVersion = 1
@@ -92,8 +62,8 @@ func (e *stateEntry) key() string {
 
 // incState is the state of one run.
 type incState struct {
-	src     IncrementalSource
-	store   StateStore
+	src     importers.IncrementalSource
+	store   exporters.StateStore
 	id      string
 	scope   Scope
 	entries map[string]*stateEntry
@@ -128,17 +98,17 @@ type folderInc struct {
 // incremental returns the run's state, or nil when the source, the sink
 // or the options do not allow an incremental copy.
 func (e *Engine) incremental() *incState {
-	src, ok := e.Src.(IncrementalSource)
+	src, ok := e.Src.(importers.IncrementalSource)
 	if !ok {
 		return nil
 	}
-	store, ok := e.Sink.(StateStore)
+	store, ok := e.Sink.(exporters.StateStore)
 	if !ok {
 		return nil
 	}
 	id := e.Opts.SourceID
 	if id == "" {
-		if idf, ok := e.Src.(Identified); ok {
+		if idf, ok := e.Src.(importers.Identified); ok {
 			id = idf.Identity()
 		}
 	}
@@ -158,7 +128,7 @@ func (e *Engine) incremental() *incState {
 // walk walks fp's source folder, above UID from when it is incremental.
 // The source is the engine's own (a worker's connection, parallel.go).
 func (e *Engine) walk(ctx context.Context, fp *FolderPlan, from uint32, opts *importers.WalkOptions, fn importers.WalkFunc) error {
-	if src, ok := e.Src.(IncrementalSource); ok && e.inc != nil && fp.inc.uidValidity != 0 {
+	if src, ok := e.Src.(importers.IncrementalSource); ok && e.inc != nil && fp.inc.uidValidity != 0 {
 		return src.WalkFrom(ctx, fp.Source, from, opts, fn)
 	}
 	return e.Src.Walk(ctx, fp.Source, opts, fn)
@@ -261,7 +231,7 @@ func (st *incState) copyStart(ctx context.Context, src importers.Source, fp *Fol
 		return 0
 	}
 	isrc := st.src
-	if s, ok := src.(IncrementalSource); ok {
+	if s, ok := src.(importers.IncrementalSource); ok {
 		isrc = s
 	}
 	// The plan's UIDs hold only while UIDVALIDITY is the same.

@@ -1,4 +1,4 @@
-package exporters_test
+package engine_test
 
 import (
 	"context"
@@ -13,10 +13,11 @@ import (
 	"github.com/mailferry/mailferry/importers"
 	_ "github.com/mailferry/mailferry/importers/all"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // verifyMaildir runs Verify of src against the maildir tree at dir.
-func verifyMaildir(t *testing.T, src importers.Source, dir string, content bool) *exporters.VerifyReport {
+func verifyMaildir(t *testing.T, src importers.Source, dir string, content bool) *engine.VerifyReport {
 	t.Helper()
 	ctx := context.Background()
 	sink, err := exporters.Open(ctx, "maildir:"+dir, nil)
@@ -24,7 +25,7 @@ func verifyMaildir(t *testing.T, src importers.Source, dir string, content bool)
 		t.Fatal(err)
 	}
 	defer sink.Close()
-	v := &exporters.Verifier{Src: src, Sink: sink, Content: content}
+	v := &engine.Verifier{Src: src, Sink: sink, Content: content}
 	if content {
 		dst, err := importers.Open(ctx, "maildir:"+dir, nil)
 		if err != nil {
@@ -64,7 +65,7 @@ func TestVerifyMaildir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (&exporters.Engine{Src: src, Sink: sink}).Copy(ctx); err != nil {
+	if _, err := (&engine.Engine{Src: src, Sink: sink}).Copy(ctx); err != nil {
 		t.Fatal(err)
 	}
 	sink.Close()

@@ -1,4 +1,4 @@
-package exporters_test
+package engine_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/mailferry/mailferry/exporters/exportertest"
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // A BatchTarget gets the small messages in batches; the result is the same
@@ -17,7 +18,7 @@ func TestBatchesStoreEverythingOnce(t *testing.T) {
 	src := &importertest.GenSource{Opt: importertest.GenOptions{Count: 500, AvgSize: 2 << 10, Folders: []importers.Folder{{"INBOX"}, {"A"}}}}
 	sink := exportertest.NewMemSink()
 	sink.Batch = true
-	plan, err := (&exporters.Engine{Src: src, Sink: sink}).Copy(context.Background())
+	plan, err := (&engine.Engine{Src: src, Sink: sink}).Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +29,7 @@ func TestBatchesStoreEverythingOnce(t *testing.T) {
 		t.Errorf("%d batches for 500 small messages", sink.Batches)
 	}
 	// Nothing twice on a re-run.
-	plan, err = (&exporters.Engine{Src: src, Sink: sink}).Copy(context.Background())
+	plan, err = (&engine.Engine{Src: src, Sink: sink}).Copy(context.Background())
 	if err != nil || plan.Totals().Copied != 0 || sink.Appends != 500 {
 		t.Fatalf("re-run: %v, copied %d, stored %d", err, plan.Totals().Copied, sink.Appends)
 	}
@@ -41,7 +42,7 @@ func TestBatchWithOneRejectedMessage(t *testing.T) {
 	sink := exportertest.NewMemSink()
 	sink.Batch = true
 	sink.AppendErr = map[string]error{"mem:" + c[2].File: &exporters.RejectedError{Reason: "bad charset"}}
-	plan, err := (&exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: sink}).Copy(context.Background())
+	plan, err := (&engine.Engine{Src: &importertest.MemSource{C: c}, Sink: sink}).Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,8 +62,8 @@ func TestBatchOverQuotaMidRun(t *testing.T) {
 	sink := exportertest.NewMemSink()
 	sink.Batch = true
 	sink.Limit = 100 << 10
-	plan, err := (&exporters.Engine{Src: src, Sink: sink, Opts: exporters.Options{IgnoreQuota: true}}).Copy(context.Background())
-	var qe *exporters.QuotaError
+	plan, err := (&engine.Engine{Src: src, Sink: sink, Opts: engine.Options{IgnoreQuota: true}}).Copy(context.Background())
+	var qe *engine.QuotaError
 	if !errors.As(err, &qe) || !qe.MidRun {
 		t.Fatalf("err = %v, want a mid-run QuotaError", err)
 	}

@@ -1,4 +1,4 @@
-package exporters
+package engine
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/mailferry/mailferry/dedupe"
+	"github.com/mailferry/mailferry/exporters"
 )
 
 // Parallel plans and copies (Options.Connections > 1): the folders are
@@ -132,10 +133,9 @@ func (e *Engine) startWorkers(ctx context.Context) []*Engine {
 					}
 					return
 				}
-				w := *e
-				w.Src, w.Sink, w.workers = src, sink, nil
+				w := e.worker(src, sink)
 				mu.Lock()
-				workers = append(workers, &w)
+				workers = append(workers, w)
 				mu.Unlock()
 			}()
 		}
@@ -155,7 +155,7 @@ func (e *Engine) closeWorkers() {
 }
 
 // targetOf is fp's target on w's connection.
-func (e *Engine) targetOf(ctx context.Context, w *Engine, fp *FolderPlan) (Target, error) {
+func (e *Engine) targetOf(ctx context.Context, w *Engine, fp *FolderPlan) (exporters.Target, error) {
 	if w == e {
 		return fp.target, nil
 	}
@@ -166,7 +166,7 @@ func (e *Engine) targetOf(ctx context.Context, w *Engine, fp *FolderPlan) (Targe
 		err = fmt.Errorf("resolves to %s on another connection", t.Name())
 	}
 	if err != nil {
-		return nil, &writeError{fmt.Errorf("mapping folder %s: %w", fp.SourceP, err)}
+		return nil, &targetError{fmt.Errorf("mapping folder %s: %w", fp.SourceP, err)}
 	}
 	return t, nil
 }
@@ -243,7 +243,7 @@ func (e *Engine) planParallel(ctx context.Context, plan *Plan, units [][]*Folder
 	err := e.runUnits(ctx, plan, units, func(w *Engine, u []*FolderPlan) error {
 		have := ex.get(u[0].Target)
 		var set *dedupe.Index
-		var t Target
+		var t exporters.Target
 		if have != nil {
 			var err error
 			t, err = e.targetOf(ctx, w, u[0])

@@ -1,12 +1,12 @@
-package exporters_test
+package engine_test
 
 import (
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/exporters/exportertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // Issue 13 item 2: a server restored from a backup keeps its UIDVALIDITY
@@ -19,7 +19,7 @@ func TestIncrementalStateAboveUIDNext(t *testing.T) {
 		src := newUIDSource(90, incFolders...)
 		sink := &stateSink{MemSink: exportertest.NewMemSink()}
 		sink.Batch = batch
-		runCopy(t, src, sink, exporters.Options{})
+		runCopy(t, src, sink, engine.Options{})
 		inbox := src.boxes["INBOX"]
 		recorded := sink.entries(t)["INBOX"][1]
 
@@ -34,14 +34,14 @@ func TestIncrementalStateAboveUIDNext(t *testing.T) {
 		}
 		var mu sync.Mutex
 		var warnings []string
-		obs := exporters.ObserverFunc(func(ev exporters.Event) {
+		obs := engine.ObserverFunc(func(ev engine.Event) {
 			if ev.Type == "warning" {
 				mu.Lock()
 				warnings = append(warnings, ev.Reason)
 				mu.Unlock()
 			}
 		})
-		p := runCopy(t, src, sink, exporters.Options{Observer: obs})
+		p := runCopy(t, src, sink, engine.Options{Observer: obs})
 		if got := p.Totals().Copied; got != 1 || sink.total() != 91 {
 			t.Errorf("batch=%v: after the restore copied %d, sink holds %d; want 1 and 91", batch, got, sink.total())
 		}
@@ -60,7 +60,7 @@ func TestIncrementalStateAboveUIDNext(t *testing.T) {
 		// The next run is incremental again: nothing copied, no warning.
 		warnings = nil
 		src.reset()
-		p = runCopy(t, src, sink, exporters.Options{Observer: obs})
+		p = runCopy(t, src, sink, engine.Options{Observer: obs})
 		if p.Totals().Copied != 0 || len(warnings) != 0 || src.walks != 0 {
 			t.Errorf("batch=%v: the run after the fallback copied %d, walked %d folders, warned %q", batch, p.Totals().Copied, src.walks, warnings)
 		}

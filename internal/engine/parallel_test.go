@@ -1,4 +1,4 @@
-package exporters_test
+package engine_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/mailferry/mailferry/exporters/exportertest"
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // opener hands out more source/sink pairs on the same stores and counts
@@ -63,14 +64,14 @@ func TestParallelCopy(t *testing.T) {
 	op := &opener{src: src, sink: sink}
 	var mu sync.Mutex
 	starts := map[string]int{}
-	obs := exporters.ObserverFunc(func(ev exporters.Event) {
+	obs := engine.ObserverFunc(func(ev engine.Event) {
 		if ev.Type == "folder" {
 			mu.Lock()
 			starts[ev.Folder]++
 			mu.Unlock()
 		}
 	})
-	eng := &exporters.Engine{Src: src, Sink: sink, Open: op.open, Opts: exporters.Options{Connections: 3, Observer: obs}}
+	eng := &engine.Engine{Src: src, Sink: sink, Open: op.open, Opts: engine.Options{Connections: 3, Observer: obs}}
 	plan, err := eng.Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -109,16 +110,16 @@ func TestParallelCopyProblemsAndRefusedConnections(t *testing.T) {
 	sink := exportertest.NewMemSink()
 	op := &opener{src: src, sink: sink, fail: 1}
 	var warnings atomic.Int32
-	obs := exporters.ObserverFunc(func(ev exporters.Event) {
+	obs := engine.ObserverFunc(func(ev engine.Event) {
 		if ev.Type == "warning" && strings.Contains(ev.Reason, "too many connections") {
 			warnings.Add(1)
 		}
 	})
-	plan, err := (&exporters.Engine{Src: src, Sink: sink, Open: op.open, Opts: exporters.Options{Connections: 4, Observer: obs}}).Copy(context.Background())
+	plan, err := (&engine.Engine{Src: src, Sink: sink, Open: op.open, Opts: engine.Options{Connections: 4, Observer: obs}}).Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	one, err := (&exporters.Engine{Src: src, Sink: exportertest.NewMemSink()}).Copy(context.Background())
+	one, err := (&engine.Engine{Src: src, Sink: exportertest.NewMemSink()}).Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,8 +141,8 @@ func TestParallelCopyOverQuota(t *testing.T) {
 	sink := exportertest.NewMemSink()
 	sink.Limit = 200 << 10
 	op := &opener{src: src, sink: sink}
-	plan, err := (&exporters.Engine{Src: src, Sink: sink, Open: op.open, Opts: exporters.Options{Connections: 3, IgnoreQuota: true}}).Copy(context.Background())
-	var qe *exporters.QuotaError
+	plan, err := (&engine.Engine{Src: src, Sink: sink, Open: op.open, Opts: engine.Options{Connections: 3, IgnoreQuota: true}}).Copy(context.Background())
+	var qe *engine.QuotaError
 	if !errors.As(err, &qe) || !qe.MidRun {
 		t.Fatalf("err = %v, want a mid-run QuotaError", err)
 	}
@@ -165,7 +166,7 @@ func TestParallelCopyGlobalIsSequential(t *testing.T) {
 	c := importertest.Load(t)
 	sink := exportertest.NewMemSink()
 	op := &opener{src: &importertest.MemSource{C: c}, sink: sink}
-	plan, err := (&exporters.Engine{Src: op.src, Sink: sink, Open: op.open, Opts: exporters.Options{Connections: 3, Dedupe: exporters.ScopeGlobal}}).Copy(context.Background())
+	plan, err := (&engine.Engine{Src: op.src, Sink: sink, Open: op.open, Opts: engine.Options{Connections: 3, Dedupe: engine.ScopeGlobal}}).Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package exporters
+package engine
 
 import (
 	"context"
@@ -51,12 +51,6 @@ import (
 // changes the count: on a difference the count is taken once more after
 // the walk, and the walk is accounted if it matches either count.
 
-// UIDCounter is a Counter of an IncrementalSource that can count the
-// messages above a UID (importers/imap.Source).
-type UIDCounter interface {
-	CountFrom(ctx context.Context, f importers.Folder, minUID uint32) (int64, error)
-}
-
 // folderAcct is the accounting side of one FolderPlan.
 type folderAcct struct {
 	// filteredUIDs are the UIDs the plan's walk of an incremental folder
@@ -74,7 +68,7 @@ func counter(ctx context.Context, src importers.Source, f importers.Folder, minU
 	if minUID == 0 {
 		return func() (int64, error) { return c.CountItems(ctx, f) }, true
 	}
-	uc, isU := src.(UIDCounter)
+	uc, isU := src.(importers.UIDCounter)
 	if !isU {
 		return nil, false
 	}

@@ -1,4 +1,4 @@
-package exporters_test
+package engine_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/exporters/exportertest"
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // namerSink is a MemSink whose names collide as a server's with "." as
@@ -41,12 +42,12 @@ func (s *namerSink) NameKey(name string) string {
 func folders(paths ...string) []importers.FolderInfo {
 	var out []importers.FolderInfo
 	for _, p := range paths {
-		out = append(out, importers.FolderInfo{Folder: exporters.ParseFolder(p)})
+		out = append(out, importers.FolderInfo{Folder: engine.ParseFolder(p)})
 	}
 	return out
 }
 
-func mapAll(mp *exporters.Mapper, fis []importers.FolderInfo, sink exporters.Sink) map[string]string {
+func mapAll(mp *engine.Mapper, fis []importers.FolderInfo, sink exporters.Sink) map[string]string {
 	out := map[string]string{}
 	for i, m := range mp.MapAll(fis, sink) {
 		out[fis[i].Folder.String()] = m.String()
@@ -61,14 +62,14 @@ func mapAll(mp *exporters.Mapper, fis []importers.FolderInfo, sink exporters.Sin
 // purpose (INBOX, special folders, a source's own Target) stay together.
 func TestMapAllKeepsDistinctFoldersApart(t *testing.T) {
 	sink := &namerSink{MemSink: exportertest.NewMemSink()}
-	var mp exporters.Mapper
+	var mp engine.Mapper
 	fis := folders("Inbox", "a.b", "a_b", "a.b/x", "a_b/x", "c", "Sent", "sent")
 	got := mapAll(&mp, fis, sink)
 	if got["a_b"] != "a_b" || got["a_b/x"] != "a_b/x" {
 		t.Errorf("a_b kept as it is? got %v", got)
 	}
 	ab := got["a.b"]
-	if !strings.HasPrefix(ab, "a.b"+exporters.UniqueSuffix) || len(ab) != len("a.b~12345678") {
+	if !strings.HasPrefix(ab, "a.b"+engine.UniqueSuffix) || len(ab) != len("a.b~12345678") {
 		t.Errorf("a.b -> %q, want a.b~ and 8 hex digits", ab)
 	}
 	if got["a.b/x"] != ab+"/x" {
@@ -107,7 +108,7 @@ func TestMapAllKeepsDistinctFoldersApart(t *testing.T) {
 		{Folder: importers.Folder{"Old"}},
 		{Folder: importers.Folder{"Older"}},
 	}
-	mp = exporters.Mapper{Rules: []exporters.FolderRule{{Old: "Old", New: "Archive"}, {Old: "Older", New: "archive"}}}
+	mp = engine.Mapper{Rules: []engine.FolderRule{{Old: "Old", New: "Archive"}, {Old: "Older", New: "archive"}}}
 	got = mapAll(&mp, fis, ci)
 	if got["Inbox"] != "INBOX" || got["pop.example.com/Inbox"] != "INBOX" || got["pop.example.com/Sent"] != "Sent (\\Sent)" {
 		t.Errorf("accounts: %v", got)
@@ -135,7 +136,7 @@ func TestCopyCreatesEmptyFolders(t *testing.T) {
 	src := exportertest.NewMemSink()
 	ctx := context.Background()
 	for _, f := range []string{"Empty", "Empty/Deeper", "Full"} {
-		tg, _ := src.Resolve(ctx, exporters.ParseFolder(f), "")
+		tg, _ := src.Resolve(ctx, engine.ParseFolder(f), "")
 		if err := tg.Create(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +148,7 @@ func TestCopyCreatesEmptyFolders(t *testing.T) {
 	}
 	dst := exportertest.NewMemSink()
 	for _, dry := range []bool{true, false} {
-		eng := &exporters.Engine{Src: src.Source(), Sink: dst, Opts: exporters.Options{DryRun: dry}}
+		eng := &engine.Engine{Src: src.Source(), Sink: dst, Opts: engine.Options{DryRun: dry}}
 		plan, err := eng.Copy(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -160,13 +161,13 @@ func TestCopyCreatesEmptyFolders(t *testing.T) {
 			t.Errorf("dry run %v: CreatedEmpty %d, want %d", dry, plan.CreatedEmpty, want)
 		}
 		for _, f := range []string{"Empty", "Empty/Deeper"} {
-			tg, _ := dst.Resolve(ctx, exporters.ParseFolder(f), "")
+			tg, _ := dst.Resolve(ctx, engine.ParseFolder(f), "")
 			if tg.Exists() == dry {
 				t.Errorf("dry run %v: folder %s exists: %v", dry, f, tg.Exists())
 			}
 		}
 	}
-	eng := &exporters.Engine{Src: src.Source(), Sink: dst}
+	eng := &engine.Engine{Src: src.Source(), Sink: dst}
 	plan, _, err := eng.Plan(ctx)
 	if err != nil {
 		t.Fatal(err)

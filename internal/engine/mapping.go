@@ -1,4 +1,4 @@
-package exporters
+package engine
 
 import (
 	"crypto/sha256"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
 )
 
@@ -92,7 +93,7 @@ func (mp *Mapper) Map(fi importers.FolderInfo) Mapped {
 		if isInboxName(src[0]) {
 			out = importers.Folder{"INBOX"}
 		} else if use == "" {
-			use = SpecialUseByName(src[0])
+			use = exporters.SpecialUseByName(src[0])
 		}
 	}
 	return mp.finish(out, use)
@@ -126,26 +127,6 @@ func isInboxName(s string) bool {
 	return false
 }
 
-// QUIRK: clients name their special folders differently (Thunderbird
-// "Sent", Outlook "Sent Items", Apple "Sent Messages", Japanese Outlook
-// "送信済みアイテム"); imapsync's --automap uses similar lists.
-var specialNames = map[string]imap.MailboxAttr{
-	"sent": imap.MailboxAttrSent, "sent items": imap.MailboxAttrSent, "sent messages": imap.MailboxAttrSent,
-	"sent mail": imap.MailboxAttrSent, "送信済み": imap.MailboxAttrSent, "送信済みアイテム": imap.MailboxAttrSent,
-	"送信済みメール": imap.MailboxAttrSent, "送信箱": imap.MailboxAttrSent,
-	"drafts": imap.MailboxAttrDrafts, "draft": imap.MailboxAttrDrafts, "下書き": imap.MailboxAttrDrafts,
-	"trash": imap.MailboxAttrTrash, "deleted items": imap.MailboxAttrTrash, "deleted messages": imap.MailboxAttrTrash,
-	"ごみ箱": imap.MailboxAttrTrash, "ゴミ箱": imap.MailboxAttrTrash, "削除済みアイテム": imap.MailboxAttrTrash,
-	"junk": imap.MailboxAttrJunk, "spam": imap.MailboxAttrJunk, "junk e-mail": imap.MailboxAttrJunk,
-	"junk email": imap.MailboxAttrJunk, "迷惑メール": imap.MailboxAttrJunk,
-	"archive": imap.MailboxAttrArchive, "archives": imap.MailboxAttrArchive, "アーカイブ": imap.MailboxAttrArchive,
-}
-
-// SpecialUseByName guesses a top-level folder's special use from its name.
-func SpecialUseByName(name string) imap.MailboxAttr {
-	return specialNames[strings.ToLower(strings.TrimSpace(name))]
-}
-
 // String describes a mapping for reports.
 func (m Mapped) String() string {
 	if m.Use != "" {
@@ -154,26 +135,9 @@ func (m Mapped) String() string {
 	return m.Folder.String()
 }
 
-// FolderNamer is implemented by a Sink whose own folder names are not one
-// to one with logical folders: the engine uses it so that two distinct
-// source folders never end up in one target folder by accident of naming
-// (MapAll), and to run the folders of one target folder on one
-// connection (parallel.go).
-type FolderNamer interface {
-	// FolderKey is the identity of logical folder f in the target: two
-	// folders with the same key would be stored in one target folder
-	// (IMAP: the mailbox name with the separator inside an element
-	// replaced; local stores: the path case-folded, as the file system
-	// may ignore case).
-	FolderKey(f importers.Folder) string
-	// NameKey is the identity of a Target's Name: equal for two names of
-	// one folder (INBOX in any case; case-folded on local stores).
-	NameKey(name string) string
-}
-
 // folderKey is sink's FolderKey for f, or f itself.
-func folderKey(sink Sink, f importers.Folder) string {
-	if n, ok := sink.(FolderNamer); ok {
+func folderKey(sink exporters.Sink, f importers.Folder) string {
+	if n, ok := sink.(exporters.FolderNamer); ok {
 		return n.FolderKey(f)
 	}
 	if f.IsInbox() {
@@ -183,8 +147,8 @@ func folderKey(sink Sink, f importers.Folder) string {
 }
 
 // nameKey is sink's NameKey for a target name, or the name itself.
-func nameKey(sink Sink, name string) string {
-	if n, ok := sink.(FolderNamer); ok {
+func nameKey(sink exporters.Sink, name string) string {
+	if n, ok := sink.(exporters.FolderNamer); ok {
 		return n.NameKey(name)
 	}
 	return name
@@ -211,7 +175,7 @@ const UniqueSuffix = "~"
 // logical path after its last element ("a.b~3f2c9a01"), its subfolders
 // moving with it. The result depends only on the source's folders and
 // the sink's naming, so a re-run finds the same folders.
-func (mp *Mapper) MapAll(fis []importers.FolderInfo, sink Sink) []Mapped {
+func (mp *Mapper) MapAll(fis []importers.FolderInfo, sink exporters.Sink) []Mapped {
 	out := make([]Mapped, len(fis))
 	var paths []importers.Folder // distinct logical folders
 	special := map[string]bool{} // of paths, by pathID

@@ -1,14 +1,14 @@
-package exporters_test
+package engine_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 
-	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/exporters/exportertest"
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 func sidMsg(id, from, body string) []byte {
@@ -30,10 +30,10 @@ func TestSharedMessageIDKeptAndRerunCopiesNothing(t *testing.T) {
 		item("bounce-ann", sidMsg("b@x", "daemon@x", "Delivery to ann@example.com failed")),
 		item("vote-yes-again", sidMsg("vote@x", "ann@example.com", "Approve")),
 	}
-	for _, scope := range []exporters.Scope{exporters.ScopeFolder, exporters.ScopeGlobal} {
+	for _, scope := range []engine.Scope{engine.ScopeFolder, engine.ScopeGlobal} {
 		sink := exportertest.NewMemSink()
 		sink.CRLF = true
-		plan, err := (&exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: sink, Opts: exporters.Options{Dedupe: scope}}).Copy(context.Background())
+		plan, err := (&engine.Engine{Src: &importertest.MemSource{C: c}, Sink: sink, Opts: engine.Options{Dedupe: scope}}).Copy(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +41,7 @@ func TestSharedMessageIDKeptAndRerunCopiesNothing(t *testing.T) {
 		if tot.Copied != 4 || tot.Duplicates != 1 || tot.SameIDKept != 2 {
 			t.Errorf("%s: copied %d dup %d same-id %d, want 4 1 2", scope, tot.Copied, tot.Duplicates, tot.SameIDKept)
 		}
-		plan, err = (&exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: sink, Opts: exporters.Options{Dedupe: scope}}).Copy(context.Background())
+		plan, err = (&engine.Engine{Src: &importertest.MemSource{C: c}, Sink: sink, Opts: engine.Options{Dedupe: scope}}).Copy(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,11 +57,11 @@ func TestSharedIDEqualSizeOrder(t *testing.T) {
 	bob := sidMsg("b@x", "daemon@x", "Delivery to bob@example.com failed")
 	ann := sidMsg("b@x", "daemon@x", "Delivery to ann@example.com failed")
 	sink := exportertest.NewMemSink()
-	if _, err := (&exporters.Engine{Src: &importertest.MemSource{C: importertest.Corpus{item("bob", bob)}}, Sink: sink}).Copy(context.Background()); err != nil {
+	if _, err := (&engine.Engine{Src: &importertest.MemSource{C: importertest.Corpus{item("bob", bob)}}, Sink: sink}).Copy(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	src := &importertest.MemSource{C: importertest.Corpus{item("ann", ann), item("bob", bob)}}
-	plan, err := (&exporters.Engine{Src: src, Sink: sink}).Copy(context.Background())
+	plan, err := (&engine.Engine{Src: src, Sink: sink}).Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestClientHeadersIgnored(t *testing.T) {
 	sink.CRLF = true
 	crlf := []byte(strings.ReplaceAll(string(plain), "\n", "\r\n"))
 	for i, raw := range [][]byte{crlf, tb} {
-		plan, err := (&exporters.Engine{Src: &importertest.MemSource{C: importertest.Corpus{item("m", raw)}}, Sink: sink}).Copy(context.Background())
+		plan, err := (&engine.Engine{Src: &importertest.MemSource{C: importertest.Corpus{item("m", raw)}}, Sink: sink}).Copy(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +96,7 @@ func TestClientHeadersIgnored(t *testing.T) {
 	}
 	// A different body with the same ID and size is not the same.
 	other := sidMsg("one@x", "ann@example.com", "Hellx\nworld")
-	plan, err := (&exporters.Engine{Src: &importertest.MemSource{C: importertest.Corpus{item("o", other)}}, Sink: sink}).Copy(context.Background())
+	plan, err := (&engine.Engine{Src: &importertest.MemSource{C: importertest.Corpus{item("o", other)}}, Sink: sink}).Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,21 +110,21 @@ func TestVerifySharedID(t *testing.T) {
 	no := sidMsg("vote@x", "bob@example.com", "Reject")
 	sink := exportertest.NewMemSink()
 	sink.CRLF = true
-	if _, err := (&exporters.Engine{Src: &importertest.MemSource{C: importertest.Corpus{item("yes", yes)}}, Sink: sink}).Copy(context.Background()); err != nil {
+	if _, err := (&engine.Engine{Src: &importertest.MemSource{C: importertest.Corpus{item("yes", yes)}}, Sink: sink}).Copy(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	src := &importertest.MemSource{C: importertest.Corpus{item("yes", yes), item("no", no)}}
-	rep, err := (&exporters.Verifier{Src: src, Sink: sink, Dst: sink.Source(), Content: true}).Verify(context.Background())
+	rep, err := (&engine.Verifier{Src: src, Sink: sink, Dst: sink.Source(), Content: true}).Verify(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Complete() {
 		t.Errorf("verify --content calls a target without the second voting reply complete")
 	}
-	if _, err := (&exporters.Engine{Src: src, Sink: sink}).Copy(context.Background()); err != nil {
+	if _, err := (&engine.Engine{Src: src, Sink: sink}).Copy(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	rep, err = (&exporters.Verifier{Src: src, Sink: sink, Dst: sink.Source(), Content: true}).Verify(context.Background())
+	rep, err = (&engine.Verifier{Src: src, Sink: sink, Dst: sink.Source(), Content: true}).Verify(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package exporters_test
+package engine_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/mailferry/mailferry/exporters/exportertest"
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 func corpusBytes(c importertest.Corpus) (n int64) {
@@ -22,9 +23,9 @@ func TestQuotaRefusalWritesNothing(t *testing.T) {
 	c := importertest.Load(t)
 	sink := exportertest.NewMemSink()
 	sink.Limit = corpusBytes(c) - int64(len(c[6].Raw)) // fits 100%, but not with 90% headroom
-	eng := &exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: sink}
+	eng := &engine.Engine{Src: &importertest.MemSource{C: c}, Sink: sink}
 	plan, err := eng.Copy(context.Background())
-	var qe *exporters.QuotaError
+	var qe *engine.QuotaError
 	if !errors.As(err, &qe) {
 		t.Fatalf("Copy err = %v, want *QuotaError", err)
 	}
@@ -35,7 +36,7 @@ func TestQuotaRefusalWritesNothing(t *testing.T) {
 		t.Errorf("quota report incomplete: %+v", qe.Checks)
 	}
 	// With headroom 1.0 it fits exactly.
-	eng = &exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: sink, Opts: exporters.Options{QuotaHeadroom: 1}}
+	eng = &engine.Engine{Src: &importertest.MemSource{C: c}, Sink: sink, Opts: engine.Options{QuotaHeadroom: 1}}
 	if _, err := eng.Copy(context.Background()); err != nil {
 		t.Fatalf("Copy with full headroom: %v", err)
 	}
@@ -44,7 +45,7 @@ func TestQuotaRefusalWritesNothing(t *testing.T) {
 func TestQuotaUnknownIsReported(t *testing.T) {
 	sink := exportertest.NewMemSink()
 	sink.Limit = 0
-	eng := &exporters.Engine{Src: &importertest.MemSource{C: importertest.Load(t)}, Sink: sink}
+	eng := &engine.Engine{Src: &importertest.MemSource{C: importertest.Load(t)}, Sink: sink}
 	plan, _, err := eng.Plan(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -58,9 +59,9 @@ func TestOverQuotaMidRunStops(t *testing.T) {
 	c := importertest.Load(t)
 	sink := exportertest.NewMemSink()
 	sink.Limit = corpusBytes(c) / 2
-	eng := &exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: sink, Opts: exporters.Options{IgnoreQuota: true}}
+	eng := &engine.Engine{Src: &importertest.MemSource{C: c}, Sink: sink, Opts: engine.Options{IgnoreQuota: true}}
 	_, err := eng.Copy(context.Background())
-	var qe *exporters.QuotaError
+	var qe *engine.QuotaError
 	if !errors.As(err, &qe) || !qe.MidRun {
 		t.Fatalf("err = %v, want mid-run QuotaError", err)
 	}
@@ -71,7 +72,7 @@ func TestTooBigAndBadMessagesAreListedAndRunGoesOn(t *testing.T) {
 	sink := exportertest.NewMemSink()
 	sink.MaxSize = 2000
 	src := &importertest.MemSource{C: c, Fail: "09-sent.eml"}
-	eng := &exporters.Engine{Src: src, Sink: sink}
+	eng := &engine.Engine{Src: src, Sink: sink}
 	plan, err := eng.Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +108,7 @@ func TestRejectedMessageGoesOn(t *testing.T) {
 	c := importertest.Load(t)
 	sink := exportertest.NewMemSink()
 	sink.AppendErr = map[string]error{"mem:01-plain.eml": &exporters.RejectedError{Reason: "bad charset"}}
-	plan, err := (&exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: sink}).Copy(context.Background())
+	plan, err := (&engine.Engine{Src: &importertest.MemSource{C: c}, Sink: sink}).Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestRejectedMessageGoesOn(t *testing.T) {
 func TestDryRunAndGlobalDedupe(t *testing.T) {
 	c := importertest.Load(t)
 	sink := exportertest.NewMemSink()
-	plan, err := (&exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: sink, Opts: exporters.Options{DryRun: true}}).Copy(context.Background())
+	plan, err := (&engine.Engine{Src: &importertest.MemSource{C: c}, Sink: sink, Opts: engine.Options{DryRun: true}}).Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func TestDryRunAndGlobalDedupe(t *testing.T) {
 		t.Errorf("dry run: appends %d, new %d", sink.Appends, plan.Totals().New)
 	}
 	// Global scope: 11 is 01 in another folder, so it is a duplicate too.
-	plan, err = (&exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: sink, Opts: exporters.Options{Dedupe: exporters.ScopeGlobal}}).Copy(context.Background())
+	plan, err = (&engine.Engine{Src: &importertest.MemSource{C: c}, Sink: sink, Opts: engine.Options{Dedupe: engine.ScopeGlobal}}).Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +136,7 @@ func TestDryRunAndGlobalDedupe(t *testing.T) {
 		t.Errorf("global: copied %d duplicates %d", tot.Copied, tot.Duplicates)
 	}
 	// Off: everything again.
-	plan, err = (&exporters.Engine{Src: &importertest.MemSource{C: c}, Sink: sink, Opts: exporters.Options{Dedupe: exporters.ScopeOff}}).Copy(context.Background())
+	plan, err = (&engine.Engine{Src: &importertest.MemSource{C: c}, Sink: sink, Opts: engine.Options{Dedupe: engine.ScopeOff}}).Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,19 +147,19 @@ func TestDryRunAndGlobalDedupe(t *testing.T) {
 
 func TestMapper(t *testing.T) {
 	tests := []struct {
-		mp      exporters.Mapper
+		mp      engine.Mapper
 		in      importers.Folder
 		want    string
 		wantUse string
 	}{
-		{exporters.Mapper{}, importers.Folder{"Inbox"}, "INBOX", ""},
-		{exporters.Mapper{}, importers.Folder{"Sent Items"}, "Sent Items", `\Sent`},
-		{exporters.Mapper{}, importers.Folder{"送信済みアイテム"}, "送信済みアイテム", `\Sent`},
-		{exporters.Mapper{}, importers.Folder{"ごみ箱"}, "ごみ箱", `\Trash`},
-		{exporters.Mapper{}, importers.Folder{"迷惑メール"}, "迷惑メール", `\Junk`},
-		{exporters.Mapper{}, importers.Folder{"Archive", "Sent"}, "Archive/Sent", ""},
-		{exporters.Mapper{Into: importers.Folder{"Imported"}}, importers.Folder{"Inbox"}, "Imported/Inbox", ""},
-		{exporters.Mapper{Rules: []exporters.FolderRule{{Old: "Old", New: "New/Place"}}}, importers.Folder{"Old", "Sub"}, "New/Place/Sub", ""},
+		{engine.Mapper{}, importers.Folder{"Inbox"}, "INBOX", ""},
+		{engine.Mapper{}, importers.Folder{"Sent Items"}, "Sent Items", `\Sent`},
+		{engine.Mapper{}, importers.Folder{"送信済みアイテム"}, "送信済みアイテム", `\Sent`},
+		{engine.Mapper{}, importers.Folder{"ごみ箱"}, "ごみ箱", `\Trash`},
+		{engine.Mapper{}, importers.Folder{"迷惑メール"}, "迷惑メール", `\Junk`},
+		{engine.Mapper{}, importers.Folder{"Archive", "Sent"}, "Archive/Sent", ""},
+		{engine.Mapper{Into: importers.Folder{"Imported"}}, importers.Folder{"Inbox"}, "Imported/Inbox", ""},
+		{engine.Mapper{Rules: []engine.FolderRule{{Old: "Old", New: "New/Place"}}}, importers.Folder{"Old", "Sub"}, "New/Place/Sub", ""},
 	}
 	for _, tc := range tests {
 		m := tc.mp.Map(importers.FolderInfo{Folder: tc.in})
@@ -175,7 +176,7 @@ func TestRerunKeepsPlanProblems(t *testing.T) {
 	sink := exportertest.NewMemSink()
 	src := &importertest.MemSource{C: c, Fail: "09-sent.eml"}
 	for run := 1; run <= 2; run++ {
-		plan, err := (&exporters.Engine{Src: src, Sink: sink}).Copy(context.Background())
+		plan, err := (&engine.Engine{Src: src, Sink: sink}).Copy(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

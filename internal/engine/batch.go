@@ -1,4 +1,4 @@
-package exporters
+package engine
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
 )
 
@@ -27,40 +28,40 @@ const (
 )
 
 type batcher struct {
-	bt    BatchTarget
-	items []BatchItem
+	bt    exporters.BatchTarget
+	items []exporters.BatchItem
 	bytes int64
 	fl    *flight // the batch being stored, nil if none
 }
 
 type flight struct {
-	items []BatchItem
+	items []exporters.BatchItem
 	err   error // of AppendBatch
 	done  chan struct{}
 }
 
 // load reads m as the target stores it (CRLF converted when needed); the
 // result must be wire bytes long.
-func (e *Engine) load(m *importers.Message, wire int64) (BatchItem, error) {
+func (e *Engine) load(m *importers.Message, wire int64) (exporters.BatchItem, error) {
 	r, err := e.openWire(m)
 	if err != nil {
-		return BatchItem{}, err
+		return exporters.BatchItem{}, err
 	}
 	defer r.Close()
 	buf := make([]byte, wire)
 	if _, err := io.ReadFull(r, buf); err != nil {
-		return BatchItem{}, &importers.MessageError{Ref: m.Ref, Folder: m.Folder,
+		return exporters.BatchItem{}, &importers.MessageError{Ref: m.Ref, Folder: m.Folder,
 			Err: fmt.Errorf("reading the message: %w (expected %d bytes)", err, wire)}
 	}
 	var one [1]byte
 	if n, _ := r.Read(one[:]); n > 0 {
-		return BatchItem{}, &importers.MessageError{Ref: m.Ref, Folder: m.Folder,
+		return exporters.BatchItem{}, &importers.MessageError{Ref: m.Ref, Folder: m.Folder,
 			Err: fmt.Errorf("the message is longer than the %d bytes it had when it was planned", wire)}
 	}
 	// The batch outlives the walk callback: keep what the message needs.
 	mc := *m
 	mc.Body = nil
-	return BatchItem{M: &mc, Data: buf}, nil
+	return exporters.BatchItem{M: &mc, Data: buf}, nil
 }
 
 // flush starts storing the pending batch in the background, after
@@ -92,9 +93,9 @@ func (e *Engine) drain(ctx context.Context, plan *Plan, fp *FolderPlan, b *batch
 	b.fl = nil
 	<-f.done
 	err := f.err
-	var rej *RejectedError
+	var rej *exporters.RejectedError
 	var me *importers.MessageError
-	if err != nil && !errors.Is(err, ErrOverQuota) && !errors.As(err, &rej) && !errors.As(err, &me) && ctx.Err() != nil {
+	if err != nil && !errors.Is(err, exporters.ErrOverQuota) && !errors.As(err, &rej) && !errors.As(err, &me) && ctx.Err() != nil {
 		return ctx.Err()
 	}
 	// A failed batch is stored one by one (resilience.go): after a
@@ -102,7 +103,7 @@ func (e *Engine) drain(ctx context.Context, plan *Plan, fp *FolderPlan, b *batch
 	// Items a one-by-one AppendBatch stored before it failed are copied:
 	// they are never sent again.
 	items := f.items
-	var pe *PartialBatchError
+	var pe *exporters.PartialBatchError
 	if errors.As(err, &pe) && pe.Stored > 0 && pe.Stored <= len(items) {
 		for _, it := range items[:pe.Stored] {
 			if oerr := e.outcome(plan, fp, it.M, int64(len(it.Data)), nil); oerr != nil {
@@ -129,30 +130,4 @@ func (e *Engine) drain(ctx context.Context, plan *Plan, fp *FolderPlan, b *batch
 		}
 	}
 	return nil
-}
-
-// outcome accounts for the result of storing one message: nil goes on
-// with the next message, an error stops the folder (a *QuotaError or a
-// *writeError stops the run).
-func (e *Engine) outcome(plan *Plan, fp *FolderPlan, m *importers.Message, wire int64, err error) error {
-	e.inc.stored(fp, m.UID, err == nil)
-	switch {
-	case err == nil:
-		fp.New++
-		fp.NewBytes += wire
-		fp.Copied++
-		e.obs.Event(Event{Type: "copied", Folder: fp.SourceP, Ref: m.Ref, Bytes: wire})
-		return nil
-	case errors.Is(err, ErrOverQuota):
-		return &QuotaError{Plan: plan, MidRun: true, Err: err}
-	}
-	var rej *RejectedError
-	var me *importers.MessageError
-	if errors.As(err, &rej) || errors.As(err, &me) {
-		fp.Failed++
-		e.problem(plan, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "rejected", Size: wire, Reason: err.Error()})
-		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: m.Ref, Reason: err.Error()})
-		return nil
-	}
-	return &writeError{fmt.Errorf("writing %s to %s: %w", m.Ref, fp.Target, err)}
 }

@@ -1,4 +1,4 @@
-package exporters_test
+package engine_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/mailferry/mailferry/exporters/exportertest"
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 )
 
@@ -181,12 +182,12 @@ func (s *stateSink) total() int {
 
 var incFolders = []importers.Folder{{"INBOX"}, {"Archive"}, {"仕事", "重要"}}
 
-func runCopy(t *testing.T, src *uidSource, sink *stateSink, opts exporters.Options) *exporters.Plan {
+func runCopy(t *testing.T, src *uidSource, sink *stateSink, opts engine.Options) *engine.Plan {
 	t.Helper()
 	if opts.SourceID == "" {
 		opts.SourceID = "imaps://alice@example.com:993"
 	}
-	eng := &exporters.Engine{Src: src, Sink: sink, Opts: opts}
+	eng := &engine.Engine{Src: src, Sink: sink, Opts: opts}
 	plan, err := eng.Copy(context.Background())
 	if err != nil {
 		t.Fatalf("Copy: %v", err)
@@ -204,7 +205,7 @@ func TestIncrementalRuns(t *testing.T) {
 			src := newUIDSource(300, incFolders...)
 			sink := &stateSink{MemSink: exportertest.NewMemSink()}
 			sink.Batch = batch
-			p := runCopy(t, src, sink, exporters.Options{})
+			p := runCopy(t, src, sink, engine.Options{})
 			if got := p.Totals().Copied; got != 300 || sink.total() != 300 {
 				t.Fatalf("first run copied %d, sink holds %d, want 300", got, sink.total())
 			}
@@ -218,7 +219,7 @@ func TestIncrementalRuns(t *testing.T) {
 
 			// Second run: nothing walked, nothing read, nothing written.
 			src.reset()
-			p = runCopy(t, src, sink, exporters.Options{})
+			p = runCopy(t, src, sink, engine.Options{})
 			if p.Totals().Copied != 0 || src.walks != 0 || src.delivered != 0 || sink.total() != 300 {
 				t.Errorf("second run: copied %d, %d walks, %d messages read; want nothing", p.Totals().Copied, src.walks, src.delivered)
 			}
@@ -227,7 +228,7 @@ func TestIncrementalRuns(t *testing.T) {
 			src.reset()
 			inbox := src.boxes["INBOX"]
 			inbox.add(1000)
-			p = runCopy(t, src, sink, exporters.Options{})
+			p = runCopy(t, src, sink, engine.Options{})
 			if p.Totals().Copied != 1 || src.delivered != 2 || src.bodyWalked+src.bodyOpens != 1 {
 				t.Errorf("third run: copied %d, read %d messages (%d bodies); want 1 copied, read twice (plan, copy), 1 body",
 					p.Totals().Copied, src.delivered, src.bodyWalked+src.bodyOpens)
@@ -240,7 +241,7 @@ func TestIncrementalRuns(t *testing.T) {
 			// with a Message-ID, no duplicate, state follows.
 			src.reset()
 			inbox.recreate()
-			p = runCopy(t, src, sink, exporters.Options{})
+			p = runCopy(t, src, sink, engine.Options{})
 			if p.Totals().Copied != 0 || sink.total() != 301 {
 				t.Errorf("after UIDVALIDITY change: copied %d, sink holds %d; want 0, 301", p.Totals().Copied, sink.total())
 			}
@@ -255,7 +256,7 @@ func TestIncrementalRuns(t *testing.T) {
 			// Message-ID (keyed by content).
 			src.reset()
 			sink.state = nil
-			p = runCopy(t, src, sink, exporters.Options{})
+			p = runCopy(t, src, sink, engine.Options{})
 			if p.Totals().Copied != 0 || sink.total() != 301 {
 				t.Errorf("state lost: copied %d, sink holds %d; want 0, 301", p.Totals().Copied, sink.total())
 			}
@@ -266,7 +267,7 @@ func TestIncrementalRuns(t *testing.T) {
 				t.Errorf("state lost: state not rebuilt: %v", sink.entries(t))
 			}
 			src.reset()
-			runCopy(t, src, sink, exporters.Options{})
+			runCopy(t, src, sink, engine.Options{})
 			if src.delivered != 0 {
 				t.Errorf("run after the rebuilt state read %d messages", src.delivered)
 			}
@@ -283,7 +284,7 @@ func TestIncrementalStopsAtFailure(t *testing.T) {
 			sink := &stateSink{MemSink: exportertest.NewMemSink()}
 			sink.Batch = batch
 			sink.AppendErr = map[string]error{"uid:INBOX;100;11": &exporters.RejectedError{Reason: "no"}}
-			p := runCopy(t, src, sink, exporters.Options{})
+			p := runCopy(t, src, sink, engine.Options{})
 			if p.Totals().Copied != 29 || p.Totals().Failed != 1 {
 				t.Fatalf("copied %d failed %d, want 29, 1", p.Totals().Copied, p.Totals().Failed)
 			}
@@ -291,7 +292,7 @@ func TestIncrementalStopsAtFailure(t *testing.T) {
 				t.Errorf("state UID %d, want 10 (below the failed message)", got)
 			}
 			sink.AppendErr = nil
-			p = runCopy(t, src, sink, exporters.Options{})
+			p = runCopy(t, src, sink, engine.Options{})
 			if p.Totals().Copied != 1 || sink.total() != 30 {
 				t.Errorf("rerun copied %d (sink %d), want 1 (30)", p.Totals().Copied, sink.total())
 			}
@@ -308,23 +309,23 @@ func TestIncrementalGuards(t *testing.T) {
 	src := newUIDSource(40, importers.Folder{"INBOX"})
 	sink := &stateSink{MemSink: exportertest.NewMemSink()}
 	since := importertest.GenMessage(src.gen, 20).InternalDate
-	p := runCopy(t, src, sink, exporters.Options{Walk: importers.WalkOptions{Since: since}})
+	p := runCopy(t, src, sink, engine.Options{Walk: importers.WalkOptions{Since: since}})
 	if p.Totals().Copied != 20 || sink.state != nil {
 		t.Fatalf("filtered run copied %d, state %q; want 20 and no state", p.Totals().Copied, sink.state)
 	}
-	p = runCopy(t, src, sink, exporters.Options{})
+	p = runCopy(t, src, sink, engine.Options{})
 	if p.Totals().Copied != 20 || sink.total() != 40 {
 		t.Fatalf("unfiltered run copied %d (sink %d), want 20 (40)", p.Totals().Copied, sink.total())
 	}
 	// Another account into the same target: its state is its own.
 	src.reset()
-	p = runCopy(t, src, sink, exporters.Options{SourceID: "imaps://bob@example.com:993"})
+	p = runCopy(t, src, sink, engine.Options{SourceID: "imaps://bob@example.com:993"})
 	if src.delivered == 0 || p.Totals().Copied != 0 {
 		t.Errorf("other account: read %d, copied %d; want a full walk, 0 copied", src.delivered, p.Totals().Copied)
 	}
 	// Another target folder (--into): full walk, copies everything there.
 	src.reset()
-	p = runCopy(t, src, sink, exporters.Options{Mapper: exporters.Mapper{Into: importers.Folder{"Backup"}}})
+	p = runCopy(t, src, sink, engine.Options{Mapper: engine.Mapper{Into: importers.Folder{"Backup"}}})
 	if p.Totals().Copied != 40 {
 		t.Errorf("into another folder: copied %d, want 40", p.Totals().Copied)
 	}
@@ -338,7 +339,7 @@ func TestIncrementalGuards(t *testing.T) {
 			big, bigUID = n, uint32(i+1)
 		}
 	}
-	p = runCopy(t, src2, sink2, exporters.Options{MaxSize: big - 1})
+	p = runCopy(t, src2, sink2, engine.Options{MaxSize: big - 1})
 	if p.Totals().TooBig != 1 {
 		t.Fatalf("too big: %d, want 1", p.Totals().TooBig)
 	}
@@ -359,12 +360,12 @@ func TestIncrementalStateLossAndCorruption(t *testing.T) {
 	src := newUIDSource(60, incFolders...)
 	sink := &stateSink{MemSink: exportertest.NewMemSink()}
 	var warnings []string
-	obs := exporters.ObserverFunc(func(ev exporters.Event) {
+	obs := engine.ObserverFunc(func(ev engine.Event) {
 		if ev.Type == "warning" {
 			warnings = append(warnings, ev.Reason)
 		}
 	})
-	eng := &exporters.Engine{Src: src, Sink: failingStore{sink}, Opts: exporters.Options{SourceID: "x", Observer: obs}}
+	eng := &engine.Engine{Src: src, Sink: failingStore{sink}, Opts: engine.Options{SourceID: "x", Observer: obs}}
 	p, err := eng.Copy(context.Background())
 	if err != nil || p.Totals().Copied != 60 {
 		t.Fatalf("copy with a failing state store: %v, copied %d", err, p.Totals().Copied)
@@ -373,13 +374,13 @@ func TestIncrementalStateLossAndCorruption(t *testing.T) {
 		t.Errorf("failing save: warnings %q, state %q", warnings, sink.state)
 	}
 	src.reset()
-	p = runCopy(t, src, sink, exporters.Options{SourceID: "x"})
+	p = runCopy(t, src, sink, engine.Options{SourceID: "x"})
 	if p.Totals().Copied != 0 || sink.total() != 60 || src.bodyWalked != 0 {
 		t.Errorf("run after the lost save: copied %d, sink %d, %d bodies walked", p.Totals().Copied, sink.total(), src.bodyWalked)
 	}
 	sink.state = []byte("{not json")
 	warnings = nil
-	eng = &exporters.Engine{Src: src, Sink: sink, Opts: exporters.Options{SourceID: "x", Observer: obs}}
+	eng = &engine.Engine{Src: src, Sink: sink, Opts: engine.Options{SourceID: "x", Observer: obs}}
 	if p, err = eng.Copy(context.Background()); err != nil || p.Totals().Copied != 0 {
 		t.Fatalf("copy with a corrupt state: %v, copied %d", err, p.Totals().Copied)
 	}
@@ -410,11 +411,11 @@ func (s *recreatingSource) FolderState(ctx context.Context, f importers.Folder) 
 func TestIncrementalValidityChangesDuringRun(t *testing.T) {
 	base := newUIDSource(40, importers.Folder{"INBOX"})
 	sink := &stateSink{MemSink: exportertest.NewMemSink()}
-	runCopy(t, base, sink, exporters.Options{})
+	runCopy(t, base, sink, engine.Options{})
 	inbox := base.boxes["INBOX"]
 	inbox.add(500)                                   // one new message
 	src := &recreatingSource{uidSource: base, at: 2} // 1: plan, 2: copy
-	eng := &exporters.Engine{Src: src, Sink: sink, Opts: exporters.Options{SourceID: "imaps://alice@example.com:993"}}
+	eng := &engine.Engine{Src: src, Sink: sink, Opts: engine.Options{SourceID: "imaps://alice@example.com:993"}}
 	p, err := eng.Copy(context.Background())
 	if err != nil {
 		t.Fatal(err)

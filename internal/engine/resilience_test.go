@@ -1,4 +1,4 @@
-package exporters_test
+package engine_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/exporters/exportertest"
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // listSource is a Source of one or more folders of given messages; a
@@ -86,7 +87,7 @@ func TestPanicInOneMessageIsItsError(t *testing.T) {
 		},
 	}
 	sink := exportertest.NewMemSink()
-	plan, err := (&exporters.Engine{Src: src, Sink: sink}).Copy(context.Background())
+	plan, err := (&engine.Engine{Src: src, Sink: sink}).Copy(context.Background())
 	if err != nil {
 		t.Fatalf("Copy: %v", err)
 	}
@@ -184,10 +185,9 @@ func (t *flakyBatch) AppendBatch(ctx context.Context, items []exporters.BatchIte
 	return errConn
 }
 
-func fastRetries(t *testing.T) {
-	old := exporters.RetryDelays
-	exporters.RetryDelays = []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
-	t.Cleanup(func() { exporters.RetryDelays = old })
+// fastRetries are options whose retries wait a millisecond.
+func fastRetries() engine.Options {
+	return engine.Options{RetryDelays: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}}
 }
 
 // TestRetryAfterConnectionFailure: an Append that fails on the connection
@@ -195,7 +195,7 @@ func fastRetries(t *testing.T) {
 // (lost OK), the retry finds it and does not store it twice. Same for a
 // batch. A message failing more often than there are retries stops the run.
 func TestRetryAfterConnectionFailure(t *testing.T) {
-	fastRetries(t)
+	fast := fastRetries()
 	src := &listSource{folders: []importers.Folder{{"INBOX"}}, msgs: map[string][]*importers.Message{}}
 	for i := 0; i < 10; i++ {
 		src.msgs["INBOX"] = append(src.msgs["INBOX"], msg("INBOX", fmt.Sprint("m", i)))
@@ -212,7 +212,7 @@ func TestRetryAfterConnectionFailure(t *testing.T) {
 			if tc.batch {
 				s.batchFail = 1
 			}
-			plan, err := (&exporters.Engine{Src: src, Sink: s}).Copy(context.Background())
+			plan, err := (&engine.Engine{Src: src, Sink: s, Opts: fast}).Copy(context.Background())
 			if err != nil {
 				t.Fatalf("Copy: %v", err)
 			}
@@ -231,7 +231,7 @@ func TestRetryAfterConnectionFailure(t *testing.T) {
 	t.Run("gives-up", func(t *testing.T) {
 		mem := exportertest.NewMemSink()
 		s := &flakySink{MemSink: mem, fails: map[string]int{"test:INBOX/m3": 100}}
-		_, err := (&exporters.Engine{Src: src, Sink: s}).Copy(context.Background())
+		_, err := (&engine.Engine{Src: src, Sink: s, Opts: fast}).Copy(context.Background())
 		if !errors.Is(err, errConn) {
 			t.Errorf("Copy err = %v, want the connection error after the retries", err)
 		}

@@ -1,4 +1,4 @@
-package exporters
+package engine
 
 // Event is a progress event of the engine. Type is one of "inventory",
 // "scan", "plan", "start", "folder", "copied", "dup", "skip", "error", "warning",

@@ -1,16 +1,9 @@
-package exporters
+package engine
 
 import (
 	"context"
 	"fmt"
 )
-
-// Noter is implemented by sources with remarks for the summary: what of
-// the store they did not read and why (Thunderbird's IMAP accounts), how
-// they merged parts of it. The engine copies them into Plan.Notes.
-type Noter interface {
-	Notes() []string
-}
 
 // createEmpty creates the target folders that the copy did not create
 // because it had nothing to write in them (an empty source folder, or

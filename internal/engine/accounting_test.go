@@ -1,13 +1,13 @@
-package exporters_test
+package engine_test
 
 import (
 	"context"
 	"testing"
 
-	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/exporters/exportertest"
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/importertest"
+	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // A date filter is accounted for: the messages outside the range are
@@ -27,8 +27,8 @@ func TestAccountingDateFilter(t *testing.T) {
 	}
 	src := &importertest.MemSource{C: c}
 	sink := exportertest.NewMemSink()
-	opts := exporters.Options{Walk: importers.WalkOptions{Since: since}}
-	plan, err := (&exporters.Engine{Src: src, Sink: sink, Opts: opts}).Copy(ctx)
+	opts := engine.Options{Walk: importers.WalkOptions{Since: since}}
+	plan, err := (&engine.Engine{Src: src, Sink: sink, Opts: opts}).Copy(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestAccountingDateFilter(t *testing.T) {
 	if tot.Copied+tot.Duplicates+tot.Deleted+tot.Skipped+tot.Filtered != tot.Found {
 		t.Errorf("copy: %+v does not add up", tot)
 	}
-	rep, err := (&exporters.Verifier{Src: src, Sink: sink, Opts: opts}).Verify(ctx)
+	rep, err := (&engine.Verifier{Src: src, Sink: sink, Opts: opts}).Verify(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

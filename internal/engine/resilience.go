@@ -1,4 +1,4 @@
-package exporters
+package engine
 
 import (
 	"bytes"
@@ -10,28 +10,18 @@ import (
 	"time"
 
 	"github.com/mailferry/mailferry/dedupe"
+	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/failure"
 )
 
 // Resilience of the copy pass: a store that fails because the connection
-// broke (any error of Append that is not ErrOverQuota, a *RejectedError or
-// a *importers.MessageError) is retried with exponential backoff, and
+// broke (a *targetError) is retried through failure.Do with the
+// engine's policy (Options.RetryDelays, Options.RetryBudget), and
 // before each retry the target is asked whether the message arrived after
 // all (an APPEND whose OK was lost with the connection), so a retry never
 // stores a message twice. A panic in one message's reading or parsing
 // becomes that message's error.
-
-// RetryDelays are the waits before each retry of a message whose store
-// failed on the connection; their number is the number of retries.
-var RetryDelays = []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second}
-
-// Haser is a Target that can tell cheaply whether it holds a message with
-// a dedupe key (IMAP: UID SEARCH HEADER Message-ID). known is false when
-// it cannot tell for this message (no Message-ID); the engine then reads
-// the folder's keys.
-type Haser interface {
-	Has(ctx context.Context, m *importers.Message, k dedupe.Key) (found, known bool, err error)
-}
 
 // ErrInterrupted is returned by Copy when Options.Stop was closed. It
 // wraps context.Canceled.
@@ -119,52 +109,76 @@ func (s *safeReader) Close() (err error) {
 	return s.rc.Close()
 }
 
+// targetError is a failure of the target store or its connection (any
+// error of Append that is not ErrOverQuota, a *RejectedError or a
+// *importers.MessageError): the store is retried, and when the retries
+// give up it stops the run (isWalkFatal).
+type targetError struct{ err error }
+
+func (w *targetError) Error() string { return w.err.Error() }
+func (w *targetError) Unwrap() error { return w.err }
+
+// FailureClass: a failure of the store as a whole, worth a retry.
+func (w *targetError) FailureClass() failure.Class {
+	return failure.Class{Kind: failure.Store, Retryable: true}
+}
+
 // retryable reports whether a store failed on the connection or store as a
-// whole (not on this message, not over quota).
+// whole (not on this message, not over quota): a *targetError. Errors of
+// the source are never retried here, whatever failure.Classify says of
+// them.
 func retryable(ctx context.Context, err error) bool {
-	var we *writeError
-	return err != nil && ctx.Err() == nil && errors.As(err, &we)
+	var te *targetError
+	return err != nil && ctx.Err() == nil && errors.As(err, &te)
+}
+
+// policy is the engine's retry policy (Options.RetryDelays and
+// RetryBudget) with before announcing each retry.
+func (e *Engine) policy(retry func(ctx context.Context, err error) bool, before func(err error, attempt int, wait time.Duration)) failure.Policy {
+	return failure.Policy{Delays: e.Opts.RetryDelays, Budget: e.Opts.RetryBudget, Retryable: retry,
+		Before: func(err error, attempt int, wait time.Duration) error { before(err, attempt, wait); return nil }}
+}
+
+// retries is the number of retries the policy allows, for messages.
+func (e *Engine) retries() int {
+	if e.Opts.RetryDelays != nil {
+		return len(e.Opts.RetryDelays)
+	}
+	return len(failure.Backoff)
 }
 
 // appendRetry stores one message with appendOne, retrying connection
 // failures.
 func (e *Engine) appendRetry(ctx context.Context, fp *FolderPlan, m *importers.Message, in inspected) error {
-	err := e.appendOne(ctx, fp, m, in.wire)
-	return e.retry(ctx, fp, m, in.key, err, func() error { return e.appendOne(ctx, fp, m, in.wire) })
+	return e.retry(ctx, fp, m, in.key, func() error { return e.appendOne(ctx, fp, m, in.wire) })
 }
 
-// retry retries again after err while err is retryable, waiting
-// RetryDelays in between, and stops early when the target turns out to
-// hold the message already.
-func (e *Engine) retry(ctx context.Context, fp *FolderPlan, m *importers.Message, k dedupe.Key, err error, again func() error) error {
-	for i := 0; i < len(RetryDelays) && retryable(ctx, err); i++ {
+// retry calls store and, while it fails with a retryable error, again
+// (failure.Do), stopping early when the target turns out to hold the
+// message already (a store whose OK was lost with the connection).
+func (e *Engine) retry(ctx context.Context, fp *FolderPlan, m *importers.Message, k dedupe.Key, store func() error) error {
+	warn := func(err error, attempt int, wait time.Duration) {
 		e.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Ref: m.Ref,
-			Reason: fmt.Sprintf("retry %d/%d in %s after: %v", i+1, len(RetryDelays), RetryDelays[i], err)})
-		t := time.NewTimer(RetryDelays[i])
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-		if e.Opts.scope() != ScopeOff {
-			found, herr := e.has(ctx, fp, m, k)
-			if herr != nil {
-				err = &writeError{fmt.Errorf("checking %s for %s before a retry: %w", fp.Target, m.Ref, herr)}
-				continue
-			}
-			if found {
-				return nil // the failed store had arrived
-			}
-		}
-		err = again()
+			Reason: fmt.Sprintf("retry %d/%d in %s after: %v", attempt, e.retries(), wait, err)})
 	}
-	return err
+	return failure.Do(ctx, e.policy(retryable, warn), func(attempt int) error {
+		if attempt == 0 || e.Opts.scope() == ScopeOff {
+			return store()
+		}
+		found, herr := e.has(ctx, fp, m, k)
+		if herr != nil {
+			return &targetError{fmt.Errorf("checking %s for %s before a retry: %w", fp.Target, m.Ref, herr)}
+		}
+		if found {
+			return nil // the failed store had arrived
+		}
+		return store()
+	})
 }
 
 // has reports whether fp's target holds a message with key k.
 func (e *Engine) has(ctx context.Context, fp *FolderPlan, m *importers.Message, k dedupe.Key) (bool, error) {
-	if h, ok := fp.target.(Haser); ok {
+	if h, ok := fp.target.(exporters.Haser); ok {
 		found, known, err := h.Has(ctx, m, k)
 		if err != nil || known {
 			return found, err
@@ -183,33 +197,32 @@ func (e *Engine) targetKeys(ctx context.Context, fp *FolderPlan) (*dedupe.Set, e
 	return set, err
 }
 
+// ofTarget marks err as the target's failure unless it is one of the
+// answers Append may give about this message (over quota, rejected, a
+// message of the source that cannot be read).
+func ofTarget(ctx context.Context, err error) error {
+	var rej *exporters.RejectedError
+	var me *importers.MessageError
+	if err == nil || errors.Is(err, exporters.ErrOverQuota) || errors.As(err, &rej) || errors.As(err, &me) {
+		return err
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return &targetError{err}
+}
+
 // batchFallback stores the items of a batch whose AppendBatch failed with
 // err, one by one: after a connection failure (the batch may or may not
 // have been committed) the target's keys are read first and what is there
 // is not stored again; each Append is retried like appendRetry. It
 // returns one error per item.
-func (e *Engine) batchFallback(ctx context.Context, fp *FolderPlan, bt BatchTarget, items []BatchItem, err error) []error {
+func (e *Engine) batchFallback(ctx context.Context, fp *FolderPlan, bt exporters.BatchTarget, items []exporters.BatchItem, err error) []error {
 	out := make([]error, len(items))
-	lost := retryable(ctx, &writeError{err}) && !errors.Is(err, ErrOverQuota)
-	var rej *RejectedError
-	var me *importers.MessageError
-	lost = lost && !errors.As(err, &rej) && !errors.As(err, &me)
+	lost := ctx.Err() == nil && ofTarget(context.Background(), err) != err
 	var present *dedupe.Set
 	for i, it := range items {
-		store := func() error {
-			aerr := bt.Append(ctx, it.M, int64(len(it.Data)), bytes.NewReader(it.Data))
-			if aerr != nil && !errors.Is(aerr, ErrOverQuota) && !errors.As(aerr, &rej) && !errors.As(aerr, &me) {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				aerr = &writeError{aerr}
-			}
-			return aerr
-		}
-		var k dedupe.Key
-		if lost || len(RetryDelays) > 0 {
-			k, _, _ = dedupe.Of(bytes.NewReader(it.Data))
-		}
+		k, _, _ := dedupe.Of(bytes.NewReader(it.Data))
 		if lost && e.Opts.scope() != ScopeOff {
 			if present == nil {
 				var serr error
@@ -225,9 +238,10 @@ func (e *Engine) batchFallback(ctx context.Context, fp *FolderPlan, bt BatchTarg
 				continue
 			}
 		}
-		aerr := store()
-		out[i] = e.retry(ctx, fp, it.M, k, aerr, store)
-		if errors.Is(out[i], ErrOverQuota) || retryable(ctx, out[i]) {
+		out[i] = e.retry(ctx, fp, it.M, k, func() error {
+			return ofTarget(ctx, bt.Append(ctx, it.M, int64(len(it.Data)), bytes.NewReader(it.Data)))
+		})
+		if errors.Is(out[i], exporters.ErrOverQuota) || retryable(ctx, out[i]) {
 			// The run stops at this item: over quota, or the target
 			// still failing after every retry.
 			for j := i + 1; j < len(items); j++ {
@@ -239,64 +253,48 @@ func (e *Engine) batchFallback(ctx context.Context, fp *FolderPlan, bt BatchTarg
 	return out
 }
 
-// retryKeys reads fp's target keys after a connection failure, retrying
-// with RetryDelays.
+// retryKeys reads fp's target keys after a connection failure (cause),
+// first after the policy's first wait, then again on failure.
 func (e *Engine) retryKeys(ctx context.Context, fp *FolderPlan, m *importers.Message, cause error) (*dedupe.Set, error) {
-	err := cause
-	for i := 0; i < len(RetryDelays); i++ {
+	warn := func(err error, attempt int, _ time.Duration) {
 		e.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Ref: m.Ref,
-			Reason: fmt.Sprintf("batch failed (%v); reading %s again (%d/%d)", err, fp.Target, i+1, len(RetryDelays))})
-		t := time.NewTimer(RetryDelays[i])
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-		set, kerr := e.targetKeys(ctx, fp)
-		if kerr == nil {
-			return set, nil
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		err = kerr
+			Reason: fmt.Sprintf("batch failed (%v); reading %s again (%d/%d)", err, fp.Target, attempt, e.retries())})
 	}
-	return nil, &writeError{fmt.Errorf("writing to %s: %w", fp.Target, err)}
+	var set *dedupe.Set
+	err := failure.Do(ctx, e.policy(anyFailure, warn), func(attempt int) error {
+		if attempt == 0 {
+			return cause // the batch's failure: wait before reading
+		}
+		var kerr error
+		set, kerr = e.targetKeys(ctx, fp)
+		return kerr
+	})
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case err != nil:
+		return nil, &targetError{fmt.Errorf("writing to %s: %w", fp.Target, err)}
+	}
+	return set, nil
 }
 
-// keysRetry is t.Keys, read again after a connection failure (RetryDelays).
-// fn must be idempotent (adding to a set): a retry calls it again for the
-// keys already seen.
-func (e *Engine) keysRetry(ctx context.Context, t Target, fn func(k dedupe.Key) error) error {
-	err := t.Keys(ctx, fn)
-	for i := 0; i < len(RetryDelays) && err != nil && ctx.Err() == nil; i++ {
-		var rej *RejectedError
-		if errors.As(err, &rej) {
-			return err
-		}
+// anyFailure retries every error while ctx lives: reading a target's
+// keys changes nothing.
+func anyFailure(ctx context.Context, err error) bool { return err != nil && ctx.Err() == nil }
+
+// keysRetry runs read (a reading of t's keys or inventory), again after a
+// failure (failure.Do with the engine's policy); a *RejectedError is not
+// retried. read must be idempotent: a retry starts it over.
+func (e *Engine) keysRetry(ctx context.Context, t exporters.Target, read func() error) error {
+	warn := func(err error, attempt int, wait time.Duration) {
 		e.obs.Event(Event{Type: "warning", Target: t.Name(),
-			Reason: fmt.Sprintf("reading %s failed (%v); retry %d/%d in %s", t.Name(), err, i+1, len(RetryDelays), RetryDelays[i])})
-		tm := time.NewTimer(RetryDelays[i])
-		select {
-		case <-ctx.Done():
-			tm.Stop()
-			return err
-		case <-tm.C:
-		}
-		err = t.Keys(ctx, fn)
+			Reason: fmt.Sprintf("reading %s failed (%v); retry %d/%d in %s", t.Name(), err, attempt, e.retries(), wait)})
 	}
-	return err
-}
-
-// Sweeper is a Target that can remove byte-identical duplicates which
-// arrived in the folder after the engine first keyed it: a copy killed
-// while the server was still storing its last write leaves that write to
-// be committed late, possibly after the next run keyed the folder, which
-// then stores the same messages again. The oldest copy is kept; messages
-// that were there before the run are never touched.
-type Sweeper interface {
-	SweepDuplicates(ctx context.Context) (removed int, err error)
+	notRejected := func(ctx context.Context, err error) bool {
+		var rej *exporters.RejectedError
+		return anyFailure(ctx, err) && !errors.As(err, &rej)
+	}
+	return failure.Do(ctx, e.policy(notRejected, warn), func(int) error { return read() })
 }
 
 // sweep runs each written target's SweepDuplicates after the copy pass
@@ -311,7 +309,7 @@ func (e *Engine) sweep(ctx context.Context, fps []*FolderPlan) {
 			continue
 		}
 		done[fp.Target] = true
-		sw, ok := fp.target.(Sweeper)
+		sw, ok := fp.target.(exporters.Sweeper)
 		if !ok {
 			continue
 		}

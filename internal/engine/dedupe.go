@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/mailferry/mailferry/dedupe"
+	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/importers"
+)
+
+// De-duplication: a source message is a duplicate only when a message in
+// the target has the same key (Message-ID) AND the same content: the same
+// size in the target's unit, or, when the sizes differ or the key is
+// ambiguous, the same dedupe.Content hash (dedupe.Index has the rule).
+
+// inventoryInto adds what t holds to x as store number store, reading it
+// again after a failure (keysRetry).
+func (e *Engine) inventoryInto(ctx context.Context, t exporters.Target, store uint32, x *dedupe.Index) error {
+	var got []exporters.Stored
+	var err error
+	if inv, ok := t.(exporters.Inventoried); ok {
+		err = e.keysRetry(ctx, t, func() error {
+			got = got[:0]
+			return inv.Inventory(ctx, func(s exporters.Stored) error { got = append(got, s); return nil })
+		})
+	} else {
+		err = e.keysRetry(ctx, t, func() error {
+			got = got[:0]
+			return t.Keys(ctx, func(k dedupe.Key) error { got = append(got, exporters.Stored{Key: k, Size: -1}); return nil })
+		})
+	}
+	if err != nil {
+		return err
+	}
+	for _, s := range got {
+		x.Add(s.Key, s.Size, store, s.Loc, s.Sum)
+	}
+	return nil
+}
+
+// opener reads back the stored messages of t (folder scope) or of the
+// global index's targets.
+func (s *sets) opener(ctx context.Context, t exporters.Target) dedupe.Opener {
+	return func(store uint32, loc uint64) (io.ReadCloser, error) {
+		tg := t
+		if s.scope == ScopeGlobal {
+			if int(store) >= len(s.targets) {
+				return nil, fmt.Errorf("no target number %d", store)
+			}
+			tg = s.targets[store]
+		}
+		inv, ok := tg.(exporters.Inventoried)
+		if !ok || tg == nil {
+			return nil, errors.New("the target cannot read its messages back")
+		}
+		return inv.OpenStored(ctx, loc)
+	}
+}
+
+// sumOf is the content hash of a source message (dedupe.Content).
+func sumOf(m *importers.Message) (dedupe.Sum, error) {
+	rc, err := m.Body.Open()
+	if err != nil {
+		return dedupe.Sum{}, err
+	}
+	defer rc.Close()
+	return dedupe.Content(rc)
+}

@@ -1,0 +1,267 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/mailferry/mailferry/dedupe"
+	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/importers"
+)
+
+// Step 1 of a copy, plan: list and map the source folders, key the target,
+// walk the source headers and decide each message, check quota.
+
+// sets holds the dedupe indexes by target name (or one global index).
+type sets struct {
+	scope  Scope
+	global *dedupe.Index
+	by     map[string]*dedupe.Index
+	// targets are the global index's stores (dedupe store numbers).
+	targets []exporters.Target
+}
+
+func (s *sets) get(target string) *dedupe.Index {
+	switch s.scope {
+	case ScopeGlobal:
+		return s.global
+	case ScopeOff:
+		return nil
+	}
+	if s.by[target] == nil {
+		s.by[target] = dedupe.NewIndex()
+	}
+	return s.by[target]
+}
+
+func (s *sets) clone() *sets {
+	c := &sets{scope: s.scope, by: map[string]*dedupe.Index{}, targets: s.targets}
+	if s.global != nil {
+		c.global = s.global.Clone()
+	}
+	for k, v := range s.by {
+		c.by[k] = v.Clone()
+	}
+	return c
+}
+
+// existing keys the target's current contents.
+func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
+	s := &sets{scope: e.Opts.scope(), by: map[string]*dedupe.Index{}}
+	switch s.scope {
+	case ScopeOff:
+		return s, nil
+	case ScopeGlobal:
+		s.global = dedupe.NewIndex()
+		if allUpToDate(plan) {
+			return s, nil
+		}
+		fis, err := e.Sink.Folders(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, fi := range fis {
+			if fi.NoSelect {
+				continue
+			}
+			t, err := e.Sink.Resolve(ctx, fi.Folder, "")
+			if err != nil {
+				return nil, err
+			}
+			s.targets = append(s.targets, t)
+			if err := e.inventoryInto(ctx, t, uint32(len(s.targets)-1), s.global); err != nil {
+				return nil, fmt.Errorf("reading target folder %s: %w", t.Name(), err)
+			}
+		}
+		return s, nil
+	}
+	done := map[string]bool{}
+	needed := map[string]bool{}
+	for _, fp := range plan.Folders {
+		needed[fp.Target] = needed[fp.Target] || !fp.inc.upToDate
+	}
+	for _, fp := range plan.Folders {
+		if done[fp.Target] || !fp.target.Exists() || !needed[fp.Target] {
+			continue
+		}
+		done[fp.Target] = true
+		if err := e.inventory(ctx, fp.target, s.get(fp.Target)); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// inventory adds what target t holds to set.
+func (e *Engine) inventory(ctx context.Context, t exporters.Target, set *dedupe.Index) error {
+	e.obs.Event(Event{Type: "inventory", Folder: t.Name()})
+	if err := e.inventoryInto(ctx, t, 0, set); err != nil {
+		return fmt.Errorf("reading target folder %s: %w", t.Name(), err)
+	}
+	return nil
+}
+
+func (e *Engine) plan(ctx context.Context) (*Plan, *sets, error) {
+	e.init()
+	start := time.Now()
+	plan := &Plan{DryRun: e.Opts.DryRun}
+	if n, ok := e.Src.(importers.Noter); ok {
+		plan.Notes = n.Notes()
+	}
+	e.inc = e.incremental()
+	fis, err := e.Src.Folders(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing source folders: %w", err)
+	}
+	mapped := e.Opts.Mapper.MapAll(fis, e.Sink) // distinct folders stay distinct (mapping.go)
+	for i, fi := range fis {
+		if fi.NoSelect || !e.Opts.Mapper.Selected(fi.Folder) {
+			continue
+		}
+		mp := mapped[i]
+		t, err := e.Sink.Resolve(ctx, mp.Folder, mp.Use)
+		if err != nil {
+			return nil, nil, fmt.Errorf("mapping folder %s: %w", fi.Folder, err)
+		}
+		fp := &FolderPlan{
+			Source: fi.Folder, SourceP: fi.Folder.String(), Target: t.Name(), TargetP: mp.Folder.String(), Use: mp.Use,
+			Exists: t.Exists(), target: t, mapped: mp, listed: fi.Messages, Found: -1,
+		}
+		plan.Folders = append(plan.Folders, fp)
+		if err := e.inc.prepare(ctx, fp); err != nil {
+			return nil, nil, err
+		}
+	}
+	var ex *sets
+	if units := e.planUnits(plan); e.parallel(len(units)) {
+		ex, err = e.planParallel(ctx, plan, units) // parallel.go
+	} else {
+		ex, err = e.planSequential(ctx, plan)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	e.quota(ctx, plan)
+	plan.Elapsed = time.Since(start)
+	return plan, ex, nil
+}
+
+// planSequential keys the targets, then the source folders, over the
+// plan's connections.
+func (e *Engine) planSequential(ctx context.Context, plan *Plan) (*sets, error) {
+	ex, err := e.existing(ctx, plan)
+	if err != nil {
+		return nil, err
+	}
+	work := ex.clone()
+	for _, fp := range plan.Folders {
+		if fp.inc.upToDate {
+			continue
+		}
+		if err := e.scan(ctx, plan, fp, fp.target, ex, work.get(fp.Target), ex.get(fp.Target)); err != nil {
+			return nil, err
+		}
+	}
+	for _, fp := range plan.Folders {
+		ex.get(fp.Target).MergeMulti(work.get(fp.Target)) // dedupe.go
+	}
+	return ex, nil
+}
+
+// scan walks fp's source folder reading headers and decides each message
+// against set (the target's keys and what the plan took so far; have: the
+// target's keys alone). An unreadable folder is a problem of the plan; the
+// error returned stops the plan (cancelled, interrupted).
+func (e *Engine) scan(ctx context.Context, plan *Plan, fp *FolderPlan, t exporters.Target, ex *sets, set, have *dedupe.Index) error {
+	hdrOnly := e.Opts.Walk
+	hdrOnly.HeadersOnly = true
+	e.obs.Event(Event{Type: "scan", Folder: fp.SourceP})
+	err := e.accountedWalk(ctx, plan, fp, fp.FromUID, &hdrOnly, false, func(m *importers.Message, rerr error) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		fp.Messages++
+		d := e.decide(ctx, m, rerr, set, ex.opener(ctx, t), true)
+		e.account(plan, fp, m, d, false)
+		fp.inc.planned(m.UID, d.kind == "dup" && d.stored)
+		return nil
+	})
+	if set != nil && set.Multi() > 0 {
+		// Some key is ambiguous (dedupe.go): the plan's size matches in
+		// this folder are estimates, the copy decides them again.
+		fp.inc.pmark = watermark{uid: fp.FromUID, last: fp.FromUID}
+		fp.inc.prefix = 0
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errors.Is(err, ErrInterrupted) {
+			return err
+		}
+		fp.Errors++
+		e.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
+	}
+	return nil
+}
+
+// quota fills plan.Quota from the sink.
+func (e *Engine) quota(ctx context.Context, plan *Plan) {
+	var targets []exporters.Target
+	need := map[string]int64{}
+	needMsgs := map[string]int64{}
+	seen := map[string]bool{}
+	for _, fp := range plan.Folders {
+		need[fp.Target] += fp.NewBytes
+		needMsgs[fp.Target] += fp.New
+		if !seen[fp.Target] {
+			seen[fp.Target] = true
+			targets = append(targets, fp.target)
+		}
+	}
+	roots, err := e.Sink.Quota(ctx, targets)
+	if err != nil {
+		plan.QuotaErr = err.Error()
+		return
+	}
+	h := e.Opts.headroom()
+	for _, r := range roots {
+		c := QuotaCheck{Root: r.Name, Known: true, Used: r.Used, Limit: r.Limit, Headroom: h,
+			UsedMsgs: r.UsedMessages, LimitMsgs: r.LimitMessages}
+		type tn struct {
+			name string
+			n    int64
+		}
+		var largest []tn
+		for _, t := range r.Targets {
+			c.Need += need[t]
+			c.NeedMsgs += needMsgs[t]
+			if need[t] > 0 {
+				largest = append(largest, tn{t, need[t]})
+			}
+		}
+		sort.Slice(largest, func(i, j int) bool { return largest[i].n > largest[j].n })
+		for i, l := range largest {
+			if i == 5 {
+				break
+			}
+			c.Largest = append(c.Largest, fmt.Sprintf("%s (%s)", l.name, HumanBytes(l.n)))
+		}
+		c.Fits = true
+		if r.Limit >= 0 {
+			c.Available = int64(float64(r.Limit)*h) - r.Used
+			if c.Need > 0 && c.Need > c.Available {
+				c.Fits = false
+			}
+		} else {
+			c.Available = -1
+		}
+		if r.LimitMessages >= 0 && c.NeedMsgs > 0 && float64(r.UsedMessages+c.NeedMsgs) > float64(r.LimitMessages)*h {
+			c.Fits = false
+		}
+		plan.Quota = append(plan.Quota, c)
+	}
+}
