@@ -3,7 +3,6 @@ package pop3
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -61,9 +60,6 @@ func connect(ctx context.Context, ep Endpoint, opts *importers.Options, role str
 	}
 	return c, nil
 }
-
-// isInUse reports whether err is the maildrop lock.
-func isInUse(err error) bool { return errors.Is(err, ErrInUse) }
 
 // retryPolicy is the one retry policy of the source: network failures
 // (and the maildrop lock) are retried on a new connection within the
