@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
+	"github.com/mailferry/mailferry/internal/labserver"
 )
 
 func runArchiveBench(count, avg, rounds int, keep bool) error {
@@ -27,7 +27,7 @@ func runArchiveBench(count, avg, rounds int, keep bool) error {
 		return err
 	}
 	defer done()
-	env := append(os.Environ(), "MAILFERRY_PASSWORD="+dovecottest.Password, "XDG_CACHE_HOME="+filepath.Join(work, "cache"))
+	env := append(os.Environ(), "MAILFERRY_PASSWORD="+labserver.Password, "XDG_CACHE_HOME="+filepath.Join(work, "cache"))
 	url := "imap://alice@" + srv.Addr
 	corpus := filepath.Join(work, "corpus")
 	size, err := generate(env, bin, corpus, count, avg)

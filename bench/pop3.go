@@ -17,7 +17,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
+	"github.com/mailferry/mailferry/internal/labserver"
 )
 
 func runPOP3(count, avg, rounds int, extra []string, keep bool) error {
@@ -31,10 +31,10 @@ func runPOP3(count, avg, rounds int, extra []string, keep bool) error {
 	}
 	defer done()
 	pw := filepath.Join(work, "pw")
-	if err := os.WriteFile(pw, []byte(dovecottest.Password), 0o600); err != nil {
+	if err := os.WriteFile(pw, []byte(labserver.Password), 0o600); err != nil {
 		return err
 	}
-	env := append(os.Environ(), "MAILFERRY_PASSWORD="+dovecottest.Password)
+	env := append(os.Environ(), "MAILFERRY_PASSWORD="+labserver.Password)
 	corpus := filepath.Join(work, "corpus")
 	size, err := generate(env, bin, corpus, count, avg)
 	if err != nil {
