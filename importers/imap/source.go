@@ -245,7 +245,7 @@ func (s *Source) WalkFrom(ctx context.Context, f importers.Folder, minUID uint32
 		if err != nil {
 			return err
 		}
-		metas = slices.DeleteFunc(metas, func(m *meta) bool { return !inRange(m.date, opts) })
+		metas = slices.DeleteFunc(metas, func(m *meta) bool { return !opts.InDateRange(m.date) })
 		if err := s.deliver(ctx, f, folder, name, uidValidity, metas, opts.HeadersOnly, fn); err != nil {
 			return err
 		}
@@ -274,19 +274,6 @@ func (s *Source) examine(ctx context.Context, f importers.Folder, uidValidity ui
 		return nil, nil, failure.Permanent(failure.Folder, fmt.Errorf("imap: %q: UIDVALIDITY changed from %d to %d while reading it", name, uidValidity, sel.UIDValidity))
 	}
 	return c, stop, nil
-}
-
-func inRange(t time.Time, o *importers.WalkOptions) bool {
-	if t.IsZero() {
-		return true
-	}
-	if !o.Since.IsZero() && t.Before(o.Since) {
-		return false
-	}
-	if !o.Before.IsZero() && !t.Before(o.Before) {
-		return false
-	}
-	return true
 }
 
 // fetchMeta fetches the message list data of uids, in uids order.

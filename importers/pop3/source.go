@@ -270,7 +270,7 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 		if m.Header != nil {
 			m.InternalDate = headerDate(m.Header)
 		}
-		if !inRange(m.InternalDate, opts) {
+		if !opts.InDateRange(m.InternalDate) {
 			m.Body.Release()
 			continue
 		}
@@ -391,19 +391,6 @@ func headerDate(h map[string][]string) time.Time {
 		}
 	}
 	return time.Time{}
-}
-
-func inRange(t time.Time, o *importers.WalkOptions) bool {
-	if t.IsZero() {
-		return true
-	}
-	if !o.Since.IsZero() && t.Before(o.Since) {
-		return false
-	}
-	if !o.Before.IsZero() && !t.Before(o.Before) {
-		return false
-	}
-	return true
 }
 
 // lazyBody is the Body of a plan walk: Len is the LIST size until the

@@ -80,20 +80,6 @@ func dateFilter(o *importers.WalkOptions) bool {
 	return o != nil && (!o.Since.IsZero() || !o.Before.IsZero())
 }
 
-// inDateRange is the sources' date rule.
-func inDateRange(t time.Time, o *importers.WalkOptions) bool {
-	if t.IsZero() {
-		return true
-	}
-	if !o.Since.IsZero() && t.Before(o.Since) {
-		return false
-	}
-	if !o.Before.IsZero() && !t.Before(o.Before) {
-		return false
-	}
-	return true
-}
-
 // accountedWalk is safeWalk checked against the source's independent
 // count (see above). copying marks the copy pass.
 func (e *Engine) accountedWalk(ctx context.Context, plan *Plan, fp *FolderPlan, from uint32, opts *importers.WalkOptions, copying bool, fn importers.WalkFunc) error {
@@ -129,7 +115,7 @@ func (e *Engine) accountedWalk(ctx context.Context, plan *Plan, fp *FolderPlan, 
 	}
 	var walked int64
 	werr := e.safeWalk(ctx, fp, from, wopts, func(m *importers.Message, rerr error) error {
-		if filter && rerr == nil && m != nil && !inDateRange(m.InternalDate, opts) {
+		if filter && rerr == nil && m != nil && !opts.InDateRange(m.InternalDate) {
 			fp.Filtered++
 			if !copying && fp.inc.uidValidity != 0 && m.UID != 0 {
 				fp.acct.filteredUIDs = append(fp.acct.filteredUIDs, m.UID)
@@ -253,7 +239,7 @@ func (v *Verifier) accountedWalk(ctx context.Context, rep *VerifyReport, vf *Ver
 	}
 	var walked int64
 	werr := v.Src.Walk(ctx, f, wopts, func(m *importers.Message, rerr error) error {
-		if filter && rerr == nil && m != nil && !inDateRange(m.InternalDate, opts) {
+		if filter && rerr == nil && m != nil && !opts.InDateRange(m.InternalDate) {
 			vf.Filtered++
 			return nil
 		}
