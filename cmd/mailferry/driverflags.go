@@ -38,6 +38,9 @@ func addDriverFlags(f *pflag.FlagSet, writes bool) *driverFlags {
 // run passes none of the options that write files.
 func (d *driverFlags) values(dryRun bool) importers.DriverValues {
 	v := importers.DriverValues{}
+	if d == nil { // a command without store flags (archive)
+		return v
+	}
 	for _, o := range d.opts {
 		if o.Writes && dryRun {
 			continue
