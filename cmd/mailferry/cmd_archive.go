@@ -23,7 +23,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"github.com/mailferry/mailferry/internal/engine"
 	"io"
 	"regexp"
 	"sort"
@@ -34,6 +33,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/engine"
+	"github.com/mailferry/mailferry/internal/failure"
 	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 	"github.com/spf13/cobra"
 )
@@ -169,12 +170,8 @@ var errArchiveNoUIDPlus = errors.New(`the server does not offer UIDPLUS, so mail
 type archiveQuotaError struct{ msg string }
 
 func (e *archiveQuotaError) Error() string { return e.msg }
-func (e *archiveQuotaError) As(target any) bool {
-	if qe, ok := target.(**engine.QuotaError); ok {
-		*qe = &engine.QuotaError{}
-		return true
-	}
-	return false
+func (e *archiveQuotaError) FailureClass() failure.Class {
+	return failure.Class{Kind: failure.Quota}
 }
 
 func archiveSkippedByDefault(mi imapimp.MailboxInfo) bool {
