@@ -68,6 +68,27 @@ func (s labSrv) holds(t *testing.T, user string) []stored {
 	return out
 }
 
+// folders lists user's folders with their special use.
+func (s labSrv) folders(t *testing.T, user string) []string {
+	t.Helper()
+	src, err := imapimp.Open(context.Background(), s.url(user), &importers.Options{
+		Password: func(string, string) (string, error) { return dovecottest.Password, nil },
+	})
+	if err != nil {
+		t.Fatalf("%s: open as source: %v", s.name, err)
+	}
+	defer src.Close()
+	fis, err := src.Folders(context.Background())
+	if err != nil {
+		t.Fatalf("%s: folders: %v", s.name, err)
+	}
+	var out []string
+	for _, fi := range fis {
+		out = append(out, fi.Folder.String()+string(fi.Use))
+	}
+	return out
+}
+
 func flagsOf(m *importers.Message) string { return importertest.FlagSet(m.Flags) }
 
 // TestServersPushPull: push a generated corpus, re-run (copies 0), refuse
@@ -143,7 +164,7 @@ func TestServersIMAPToIMAP(t *testing.T) {
 				}
 			}
 			if code, sum := copyJSON(t, from.url("alice"), to.url("bob")); code != exitOK || totalOf(t, sum, "copied") != 0 {
-				t.Errorf("re-run: exit %d, copied %d, want 0", code, totalOf(t, sum, "copied"))
+				t.Errorf("re-run: exit %d, copied %d, want 0; the target holds %d, folders %v\nsummary: %.4000v", code, totalOf(t, sum, "copied"), len(to.holds(t, "bob")), to.folders(t, "bob"), sum)
 			}
 		})
 	}

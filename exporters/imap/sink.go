@@ -193,10 +193,8 @@ func (s *Sink) Resolve(ctx context.Context, f importers.Folder, use imap.Mailbox
 		return nil, err
 	}
 	if use != "" {
-		for _, mi := range l {
-			if mi.Use == use && !mi.NoSelect {
-				return s.target(mi.Name, mi.Folder), nil
-			}
+		if mi := pickSpecialUse(l, f, use); mi != nil {
+			return s.target(mi.Name, mi.Folder), nil
 		}
 		var cands []ic.MailboxInfo
 		for _, mi := range l {
@@ -222,6 +220,45 @@ func (s *Sink) Resolve(ctx context.Context, f importers.Folder, use imap.Mailbox
 		}
 	}
 	return s.target(name, f), nil
+}
+
+// pickSpecialUse is the mailbox of l with the special use, or nil. When
+// several carry it, the one named as f wins, then one with a usual name
+// of that use ("Sent Items"), then the first at the top level, then the
+// first. QUIRK: Cyrus 3.6 can report a use on a second mailbox (seen:
+// \Sent on INBOX.Customers beside INBOX.Sent after folders were created
+// on parallel connections on the account's first logins); taking the
+// first in order sent Sent's messages to Customers on one run and to Sent
+// on the next.
+func pickSpecialUse(l []ic.MailboxInfo, f importers.Folder, use imap.MailboxAttr) *ic.MailboxInfo {
+	var cands []*ic.MailboxInfo
+	for i := range l {
+		if l[i].Use == use && !l[i].NoSelect {
+			cands = append(cands, &l[i])
+		}
+	}
+	if len(cands) <= 1 {
+		if len(cands) == 1 {
+			return cands[0]
+		}
+		return nil
+	}
+	for _, mi := range cands {
+		if slices.Equal(mi.Folder, f) {
+			return mi
+		}
+	}
+	for _, mi := range cands {
+		if len(mi.Folder) > 0 && exporters.SpecialUseByName(mi.Folder[len(mi.Folder)-1]) == use {
+			return mi
+		}
+	}
+	for _, mi := range cands {
+		if len(mi.Folder) == 1 {
+			return mi
+		}
+	}
+	return cands[0]
 }
 
 // safeMailbox is the name a folder gets when the server refuses its own

@@ -180,9 +180,13 @@ func (mp *Mapper) MapAll(fis []importers.FolderInfo, sink exporters.Sink) []Mapp
 	var paths []importers.Folder // distinct logical folders
 	special := map[string]bool{} // of paths, by pathID
 	seen := map[string]bool{}
+	owner := useOwners(fis, mp.Selected)
 	for i, fi := range fis {
 		if fi.NoSelect || !mp.Selected(fi.Folder) {
 			continue
+		}
+		if fi.Use != "" && owner[fi.Use] != i {
+			fi.Use = "" // another folder has this use (useOwners)
 		}
 		out[i] = mp.Map(fi)
 		id := pathID(out[i].Folder)
@@ -288,4 +292,33 @@ func hash8(s string, n int) string {
 		fmt.Fprintf(h, "\x00%d", n)
 	}
 	return fmt.Sprintf("%x", h.Sum(nil)[:4])
+}
+
+// useOwners picks, for each special use that selected folders of fis
+// report, the one folder that keeps it: one whose name is a usual name of
+// that use ("Sent", "Sent Items"), else one at the top level, else the
+// first. The others are mapped by their names, so that a server reporting
+// one use on two folders does not merge a folder into the target's
+// special one. QUIRK: Cyrus 3.6 can do this (\Sent on INBOX.Customers
+// beside INBOX.Sent).
+func useOwners(fis []importers.FolderInfo, selected func(importers.Folder) bool) map[imap.MailboxAttr]int {
+	owner := map[imap.MailboxAttr]int{}
+	rank := func(fi importers.FolderInfo) int {
+		switch {
+		case len(fi.Folder) > 0 && exporters.SpecialUseByName(fi.Folder[len(fi.Folder)-1]) == fi.Use:
+			return 0
+		case len(fi.Folder) == 1:
+			return 1
+		}
+		return 2
+	}
+	for i, fi := range fis {
+		if fi.Use == "" || fi.NoSelect || !selected(fi.Folder) {
+			continue
+		}
+		if j, ok := owner[fi.Use]; !ok || rank(fi) < rank(fis[j]) {
+			owner[fi.Use] = i
+		}
+	}
+	return owner
 }

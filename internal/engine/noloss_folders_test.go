@@ -178,3 +178,33 @@ func TestCopyCreatesEmptyFolders(t *testing.T) {
 		}
 	}
 }
+
+// MapAll: a source server that reports one special use on two folders
+// (Cyrus 3.6 did: \Sent on Customers beside Sent) keeps it on the folder
+// with the usual name; the other keeps its own name instead of being
+// merged into the target's Sent folder, whatever the order.
+func TestMapAllOneFolderPerSpecialUse(t *testing.T) {
+	sink := &namerSink{MemSink: exportertest.NewMemSink()}
+	var mp engine.Mapper
+	fis := []importers.FolderInfo{
+		{Folder: importers.Folder{"Customers"}, Use: imap.MailboxAttrSent},
+		{Folder: importers.Folder{"Customers", "Acme"}},
+		{Folder: importers.Folder{"Sent"}, Use: imap.MailboxAttrSent},
+		{Folder: importers.Folder{"Lists", "Drafts-old"}, Use: imap.MailboxAttrDrafts},
+		{Folder: importers.Folder{"Work"}, Use: imap.MailboxAttrDrafts},
+	}
+	want := map[string]string{
+		"Customers": "Customers", "Customers/Acme": "Customers/Acme", "Sent": "Sent (\\Sent)",
+		"Lists/Drafts-old": "Lists/Drafts-old", "Work": "Work (\\Drafts)",
+	}
+	if got := mapAll(&mp, fis, sink); !equalMaps(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	rev := make([]importers.FolderInfo, len(fis))
+	for i := range fis {
+		rev[len(fis)-1-i] = fis[i]
+	}
+	if got := mapAll(&mp, rev, sink); !equalMaps(got, want) {
+		t.Errorf("reversed: got %v, want %v", got, want)
+	}
+}
