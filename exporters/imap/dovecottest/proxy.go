@@ -42,6 +42,9 @@ type Fault struct {
 	// Bytes more are forwarded after the end of the pattern before both
 	// sides of the connection are closed.
 	Bytes int
+	// OnFire, when set, runs when the pattern is seen, before the cut
+	// (a test expires the tokens there, say).
+	OnFire func()
 }
 
 // CutMidAppend cuts a client's connection n bytes into the data following
@@ -200,6 +203,9 @@ func (c *proxyConn) pump(src, dst net.Conn, up bool) {
 					cutIn = f.Bytes + (len(chunk) - after)
 					c.p.faults = c.p.faults[1:]
 					c.p.fired = append(c.p.fired, f)
+					if f.OnFire != nil {
+						f.OnFire()
+					}
 				} else if keep := len(f.After) - 1; len(window) > keep {
 					window = append(window[:0], window[len(window)-keep:]...)
 				}

@@ -84,6 +84,18 @@ func (p *Provider) mint(user string) string {
 	return tok
 }
 
+// ExpireAll makes every access token issued so far expired: the next
+// introspection of one is refused.
+func (p *Provider) ExpireAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	past := time.Now().Add(-time.Second)
+	for tok, g := range p.access {
+		g.exp = past
+		p.access[tok] = g
+	}
+}
+
 // Approve makes device-code logins approve as user.
 func (p *Provider) Approve(code, user string) {
 	p.mu.Lock()
