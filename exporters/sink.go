@@ -164,6 +164,27 @@ type Sweeper interface {
 	SweepDuplicates(ctx context.Context) (removed int, err error)
 }
 
+// AlterationChecker is a Target that can tell which of the messages it
+// stored in this run the server keeps with other bytes than it was sent,
+// although it accepted them (QUIRK: Cyrus IMAP's default munge8bit
+// replaces raw 8-bit bytes in header fields with "X"). It remembers what
+// it sent for each such message, so that a later run finds the stored
+// message the same as its source message (a duplicate, not a new one).
+type AlterationChecker interface {
+	Target
+	// Altered returns the messages written since its last call that the
+	// server altered, and forgets them.
+	Altered(ctx context.Context) ([]Alteration, error)
+}
+
+// Alteration is one message a server stored with other bytes than sent.
+type Alteration struct {
+	// Ref is the source message's Ref.
+	Ref string
+	// Reason says what changed and which server setting does it.
+	Reason string
+}
+
 // StateFileName is the file in a local target's root that holds the
 // incremental state.
 const StateFileName = ".mailferry-state.json"

@@ -33,7 +33,7 @@ func (t *Target) AppendBatch(ctx context.Context, items []exporters.BatchItem) e
 		// One by one: the server keeps what it accepted before a failure,
 		// so the engine must learn how many arrived (PartialBatchError).
 		for i, it := range items {
-			if err := t.Append(ctx, it.M, int64(len(it.Data)), bytes.NewReader(it.Data)); err != nil {
+			if err := t.appendData(ctx, it.M, int64(len(it.Data)), bytes.NewReader(it.Data), it.Data); err != nil {
 				if i == 0 {
 					return err
 				}
@@ -48,6 +48,7 @@ func (t *Target) AppendBatch(ctx context.Context, items []exporters.BatchItem) e
 	}
 	err = rc.Append(ctx, t.name, msgs)
 	if err == nil {
+		t.noteBatch(items, rc)
 		return nil
 	}
 	var ie *imap.Error
@@ -89,4 +90,18 @@ func (s *Sink) rawConn(ctx context.Context) (*ic.RawConn, error) {
 	}
 	s.raw, s.rawUsed = rc, time.Now()
 	return rc, nil
+}
+
+// noteBatch keeps the messages of a stored batch whose headers have raw
+// 8-bit bytes, with the UIDs of the server's APPENDUID (alter.go).
+func (t *Target) noteBatch(items []exporters.BatchItem, rc *ic.RawConn) {
+	validity, uids, ok := rc.AppendUIDs()
+	if !ok || len(uids) != len(items) {
+		return
+	}
+	for i, it := range items {
+		if hdr, eightBit, ok := headerOf(it.Data); ok && eightBit {
+			t.noteSent(it.M, it.Data, hdr, int64(len(it.Data)), validity, uids[i])
+		}
+	}
 }

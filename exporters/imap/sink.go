@@ -67,6 +67,8 @@ type Sink struct {
 	noMulti bool
 	// rawQuota says go-imap cannot parse this server's QUOTA responses.
 	rawQuota bool
+	// alt remembers the messages the server altered (alter.go).
+	alt *alteredStore
 }
 
 var _ exporters.Sink = (*Sink)(nil)

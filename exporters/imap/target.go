@@ -25,6 +25,11 @@ type Target struct {
 	// sweepFrom is the first UID that was not there when the folder was
 	// first keyed (1 when this run created it); 0: never keyed (sweep.go).
 	sweepFrom imap.UID
+	// validity is the UIDVALIDITY of the last examineAll.
+	validity uint32
+	// suspects are stored messages whose headers the server may have
+	// altered (alter.go).
+	suspects []suspect
 }
 
 var _ exporters.Target = (*Target)(nil)
@@ -110,6 +115,7 @@ func (t *Target) examineAll(ctx context.Context) (c *ic.Conn, stop func() bool, 
 		stop()
 		return nil, nil, ctxErr(ctx, c.Err(fmt.Errorf("imap: EXAMINE %q: %w", t.name, err)))
 	}
+	t.validity = sel.UIDValidity
 	if t.sweepFrom == 0 {
 		t.sweepFrom = imap.UID(max(sel.UIDNext, 1))
 	}
@@ -241,6 +247,12 @@ func (t *Target) fullKeys(ctx context.Context, c *ic.Conn, uids []imap.UID, fn f
 // literal cannot be completed honestly: the connection is dropped, so the
 // server discards the command, and the next operation dials again.
 func (t *Target) Append(ctx context.Context, m *importers.Message, size int64, r io.Reader) error {
+	return t.appendData(ctx, m, size, r, nil)
+}
+
+// appendData is Append; data, when not nil, is what r reads (a batch
+// item), which spares reading m's body again for an 8-bit header.
+func (t *Target) appendData(ctx context.Context, m *importers.Message, size int64, r io.Reader, data []byte) error {
 	if !t.exists {
 		if err := t.Create(ctx); err != nil {
 			return err
@@ -255,6 +267,8 @@ func (t *Target) Append(ctx context.Context, m *importers.Message, size int64, r
 	if !m.InternalDate.IsZero() {
 		opts.Time = m.InternalDate
 	}
+	head := &headCapture{r: r}
+	r = head
 	cmd := c.C.Append(t.name, size, opts)
 	n, werr := io.Copy(cmd, io.LimitReader(r, size))
 	if werr == nil && n != size {
@@ -286,11 +300,15 @@ func (t *Target) Append(ctx context.Context, m *importers.Message, size int64, r
 		t.s.sess.Drop()
 		return ctxErr(ctx, c.Err(fmt.Errorf("imap: APPEND to %q: %w", t.name, err)))
 	}
-	if _, err := cmd.Wait(); err != nil {
+	ad, err := cmd.Wait()
+	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		return c.Err(t.appendError(err))
+	}
+	if hdr, eightBit := head.header(); eightBit && ad != nil {
+		t.noteSent(m, data, hdr, size, ad.UIDValidity, ad.UID)
 	}
 	return nil
 }
@@ -352,6 +370,9 @@ func (t *Target) Inventory(ctx context.Context, fn func(exporters.Stored) error)
 	defer stop()
 	var missing []imap.UID
 	err = t.scanHeaders(ctx, c, true, func(uid imap.UID, size int64, hdr map[string][]string, cut bool) error {
+		if st, ok := t.storedAs(t.validity, uid); ok { // the server altered it (alter.go)
+			return fn(st)
+		}
 		if k, ok := dedupe.FromHeader(hdr); ok && size >= 0 && !cut { // a cut answer proves nothing
 			return fn(exporters.Stored{Key: k, Size: size, Loc: uint64(uid)})
 		}

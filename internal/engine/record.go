@@ -62,3 +62,25 @@ func (e *Engine) folderFailed(ctx context.Context, plan *Plan, fp *FolderPlan, e
 	e.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
 	return nil
 }
+
+// checkAltered asks a target that can tell (exporters.AlterationChecker)
+// which of the messages this folder's copy stored the server altered;
+// each is counted (still copied: it is in the target) and named. A check
+// that fails is a warning: the messages are stored.
+func (e *Engine) checkAltered(ctx context.Context, plan *Plan, fp *FolderPlan) {
+	ac, ok := fp.target.(exporters.AlterationChecker)
+	if !ok || ctx.Err() != nil {
+		return
+	}
+	alts, err := ac.Altered(ctx)
+	if err != nil {
+		e.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Target: fp.Target,
+			Reason: fmt.Sprintf("could not check whether the server stored the messages unchanged: %v", err)})
+		return
+	}
+	for _, a := range alts {
+		fp.Altered++
+		e.problem(plan, Problem{Ref: a.Ref, Folder: fp.SourceP, Kind: "altered", Reason: a.Reason})
+		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: a.Ref, Reason: a.Reason})
+	}
+}

@@ -41,6 +41,10 @@ type FolderPlan struct {
 	// Copied and Failed are filled by Copy.
 	Copied int64 `json:"copied"`
 	Failed int64 `json:"failed"`
+	// Altered counts copied messages the server stored with other bytes
+	// than it was sent (exporters.AlterationChecker); each is named in
+	// Problems with kind "altered".
+	Altered int64 `json:"altered"`
 	// FromUID > 0: an earlier run recorded every message up to this UID as
 	// copied (incremental state); only the messages above it are read, and
 	// Messages counts those only.
@@ -66,7 +70,7 @@ type FolderPlan struct {
 type Problem struct {
 	Ref    string `json:"ref"`
 	Folder string `json:"folder"`
-	Kind   string `json:"kind"` // "error", "too-big", "rejected", "skipped", "unaccounted"
+	Kind   string `json:"kind"` // "error", "too-big", "rejected", "skipped", "unaccounted", "altered"
 	Size   int64  `json:"size,omitempty"`
 	Reason string `json:"reason"`
 }
@@ -121,6 +125,7 @@ func (p *Plan) Totals() FolderPlan {
 		t.Skipped += f.Skipped
 		t.Copied += f.Copied
 		t.Failed += f.Failed
+		t.Altered += f.Altered
 	}
 	t.Found, t.Unaccounted = planFound(p.Folders)
 	return t
@@ -137,8 +142,9 @@ func (p *Plan) Fits() bool {
 }
 
 // Incomplete reports whether some source messages were not copied (errors,
-// too big, rejected, not accounted for).
+// too big, rejected, not accounted for) or not copied intact (altered by
+// the server).
 func (p *Plan) Incomplete() bool {
 	t := p.Totals()
-	return t.Errors > 0 || t.TooBig > 0 || t.Failed > 0 || t.Unaccounted != 0
+	return t.Errors > 0 || t.TooBig > 0 || t.Failed > 0 || t.Unaccounted != 0 || t.Altered > 0
 }

@@ -133,6 +133,7 @@ func (c *folderCopy) finish(ctx context.Context, err error) error {
 			err = derr
 		}
 	}
+	c.e.checkAltered(ctx, c.plan, c.fp)
 	return c.e.folderFailed(ctx, c.plan, c.fp, err)
 }
 

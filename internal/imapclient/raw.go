@@ -42,6 +42,8 @@ type RawConn struct {
 	dead    bool
 	// collect, when set, sees every untagged response (without "* ").
 	collect func(string)
+	// lastOK is the text of the last tagged OK ("[APPENDUID 1 5:7] Done").
+	lastOK string
 }
 
 // RawMessage is one message of a RawConn.Append.
@@ -55,6 +57,48 @@ type RawMessage struct {
 // handshake and login every connection shares (handshake.go).
 func (s *Session) DialRaw(ctx context.Context) (*RawConn, error) {
 	return handshake(ctx, s.ep, s.opts, s.cred, nil)
+}
+
+// AppendUIDs returns the UIDVALIDITY and the UIDs the server gave the
+// messages of the last successful Append (RFC 4315 APPENDUID), in order;
+// ok is false when the server sent none (no UIDPLUS) or the set does not
+// list them one by one.
+func (c *RawConn) AppendUIDs() (validity uint32, uids []imap.UID, ok bool) {
+	return ParseAppendUID(c.lastOK)
+}
+
+// ParseAppendUID parses the APPENDUID response code at the start of a
+// tagged OK's text: "[APPENDUID 38505 3955:3957] APPEND completed".
+func ParseAppendUID(text string) (validity uint32, uids []imap.UID, ok bool) {
+	code, _, found := strings.Cut(strings.TrimPrefix(text, "["), "]")
+	if !found || !strings.HasPrefix(text, "[") {
+		return 0, nil, false
+	}
+	f := strings.Fields(code)
+	if len(f) != 3 || !strings.EqualFold(f[0], "APPENDUID") {
+		return 0, nil, false
+	}
+	v, err := strconv.ParseUint(f[1], 10, 32)
+	if err != nil || v == 0 {
+		return 0, nil, false
+	}
+	for _, part := range strings.Split(f[2], ",") {
+		lo, hi, isRange := strings.Cut(part, ":")
+		a, err := strconv.ParseUint(lo, 10, 32)
+		if err != nil || a == 0 {
+			return 0, nil, false
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.ParseUint(hi, 10, 32); err != nil || b < a || b-a > 1<<20 {
+				return 0, nil, false
+			}
+		}
+		for u := a; u <= b; u++ {
+			uids = append(uids, imap.UID(u))
+		}
+	}
+	return uint32(v), uids, true
 }
 
 // Has reports whether the server announced the capability (upper case).
@@ -175,7 +219,11 @@ func (c *RawConn) awaitText(tag string, cont func(text string) error) error {
 		case strings.HasPrefix(line, "* "):
 			c.untagged(line[2:])
 		case strings.HasPrefix(line, tag+" "):
-			return statusError(line[len(tag)+1:])
+			st := line[len(tag)+1:]
+			if len(st) >= 2 && strings.EqualFold(st[:2], "OK") {
+				c.lastOK = strings.TrimSpace(st[2:])
+			}
+			return statusError(st)
 		}
 	}
 }
@@ -344,6 +392,7 @@ func (c *RawConn) Append(ctx context.Context, mailbox string, msgs []RawMessage)
 	defer stop()
 	c.prog.Arm()
 	defer c.prog.Disarm()
+	c.lastOK = ""
 	plus := c.caps["LITERAL+"]
 	tag := c.nextTag()
 	c.w.WriteString(tag + " APPEND " + quote(EncodeMailbox(mailbox)))
