@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/failure"
 	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 	"github.com/mailferry/mailferry/internal/netconn"
 )
@@ -119,12 +120,22 @@ func (c *opConn) Read(b []byte) (int, error) {
 	c.p.Arm()
 	n, err := c.Conn.Read(b)
 	c.p.Disarm()
-	return n, c.p.WithTimeout(err)
+	return n, c.timedOut(err)
 }
 
 func (c *opConn) Write(b []byte) (int, error) {
 	c.p.Arm()
 	n, err := c.Conn.Write(b)
 	c.p.Disarm()
-	return n, c.p.WithTimeout(err)
+	return n, c.timedOut(err)
+}
+
+// timedOut marks err as a transient (retryable) failure naming --timeout
+// when the progress deadline closed the connection, as a net.Conn
+// deadline's timeout error is; other errors are returned as they are.
+func (c *opConn) timedOut(err error) error {
+	if err != nil && c.p.TimedOut() {
+		return failure.Transient(c.p.WithTimeout(err))
+	}
+	return err
 }
