@@ -10,7 +10,7 @@ func newDemoCommand(g *globalOptions) *cobra.Command {
 		Short: "Copy built-in sample mail into a throwaway local Dovecot and show the result",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runDemo(cmd.Context(), g)
+			return runDemo(g)
 		},
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -19,7 +18,7 @@ const demoCount = 420
 // users and a self-signed CA, all in a temporary directory), writes a
 // sample Thunderbird Local Folders tree, and runs the commands a user
 // would run, printing each command line and checking each exit code.
-func runDemo(ctx context.Context, g *globalOptions) error {
+func runDemo(g *globalOptions) error {
 	out := g.stdout
 	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
 

@@ -18,7 +18,7 @@ const narrowWidth = 60
 // full data is in --json.
 func (r *reporter) folderTable(w io.Writer, width int, p *engine.Plan, copied bool) {
 	t := r.g.T()
-	name := func(f *engine.FolderPlan, i int) string {
+	name := func(f *engine.FolderPlan) string {
 		n := f.SourceP
 		if d := f.TargetP; d != "" && d != f.SourceP {
 			n += " → " + d
@@ -41,8 +41,8 @@ func (r *reporter) folderTable(w io.Writer, width int, p *engine.Plan, copied bo
 	}
 	tot := p.Totals()
 	if width > 0 && width < narrowWidth {
-		for i, f := range p.Folders {
-			fmt.Fprintln(w, shortenMiddle(name(f, i), width-1))
+		for _, f := range p.Folders {
+			fmt.Fprintln(w, shortenMiddle(name(f), width-1))
 			fmt.Fprintln(w, wrapText(t.Sprintf("  %d messages, %s %d (%s), %d duplicates, %d skipped, %d errors",
 				f.Messages, strings.ToLower(verb), done(*f), engine.HumanBytes(f.NewBytes), f.Duplicates, skipped(*f), f.Errors+f.Failed), width))
 		}
@@ -57,8 +57,8 @@ func (r *reporter) folderTable(w io.Writer, width int, p *engine.Plan, copied bo
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%d\t%d\t\n", n, f.Messages, done(f), engine.HumanBytes(f.NewBytes),
 			f.Duplicates, skipped(f), f.Errors+f.Failed)
 	}
-	for i, f := range p.Folders {
-		row(*f, name(f, i))
+	for _, f := range p.Folders {
+		row(*f, name(f))
 	}
 	row(tot, t.Text("TOTAL"))
 	tw.Flush()

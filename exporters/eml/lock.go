@@ -13,30 +13,5 @@ var _ exporters.Locker = (*Sink)(nil)
 // localfs.Root.Lock). Holding it, the run removes the hidden temporary
 // files that interrupted runs left in the tree.
 func (s *Sink) Lock(ctx context.Context, wait time.Duration) (func() error, error) {
-	l, err := s.Root.Lock(ctx, wait)
-	if err != nil {
-		return nil, err
-	}
-	var gone []string
-	s.leftovers(nil, 0, &gone)
-	if len(gone) > 0 {
-		s.Opts.Log().Info("eml: removed temporary files of an interrupted run", "files", len(gone))
-	}
-	return l.Release, nil
-}
-
-func (s *Sink) leftovers(dir []string, depth int, gone *[]string) {
-	if depth > 64 {
-		return
-	}
-	*gone = append(*gone, s.Root.RemoveLeftovers(dir, "")...)
-	ents, err := s.Root.ReadDir(dir...)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		if e.IsDir() {
-			s.leftovers(append(append([]string(nil), dir...), e.Name()), depth+1, gone)
-		}
-	}
+	return s.LockAndClean(ctx, wait, "eml", func() []string { return s.Root.RemoveLeftoversTree(nil, "") })
 }

@@ -17,10 +17,12 @@ var _ exporters.Locker = (*Sink)(nil)
 // 36 hours), so nothing partial stays. Other programs' files in tmp/ are
 // never touched.
 func (s *Sink) Lock(ctx context.Context, wait time.Duration) (func() error, error) {
-	l, err := s.Root.Lock(ctx, wait)
-	if err != nil {
-		return nil, err
-	}
+	return s.LockAndClean(ctx, wait, "maildir", s.removeLeftovers)
+}
+
+// removeLeftovers removes the leftovers of interrupted runs in the root,
+// its tmp/ and every folder's tmp/, and returns their paths.
+func (s *Sink) removeLeftovers() []string {
 	gone := s.Root.RemoveLeftovers(nil, s.host)
 	gone = append(gone, s.Root.RemoveLeftovers([]string{"tmp"}, s.host)...)
 	ents, _ := s.Root.ReadDir()
@@ -29,8 +31,5 @@ func (s *Sink) Lock(ctx context.Context, wait time.Duration) (func() error, erro
 			gone = append(gone, s.Root.RemoveLeftovers([]string{e.Name(), "tmp"}, s.host)...)
 		}
 	}
-	if len(gone) > 0 {
-		s.Opts.Log().Info("maildir: removed temporary files of an interrupted run", "files", len(gone))
-	}
-	return l.Release, nil
+	return gone
 }

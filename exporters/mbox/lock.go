@@ -14,13 +14,8 @@ var _ exporters.Locker = (*Sink)(nil)
 // interrupted runs left (RecoverJournals) and removes their temporary
 // files.
 func (s *Sink) Lock(ctx context.Context, wait time.Duration) (func() error, error) {
-	l, err := s.Root.Lock(ctx, wait)
-	if err != nil {
-		return nil, err
-	}
-	s.RecoverJournals()
-	if gone := s.Root.RemoveLeftovers(nil, ""); len(gone) > 0 {
-		s.Opts.Log().Info("mbox: removed temporary files of an interrupted run", "files", gone)
-	}
-	return l.Release, nil
+	return s.LockAndClean(ctx, wait, "mbox", func() []string {
+		s.RecoverJournals()
+		return s.Root.RemoveLeftovers(nil, "")
+	})
 }

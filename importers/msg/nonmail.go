@@ -21,19 +21,9 @@ const (
 	ptMVBinary = 0x1102
 )
 
-var (
-	psMAPI          = [16]byte{0x28, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46}
-	psPublicStrings = [16]byte{0x29, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46}
-)
-
-type namedKey struct {
-	guid [16]byte
-	lid  uint32
-}
-
 // nameMap reads the numeric entries of __nameid_version1.0 (MS-OXMSG
 // 2.2.3): the same entry and GUID streams as a PST's name-to-ID map.
-func (c *cfb) nameMap() map[namedKey]uint16 {
+func (c *cfb) nameMap() outlook.NameMap {
 	st := c.root.children["__NAMEID_VERSION1.0"]
 	if st == nil {
 		return nil
@@ -49,37 +39,13 @@ func (c *cfb) nameMap() map[namedKey]uint16 {
 		}
 		return b
 	}
-	guids, entries := read("__SUBSTG1.0_00020102"), read("__SUBSTG1.0_00030102")
-	m := map[namedKey]uint16{}
-	for i := 0; i+8 <= len(entries); i += 8 {
-		lid := binary.LittleEndian.Uint32(entries[i:])
-		g := binary.LittleEndian.Uint16(entries[i+4:])
-		idx := binary.LittleEndian.Uint16(entries[i+6:])
-		if g&1 != 0 {
-			continue
-		}
-		var guid [16]byte
-		switch gi := int(g >> 1); gi {
-		case 1:
-			guid = psMAPI
-		case 2:
-			guid = psPublicStrings
-		default:
-			o := (gi - 3) * 16
-			if gi < 3 || o+16 > len(guids) {
-				continue
-			}
-			copy(guid[:], guids[o:o+16])
-		}
-		m[namedKey{guid, lid}] = 0x8000 + idx
-	}
-	return m
+	return outlook.ParseNameMap(read("__SUBSTG1.0_00020102"), read("__SUBSTG1.0_00030102"))
 }
 
 // msgProps is outlook.Props over a .msg file's top-level properties.
 type msgProps struct {
 	p     *props
-	named map[namedKey]uint16
+	named outlook.NameMap
 }
 
 func (mp msgProps) String(id uint16) string {
@@ -125,7 +91,7 @@ func (mp msgProps) MVBinary(id uint16) [][]byte {
 }
 
 func (mp msgProps) Named(guid [16]byte, lid uint32) uint16 {
-	return mp.named[namedKey{guid, lid}]
+	return mp.named[outlook.NamedKey{GUID: guid, LID: lid}]
 }
 
 // nonMail reads the item of file p (class, not mail), saves it to the
@@ -140,25 +106,11 @@ func (s *Source) nonMail(c *cfb, p, class string, m *importers.Message) (*import
 	if pr.err != nil {
 		return nil, pr.err
 	}
-	reason := "not mail, not copied"
-	if t := nm.Title(); t != "" {
-		reason = fmt.Sprintf("%q: %s", t, reason)
+	// The identity is the file's path below the tree (its name for a
+	// single file): stable across runs.
+	id, err := filepath.Rel(s.root, p)
+	if err != nil || id == "." {
+		id = filepath.Base(p)
 	}
-	switch {
-	case s.nonmail != nil && nm.Ext() != "":
-		// The identity is the file's path below the tree (its name for a
-		// single file): stable across runs.
-		id, err := filepath.Rel(s.root, p)
-		if err != nil || id == "." {
-			id = filepath.Base(p)
-		}
-		path, err := s.nonmail.Save(nm, "msg "+filepath.ToSlash(id))
-		if err != nil {
-			return nil, fmt.Errorf("--nonmail: %w", err)
-		}
-		reason += "; saved as " + path
-	case nm.Ext() != "":
-		reason += " (--nonmail DIR saves it as " + nm.Ext() + ")"
-	}
-	return &importers.SkipError{Ref: m.Ref, Folder: m.Folder, Kind: nm.Kind, Reason: reason}, nil
+	return outlook.SkipNonMail(nm, s.nonmail, "msg "+filepath.ToSlash(id), m.Ref, m.Folder)
 }

@@ -308,8 +308,8 @@ func (c *cfb) message(st *storage, headerLen, depth, parentCP int) (*outlook.Ite
 		// QUIRK: writers may store only the parts (MS-OXCMSG 2.2.1.46).
 		it.Subject = p.str(prSubjectPrefix) + p.str(prNormalizedSubject)
 	}
-	it.Sender = address(p, prSenderName, prSenderEmail, prSenderAddrType, prSenderSMTPAddress)
-	it.From = address(p, prSentReprName, prSentReprEmail, prSentReprAddrType, prSentReprSMTPAddress)
+	it.Sender = address(p, prSenderName, prSenderEmail, prSenderSMTPAddress)
+	it.From = address(p, prSentReprName, prSentReprEmail, prSentReprSMTPAddress)
 	if it.From == (outlook.Address{}) {
 		it.From = it.Sender
 	}
@@ -362,7 +362,7 @@ func (c *cfb) html(p *props, it *outlook.Item) {
 // address reads a sender-style address: the SMTP address when there is
 // one, else the e-mail address of any type (an Exchange DN is kept for
 // outlook.Build to show as a name).
-func address(p *props, nameID, emailID, typeID, smtpID uint16) outlook.Address {
+func address(p *props, nameID, emailID, smtpID uint16) outlook.Address {
 	a := outlook.Address{Name: strings.TrimSpace(p.str(nameID))}
 	if s := strings.TrimSpace(p.str(smtpID)); s != "" {
 		a.Address = s

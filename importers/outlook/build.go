@@ -241,7 +241,7 @@ func (b *builder) message(it *Item, depth int, path string) error {
 	}
 	fs, origType := headerFields(it)
 	if att := smimeAttachment(it); att != nil {
-		done, err := b.smime(it, fs, origType, att)
+		done, err := b.smime(fs, origType, att)
 		if done || err != nil {
 			return err
 		}

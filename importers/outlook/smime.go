@@ -47,7 +47,7 @@ func smimeAttachment(it *Item) *Attachment {
 // smime writes an S/MIME item. done is false when the attachment turned
 // out to hold neither a MIME entity nor CMS data; the caller then builds
 // the item normally (nothing has been written in that case).
-func (b *builder) smime(it *Item, fs []field, origType string, att *Attachment) (done bool, err error) {
+func (b *builder) smime(fs []field, origType string, att *Attachment) (done bool, err error) {
 	rc, err := att.Open()
 	if err != nil {
 		return true, fmt.Errorf("outlook: S/MIME attachment %q: %w", att.Filename, err)

@@ -1,8 +1,10 @@
 package pop3
 
-// Network plumbing of the POP3 source, kept in this one file so that it can
-// be switched to internal/netconn (TLS config, loopback/plain policy, dial
-// with a progress deadline, redacting trace) once that is merged.
+// Network plumbing of the POP3 source: the endpoint and, on
+// internal/netconn, the dial, the TLS settings and plaintext policy, and
+// the progress deadline. The protocol trace (--debug) stays line by line
+// in conn.go: it shows command and status lines only, never message
+// bodies, with the password and SASL responses already left out.
 
 import (
 	"context"
@@ -11,10 +13,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/failure"
 	imapimp "github.com/mailferry/mailferry/internal/imapclient"
+	"github.com/mailferry/mailferry/internal/netconn"
 )
 
 // Endpoint is a parsed pop3:// or pop3s:// spec. It never holds a password.
@@ -64,68 +67,75 @@ func ParseURL(raw string) (Endpoint, error) {
 }
 
 // stlsRequired is the policy for pop3:// (as for imap://): STLS before
-// the login unless the host is loopback or --insecure-plain.
+// the login unless plaintext is allowed (netconn.PlainAllowed: loopback
+// or --insecure-plain).
 func stlsRequired(host string, insecurePlain bool) bool {
-	return imapimp.StartTLSRequired(host, insecurePlain)
+	return !netconn.PlainAllowed(host, insecurePlain)
 }
 
-// tlsConfig returns the TLS settings for host (--tls-ca,
-// --tls-insecure-skip-verify come in opts.TLS).
-func tlsConfig(opts *importers.Options, host string) *tls.Config {
-	var c *tls.Config
-	if opts.TLS != nil {
-		c = opts.TLS.Clone()
-	} else {
-		c = &tls.Config{}
-	}
-	if c.ServerName == "" {
-		c.ServerName = host
-	}
-	if c.MinVersion == 0 {
-		c.MinVersion = tls.VersionTLS12
-	}
-	return c
-}
-
-// dial connects to ep (TLS for pop3s) with the --timeout as dial and
-// handshake limit.
-func dial(ctx context.Context, ep Endpoint, opts *importers.Options) (net.Conn, error) {
-	d := net.Dialer{Timeout: opts.NetTimeout()}
-	nc, err := d.DialContext(ctx, "tcp", ep.Addr())
+// dial connects to ep (netconn.Dial: failures are transient) and puts the
+// progress deadline (--timeout) on the TCP connection; for pop3s it makes
+// the TLS handshake at once. It returns the connection to talk through
+// and the Progress under it.
+func dial(ctx context.Context, ep Endpoint, opts *importers.Options) (net.Conn, *netconn.Progress, error) {
+	nc, err := netconn.Dial(ctx, "pop3", ep.Addr())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if ep.ImplicitTLS() {
-		return handshake(ctx, nc, ep, opts)
+	p := netconn.NewProgress(nc, opts.NetTimeout())
+	if !ep.ImplicitTLS() {
+		return &opConn{Conn: p, p: p}, p, nil
 	}
-	return nc, nil
+	c, err := handshake(ctx, p, ep, opts, "TLS", "this port speaks plaintext: use pop3:// for STLS")
+	return c, p, err
 }
 
-// handshake wraps nc in TLS (pop3s, or after STLS).
-func handshake(ctx context.Context, nc net.Conn, ep Endpoint, opts *importers.Options) (net.Conn, error) {
-	tc := tls.Client(nc, tlsConfig(opts, ep.Host))
-	hctx, cancel := context.WithTimeout(ctx, opts.NetTimeout())
-	defer cancel()
-	if err := tc.HandshakeContext(hctx); err != nil {
-		nc.Close()
-		return nil, err
+// handshake wraps the connection under p in TLS (pop3s, or after STLS)
+// with the per-side TLS settings (netconn.ForHost of opts.TLS: --tls-ca,
+// --tls-server-name, --tls-insecure-skip-verify), the certificate always
+// verified as they say. A failure is classified by netconn.TLSError and
+// closes the connection.
+func handshake(ctx context.Context, p *netconn.Progress, ep Endpoint, opts *importers.Options, what, plainHint string) (net.Conn, error) {
+	tc := tls.Client(p, netconn.ForHost(opts.TLS, ep.Host))
+	p.Arm()
+	err := tc.HandshakeContext(ctx)
+	p.Disarm()
+	if err != nil {
+		p.Close()
+		return nil, netconn.TLSError("pop3", what, ep.Addr(), p.WithTimeout(err), plainHint)
 	}
-	return tc, nil
+	return &opConn{Conn: tc, p: p}, nil
 }
 
-// deadlineConn gives up a connection on which no byte moved for timeout
-// while an operation waits (a progress deadline, not a total one).
-type deadlineConn struct {
+// opConn arms the progress deadline p for each Read and Write: a
+// connection on which no byte moved for --timeout while the source waits
+// for the server is given up; one idle between operations (the target
+// still writing the last message) is not.
+type opConn struct {
 	net.Conn
-	timeout time.Duration
+	p *netconn.Progress
 }
 
-func (c *deadlineConn) Read(p []byte) (int, error) {
-	c.Conn.SetDeadline(time.Now().Add(c.timeout))
-	return c.Conn.Read(p)
+func (c *opConn) Read(b []byte) (int, error) {
+	c.p.Arm()
+	n, err := c.Conn.Read(b)
+	c.p.Disarm()
+	return n, c.timedOut(err)
 }
 
-func (c *deadlineConn) Write(p []byte) (int, error) {
-	c.Conn.SetDeadline(time.Now().Add(c.timeout))
-	return c.Conn.Write(p)
+func (c *opConn) Write(b []byte) (int, error) {
+	c.p.Arm()
+	n, err := c.Conn.Write(b)
+	c.p.Disarm()
+	return n, c.timedOut(err)
+}
+
+// timedOut marks err as a transient (retryable) failure naming --timeout
+// when the progress deadline closed the connection, as a net.Conn
+// deadline's timeout error is; other errors are returned as they are.
+func (c *opConn) timedOut(err error) error {
+	if err != nil && c.p.TimedOut() {
+		return failure.Transient(c.p.WithTimeout(err))
+	}
+	return err
 }

@@ -14,16 +14,19 @@ import (
 // pop3:// unless loopback or --insecure-plain; used whenever offered) and
 // logs in.
 func connect(ctx context.Context, ep Endpoint, opts *importers.Options, role string) (*conn, error) {
-	nc, err := dial(ctx, ep, opts)
+	nc, prog, err := dial(ctx, ep, opts)
 	if err != nil {
-		return nil, fmt.Errorf("pop3: connect %s: %w", ep.Addr(), err)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
 	}
-	stop := context.AfterFunc(ctx, func() { nc.Close() })
+	stop := context.AfterFunc(ctx, func() { prog.Close() })
 	defer stop()
-	c := &conn{nc: &deadlineConn{Conn: nc, timeout: opts.NetTimeout()}, debug: opts.Debug}
+	c := &conn{nc: nc, debug: opts.Debug}
 	c.r = bufio.NewReaderSize(c.nc, 64<<10)
 	fail := func(err error) (*conn, error) {
-		nc.Close()
+		prog.Close()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -41,12 +44,14 @@ func connect(ctx context.Context, ep Endpoint, opts *importers.Options, role str
 					return fail(failure.Permanent(failure.Store, fmt.Errorf("pop3: %s: STLS refused: %w", ep.Addr(), err)))
 				}
 			} else {
-				tc, err := handshake(ctx, nc, ep, opts)
-				if err != nil {
-					return fail(failure.Permanent(failure.Store, fmt.Errorf("pop3: %s: TLS: %w", ep.Addr(), err)))
+				if c.r.Buffered() > 0 {
+					return fail(failure.Permanent(failure.Store, fmt.Errorf("pop3: %s: STLS: the server sent data before the TLS handshake", ep.Addr())))
 				}
-				nc = tc
-				c.nc = &deadlineConn{Conn: tc, timeout: opts.NetTimeout()}
+				tc, err := handshake(ctx, prog, ep, opts, "STLS", "the server did not start TLS after STLS")
+				if err != nil {
+					return fail(err)
+				}
+				c.nc = tc
 				c.r = bufio.NewReaderSize(c.nc, 64<<10)
 				c.capa() // RFC 2595: capabilities may change after STLS
 			}

@@ -17,16 +17,6 @@ import (
 // nidNameToIDMap is the node of the named property map (MS-PST 2.4.7).
 const nidNameToIDMap = 0x61
 
-var (
-	psMAPI          = [16]byte{0x28, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46}
-	psPublicStrings = [16]byte{0x29, 0x03, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46}
-)
-
-type namedKey struct {
-	guid [16]byte
-	lid  uint32
-}
-
 // loadNameMap reads the numeric entries of the name-to-ID map. A store
 // without one gets nil: then, as libpst does, property IDs 0x8000 and up
 // are taken for the LIDs themselves.
@@ -45,30 +35,7 @@ func (s *store) loadNameMap() {
 	if err != nil || !ok {
 		return
 	}
-	m := map[namedKey]uint16{}
-	for i := 0; i+8 <= len(ev.data); i += 8 {
-		lid := le.Uint32(ev.data[i:])
-		g := le.Uint16(ev.data[i+4:])
-		idx := le.Uint16(ev.data[i+6:])
-		if g&1 != 0 {
-			continue // a string name
-		}
-		var guid [16]byte
-		switch gi := int(g >> 1); gi {
-		case 1:
-			guid = psMAPI
-		case 2:
-			guid = psPublicStrings
-		default:
-			o := (gi - 3) * 16
-			if gi < 3 || o+16 > len(gv.data) {
-				continue
-			}
-			copy(guid[:], gv.data[o:o+16])
-		}
-		m[namedKey{guid, lid}] = 0x8000 + idx
-	}
-	s.named = m
+	s.named = outlook.ParseNameMap(gv.data, ev.data)
 }
 
 // itemProps is outlook.Props over one item's property context.
@@ -142,7 +109,7 @@ func (ip itemProps) Named(guid [16]byte, lid uint32) uint16 {
 		}
 		return 0
 	}
-	return ip.st.named[namedKey{guid, lid}]
+	return ip.st.named[outlook.NamedKey{GUID: guid, LID: lid}]
 }
 
 // nonMail reads item e of class (not mail), saves it to the --nonmail
@@ -160,20 +127,6 @@ func (s *Source) nonMail(e nbtEntry, class, ref string, f importers.Folder) (se 
 		return nil, err
 	}
 	nm := outlook.ReadNonMail(class, itemProps{p: p, cp: codepageOf(p, s.st.cp), st: s.st})
-	reason := "not mail, not copied"
-	if t := nm.Title(); t != "" {
-		reason = fmt.Sprintf("%q: %s", t, reason)
-	}
-	switch {
-	case s.nonmail != nil && nm.Ext() != "":
-		// The identity is the node: stable across runs of the same file.
-		path, err := s.nonmail.Save(nm, fmt.Sprintf("pst nid 0x%x", e.nid))
-		if err != nil {
-			return nil, fmt.Errorf("--nonmail: %w", err)
-		}
-		reason += "; saved as " + path
-	case nm.Ext() != "":
-		reason += " (--nonmail DIR saves it as " + nm.Ext() + ")"
-	}
-	return &importers.SkipError{Ref: ref, Folder: f, Kind: nm.Kind, Reason: reason}, nil
+	// The identity is the node: stable across runs of the same file.
+	return outlook.SkipNonMail(nm, s.nonmail, fmt.Sprintf("pst nid 0x%x", e.nid), ref, f)
 }

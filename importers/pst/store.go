@@ -39,7 +39,7 @@ type store struct {
 	outside map[uint32]int
 	// named maps numeric named properties to their property IDs (nil:
 	// the store has no name-to-ID map).
-	named map[namedKey]uint16
+	named outlook.NameMap
 	// warnings found while opening, logged by the Source.
 	warnings []string
 }

@@ -94,46 +94,25 @@ func (e *Engine) accountedWalk(ctx context.Context, plan *Plan, fp *FolderPlan, 
 	if !copying {
 		fp.acct.filteredUIDs = nil
 	}
-	count, ok := counter(ctx, e.Src, fp.Source, countFrom)
+	count, found, ok, err := startCount(ctx, e.Src, fp.Source, countFrom, e.obs, fp.SourceP)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return e.safeWalk(ctx, fp, from, opts, fn)
 	}
-	found, err := count()
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	walk := func(o *importers.WalkOptions, fn importers.WalkFunc) error { return e.safeWalk(ctx, fp, from, o, fn) }
+	walked, werr := dateFilteredWalk(opts, walk, func(m *importers.Message) {
+		fp.Filtered++
+		if !copying && fp.inc.uidValidity != 0 && m.UID != 0 {
+			fp.acct.filteredUIDs = append(fp.acct.filteredUIDs, m.UID)
 		}
-		e.obs.Event(Event{Type: "warning", Folder: fp.SourceP,
-			Reason: fmt.Sprintf("folder %s: cannot count its items to check that none is lost: %v", fp.SourceP, err)})
-		return e.safeWalk(ctx, fp, from, opts, fn)
-	}
-	wopts, filter := opts, dateFilter(opts)
-	if filter {
-		o := *opts
-		o.Since, o.Before = time.Time{}, time.Time{}
-		wopts = &o
-	}
-	var walked int64
-	werr := e.safeWalk(ctx, fp, from, wopts, func(m *importers.Message, rerr error) error {
-		if filter && rerr == nil && m != nil && !opts.InDateRange(m.InternalDate) {
-			fp.Filtered++
-			if !copying && fp.inc.uidValidity != 0 && m.UID != 0 {
-				fp.acct.filteredUIDs = append(fp.acct.filteredUIDs, m.UID)
-			}
-			return nil
-		}
-		walked++
-		return fn(m, rerr)
-	})
+	}, fn)
 	if stopped(ctx, werr) {
 		return werr
 	}
 	accounted := base + walked + fp.Filtered
-	if found != accounted {
-		if again, err := count(); err == nil && again == accounted {
-			found = again // the folder changed during the walk
-		}
-	}
+	found = recount(count, found, accounted)
 	fp.Found = found
 	if d := found - accounted; d != 0 {
 		fp.Unaccounted = d
@@ -141,6 +120,61 @@ func (e *Engine) accountedWalk(ctx context.Context, plan *Plan, fp *FolderPlan, 
 		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: fp.SourceP, Reason: unaccountedReason(found, accounted)})
 	}
 	return werr
+}
+
+// startCount takes the source's independent count of f above minUID
+// before its walk: ok false when the source has none, or when counting
+// failed (a warning names folder; the walk then goes unchecked); err is
+// ctx's error when ctx ended.
+func startCount(ctx context.Context, src importers.Source, f importers.Folder, minUID uint32, obs Observer, folder string) (count func() (int64, error), found int64, ok bool, err error) {
+	count, ok = counter(ctx, src, f, minUID)
+	if !ok {
+		return nil, 0, false, nil
+	}
+	found, err = count()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, 0, false, ctx.Err()
+		}
+		obs.Event(Event{Type: "warning", Folder: folder,
+			Reason: fmt.Sprintf("folder %s: cannot count its items to check that none is lost: %v", folder, err)})
+		return nil, 0, false, nil
+	}
+	return count, found, true, nil
+}
+
+// dateFilteredWalk runs walk with opts' date range lifted and applies the
+// range itself, so that every item the source has is seen: an item outside
+// the range goes to filtered instead of fn. walked is the number of items
+// given to fn.
+func dateFilteredWalk(opts *importers.WalkOptions, walk func(*importers.WalkOptions, importers.WalkFunc) error, filtered func(*importers.Message), fn importers.WalkFunc) (walked int64, err error) {
+	wopts, filter := opts, dateFilter(opts)
+	if filter {
+		o := *opts
+		o.Since, o.Before = time.Time{}, time.Time{}
+		wopts = &o
+	}
+	err = walk(wopts, func(m *importers.Message, rerr error) error {
+		if filter && rerr == nil && m != nil && !opts.InDateRange(m.InternalDate) {
+			filtered(m)
+			return nil
+		}
+		walked++
+		return fn(m, rerr)
+	})
+	return walked, err
+}
+
+// recount settles the count found before the walk against the items
+// accounted for: on a difference the count is taken once more, and the
+// new one is kept when it matches (the folder changed during the walk).
+func recount(count func() (int64, error), found, accounted int64) int64 {
+	if found != accounted {
+		if again, err := count(); err == nil && again == accounted {
+			return again
+		}
+	}
+	return found
 }
 
 func countBelow(uids []uint32, max uint32) int {
@@ -218,43 +252,20 @@ func verifyFound(folders []*VerifyFolder) (found, unaccounted int64) {
 // above).
 func (v *Verifier) accountedWalk(ctx context.Context, rep *VerifyReport, vf *VerifyFolder, f importers.Folder, opts *importers.WalkOptions, obs Observer, fn importers.WalkFunc) error {
 	vf.Found, vf.Filtered, vf.Unaccounted = -1, 0, 0
-	count, ok := counter(ctx, v.Src, f, 0)
+	count, found, ok, err := startCount(ctx, v.Src, f, 0, obs, vf.Source)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return v.Src.Walk(ctx, f, opts, fn)
 	}
-	found, err := count()
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		obs.Event(Event{Type: "warning", Folder: vf.Source,
-			Reason: fmt.Sprintf("folder %s: cannot count its items to check that none is lost: %v", vf.Source, err)})
-		return v.Src.Walk(ctx, f, opts, fn)
-	}
-	wopts, filter := opts, dateFilter(opts)
-	if filter {
-		o := *opts
-		o.Since, o.Before = time.Time{}, time.Time{}
-		wopts = &o
-	}
-	var walked int64
-	werr := v.Src.Walk(ctx, f, wopts, func(m *importers.Message, rerr error) error {
-		if filter && rerr == nil && m != nil && !opts.InDateRange(m.InternalDate) {
-			vf.Filtered++
-			return nil
-		}
-		walked++
-		return fn(m, rerr)
-	})
+	walk := func(o *importers.WalkOptions, fn importers.WalkFunc) error { return v.Src.Walk(ctx, f, o, fn) }
+	walked, werr := dateFilteredWalk(opts, walk, func(*importers.Message) { vf.Filtered++ }, fn)
 	if ctx.Err() != nil {
 		return werr
 	}
 	accounted := walked + vf.Filtered
-	if found != accounted {
-		if again, err := count(); err == nil && again == accounted {
-			found = again
-		}
-	}
+	found = recount(count, found, accounted)
 	vf.Found = found
 	if d := found - accounted; d != 0 {
 		vf.Unaccounted = d

@@ -48,7 +48,10 @@ func (s *sets) clone() *sets {
 	return c
 }
 
-// existing keys the target's current contents.
+// existing keys the target's current contents: nothing with dedupe
+// off, every target folder into one index with global scope
+// (existingGlobal), else each planned target folder into its own
+// (existingPerTarget).
 func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
 	s := &sets{scope: e.Opts.scope(), by: map[string]*dedupe.Index{}}
 	switch s.scope {
@@ -59,25 +62,44 @@ func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
 		if allUpToDate(plan) {
 			return s, nil
 		}
-		fis, err := e.Sink.Folders(ctx)
-		if err != nil {
+		if err := e.existingGlobal(ctx, s); err != nil {
 			return nil, err
-		}
-		for _, fi := range fis {
-			if fi.NoSelect {
-				continue
-			}
-			t, err := e.Sink.Resolve(ctx, fi.Folder, "")
-			if err != nil {
-				return nil, err
-			}
-			s.targets = append(s.targets, t)
-			if err := e.inventoryInto(ctx, t, uint32(len(s.targets)-1), s.global); err != nil {
-				return nil, fmt.Errorf("reading target folder %s: %w", t.Name(), err)
-			}
 		}
 		return s, nil
 	}
+	if err := e.existingPerTarget(ctx, plan, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// existingGlobal keys every selectable folder of the sink into s.global;
+// s.targets gets the folders in the order of their store numbers.
+func (e *Engine) existingGlobal(ctx context.Context, s *sets) error {
+	fis, err := e.Sink.Folders(ctx)
+	if err != nil {
+		return err
+	}
+	for _, fi := range fis {
+		if fi.NoSelect {
+			continue
+		}
+		t, err := e.Sink.Resolve(ctx, fi.Folder, "")
+		if err != nil {
+			return err
+		}
+		s.targets = append(s.targets, t)
+		if err := e.inventoryInto(ctx, t, uint32(len(s.targets)-1), s.global); err != nil {
+			return fmt.Errorf("reading target folder %s: %w", t.Name(), err)
+		}
+	}
+	return nil
+}
+
+// existingPerTarget keys each target folder of the plan that exists once,
+// into its own index, unless every source folder mapped to it is up to
+// date (incremental state).
+func (e *Engine) existingPerTarget(ctx context.Context, plan *Plan, s *sets) error {
 	done := map[string]bool{}
 	needed := map[string]bool{}
 	for _, fp := range plan.Folders {
@@ -89,10 +111,10 @@ func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
 		}
 		done[fp.Target] = true
 		if err := e.inventory(ctx, fp.target, s.get(fp.Target)); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return s, nil
+	return nil
 }
 
 // inventory adds what target t holds to set.
@@ -104,6 +126,10 @@ func (e *Engine) inventory(ctx context.Context, t exporters.Target, set *dedupe.
 	return nil
 }
 
+// plan is step 1 of a run: it lists and maps the source folders
+// (planFolders), keys the target and walks the source headers, in
+// parallel where the run has several connections (parallel.go), and
+// checks the quota.
 func (e *Engine) plan(ctx context.Context) (*Plan, *sets, error) {
 	e.init()
 	start := time.Now()
@@ -112,29 +138,10 @@ func (e *Engine) plan(ctx context.Context) (*Plan, *sets, error) {
 		plan.Notes = n.Notes()
 	}
 	e.inc = e.incremental()
-	fis, err := e.Src.Folders(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("listing source folders: %w", err)
+	if err := e.planFolders(ctx, plan); err != nil {
+		return nil, nil, err
 	}
-	mapped := e.Opts.Mapper.MapAll(fis, e.Sink) // distinct folders stay distinct (mapping.go)
-	for i, fi := range fis {
-		if fi.NoSelect || !e.Opts.Mapper.Selected(fi.Folder) {
-			continue
-		}
-		mp := mapped[i]
-		t, err := e.Sink.Resolve(ctx, mp.Folder, mp.Use)
-		if err != nil {
-			return nil, nil, fmt.Errorf("mapping folder %s: %w", fi.Folder, err)
-		}
-		fp := &FolderPlan{
-			Source: fi.Folder, SourceP: fi.Folder.String(), Target: t.Name(), TargetP: mp.Folder.String(), Use: mp.Use,
-			Exists: t.Exists(), target: t, mapped: mp, listed: fi.Messages, Found: -1,
-		}
-		plan.Folders = append(plan.Folders, fp)
-		if err := e.inc.prepare(ctx, fp); err != nil {
-			return nil, nil, err
-		}
-	}
+	var err error
 	var ex *sets
 	if units := e.planUnits(plan); e.parallel(len(units)) {
 		ex, err = e.planParallel(ctx, plan, units) // parallel.go
@@ -147,6 +154,37 @@ func (e *Engine) plan(ctx context.Context) (*Plan, *sets, error) {
 	e.quota(ctx, plan)
 	plan.Elapsed = time.Since(start)
 	return plan, ex, nil
+}
+
+// planFolders lists the source folders and adds a FolderPlan to plan for
+// each selectable folder the mapping selects: its target folder resolved
+// through the mapping (mapping.go) and its incremental state prepared
+// (state.go).
+func (e *Engine) planFolders(ctx context.Context, plan *Plan) error {
+	fis, err := e.Src.Folders(ctx)
+	if err != nil {
+		return fmt.Errorf("listing source folders: %w", err)
+	}
+	mapped := e.Opts.Mapper.MapAll(fis, e.Sink) // distinct folders stay distinct (mapping.go)
+	for i, fi := range fis {
+		if fi.NoSelect || !e.Opts.Mapper.Selected(fi.Folder) {
+			continue
+		}
+		mp := mapped[i]
+		t, err := e.Sink.Resolve(ctx, mp.Folder, mp.Use)
+		if err != nil {
+			return fmt.Errorf("mapping folder %s: %w", fi.Folder, err)
+		}
+		fp := &FolderPlan{
+			Source: fi.Folder, SourceP: fi.Folder.String(), Target: t.Name(), TargetP: mp.Folder.String(), Use: mp.Use,
+			Exists: t.Exists(), target: t, mapped: mp, listed: fi.Messages, Found: -1,
+		}
+		plan.Folders = append(plan.Folders, fp)
+		if err := e.inc.prepare(ctx, fp); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // planSequential keys the targets, then the source folders, over the
@@ -208,20 +246,10 @@ func (e *Engine) scan(ctx context.Context, plan *Plan, fp *FolderPlan, t exporte
 	return nil
 }
 
-// quota fills plan.Quota from the sink.
+// quota fills plan.Quota from the sink: per quota root, what the plan's
+// new messages need against what the root has left (quotaCheck).
 func (e *Engine) quota(ctx context.Context, plan *Plan) {
-	var targets []exporters.Target
-	need := map[string]int64{}
-	needMsgs := map[string]int64{}
-	seen := map[string]bool{}
-	for _, fp := range plan.Folders {
-		need[fp.Target] += fp.NewBytes
-		needMsgs[fp.Target] += fp.New
-		if !seen[fp.Target] {
-			seen[fp.Target] = true
-			targets = append(targets, fp.target)
-		}
-	}
+	need, targets := planNeeds(plan)
 	roots, err := e.Sink.Quota(ctx, targets)
 	if err != nil {
 		plan.QuotaErr = err.Error()
@@ -229,39 +257,65 @@ func (e *Engine) quota(ctx context.Context, plan *Plan) {
 	}
 	h := e.Opts.headroom()
 	for _, r := range roots {
-		c := QuotaCheck{Root: r.Name, Known: true, Used: r.Used, Limit: r.Limit, Headroom: h,
-			UsedMsgs: r.UsedMessages, LimitMsgs: r.LimitMessages}
-		type tn struct {
-			name string
-			n    int64
+		plan.Quota = append(plan.Quota, quotaCheck(r, need, h))
+	}
+}
+
+// targetNeed is what the plan's new messages need in one target folder.
+type targetNeed struct{ bytes, msgs int64 }
+
+// planNeeds sums the new bytes and messages of the plan per target folder
+// and lists the target folders, each once, in plan order.
+func planNeeds(plan *Plan) (map[string]targetNeed, []exporters.Target) {
+	var targets []exporters.Target
+	need := map[string]targetNeed{}
+	for _, fp := range plan.Folders {
+		n, seen := need[fp.Target]
+		if !seen {
+			targets = append(targets, fp.target)
 		}
-		var largest []tn
-		for _, t := range r.Targets {
-			c.Need += need[t]
-			c.NeedMsgs += needMsgs[t]
-			if need[t] > 0 {
-				largest = append(largest, tn{t, need[t]})
-			}
+		need[fp.Target] = targetNeed{n.bytes + fp.NewBytes, n.msgs + fp.New}
+	}
+	return need, targets
+}
+
+// quotaCheck compares quota root r with the needs of its target folders:
+// Need and NeedMsgs are their sums, Largest names the five largest, and
+// Fits is false when the bytes or the messages would exceed the limit
+// times the headroom h.
+func quotaCheck(r exporters.QuotaRoot, need map[string]targetNeed, h float64) QuotaCheck {
+	c := QuotaCheck{Root: r.Name, Known: true, Used: r.Used, Limit: r.Limit, Headroom: h,
+		UsedMsgs: r.UsedMessages, LimitMsgs: r.LimitMessages}
+	type tn struct {
+		name string
+		n    int64
+	}
+	var largest []tn
+	for _, t := range r.Targets {
+		c.Need += need[t].bytes
+		c.NeedMsgs += need[t].msgs
+		if need[t].bytes > 0 {
+			largest = append(largest, tn{t, need[t].bytes})
 		}
-		sort.Slice(largest, func(i, j int) bool { return largest[i].n > largest[j].n })
-		for i, l := range largest {
-			if i == 5 {
-				break
-			}
-			c.Largest = append(c.Largest, fmt.Sprintf("%s (%s)", l.name, HumanBytes(l.n)))
+	}
+	sort.Slice(largest, func(i, j int) bool { return largest[i].n > largest[j].n })
+	for i, l := range largest {
+		if i == 5 {
+			break
 		}
-		c.Fits = true
-		if r.Limit >= 0 {
-			c.Available = int64(float64(r.Limit)*h) - r.Used
-			if c.Need > 0 && c.Need > c.Available {
-				c.Fits = false
-			}
-		} else {
-			c.Available = -1
-		}
-		if r.LimitMessages >= 0 && c.NeedMsgs > 0 && float64(r.UsedMessages+c.NeedMsgs) > float64(r.LimitMessages)*h {
+		c.Largest = append(c.Largest, fmt.Sprintf("%s (%s)", l.name, HumanBytes(l.n)))
+	}
+	c.Fits = true
+	if r.Limit >= 0 {
+		c.Available = int64(float64(r.Limit)*h) - r.Used
+		if c.Need > 0 && c.Need > c.Available {
 			c.Fits = false
 		}
-		plan.Quota = append(plan.Quota, c)
+	} else {
+		c.Available = -1
 	}
+	if r.LimitMessages >= 0 && c.NeedMsgs > 0 && float64(r.UsedMessages+c.NeedMsgs) > float64(r.LimitMessages)*h {
+		c.Fits = false
+	}
+	return c
 }

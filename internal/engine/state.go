@@ -194,17 +194,23 @@ func (st *incState) prepare(ctx context.Context, fp *FolderPlan) error {
 		st.obs.Event(Event{Type: "warning", Folder: fp.Source.String(), Reason: fmt.Sprintf(
 			"incremental state ignored for %s: it records UID %d as copied, but the server's UIDNEXT is %d "+
 				"(the mailbox was restored or reset); comparing with the target instead", fp.Source.String(), en.UID, next)})
-		st.mu.Lock()
-		st.entries[k] = &stateEntry{Source: st.id, Mailbox: fp.Source, Target: fp.mapped.Folder, Dedupe: st.scope,
-			UIDValidity: v, Updated: time.Now().UTC().Truncate(time.Second)}
-		st.dirty[k] = true
-		st.mu.Unlock()
+		st.restart(k, fp, v)
 	} else if en != nil && en.UIDValidity == v {
 		fp.FromUID = en.UID
 		fp.inc.upToDate = next > 0 && next-1 <= en.UID
 	}
 	fp.inc.pmark = watermark{uid: fp.FromUID, last: fp.FromUID}
 	return nil
+}
+
+// restart replaces the state entry k of fp's folder by an empty one for
+// UIDVALIDITY v (nothing recorded as copied) and marks it to be saved.
+func (st *incState) restart(k string, fp *FolderPlan, v uint32) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.entries[k] = &stateEntry{Source: st.id, Mailbox: fp.Source, Target: fp.mapped.Folder, Dedupe: st.scope,
+		UIDValidity: v, Updated: time.Now().UTC().Truncate(time.Second)}
+	st.dirty[k] = true
 }
 
 // planned follows the plan's walk: inTarget says the message is in the

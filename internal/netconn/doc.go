@@ -1,6 +1,6 @@
 // Package netconn is the protocol-independent part of a mail client
-// connection, shared by the IMAP client (internal/imapclient) and, later,
-// the POP3 source:
+// connection, shared by the IMAP client (internal/imapclient) and the
+// POP3 source (importers/pop3):
 //
 //   - tls.go: the tls.Config from the CA file, server name and
 //     skip-verify options (NewTLSConfig), the per-host clone (ForHost),
