@@ -165,7 +165,7 @@ func (r *reporter) summary(p *engine.Plan, copied bool) {
 			fmt.Fprintf(w, "  %s\t%s\t%s\n", g.T().Text(pr.Kind), pr.Folder, refReason(pr.Ref, pr.Reason))
 		}
 	}
-	printNonMail(w, p)
+	printNonMail(w, g.T(), p)
 	switch {
 	case r.refused:
 		g.T().Fprintf(w, "Refused by quota: nothing was written.\n")

@@ -96,4 +96,10 @@ var ja = map[string]string{
 	"no limit":            "上限なし",
 	"%s: %s used of %s%s": "%s: %[3]s 中 %[2]s 使用%[4]s",
 	"; %d of %d messages": "、%[2]d 通中 %[1]d 通",
+
+	// not-mail items (cmd/mailferry/nonmail.go)
+	"%s: not mail, not copied":                                           "%s: メールではないためコピーしていません",
+	" (%d saved as .vcf/.ics/.txt files with --nonmail)":                 "(%d 件は --nonmail で .vcf/.ics/.txt ファイルに保存しました)",
+	" (--nonmail DIR saves contacts as .vcf and calendar items as .ics)": "(--nonmail DIR を付けると連絡先は .vcf、予定は .ics として保存します)",
+	".": "。",
 }
