@@ -153,6 +153,7 @@ EXIT STATUS
 	root.AddCommand(newLsCommand(g), newPlanCommand(g, false), newPlanCommand(g, true), newQuotaCommand(g), newDemoCommand(g), newArchiveCommand(g), newGenCommand(g), newVerifyCommand(g), newVersionCommand(g))
 	root.AddCommand(newLoginCommand(g)) // cmd_login.go
 	markUsage(root)
+	setupHelp(root, g) // help.go
 	return root
 }
 
