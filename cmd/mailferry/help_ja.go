@@ -4,6 +4,8 @@ package main
 // columns (a full-width character counts two).
 
 var jaLong = map[string]string{
+	"completion": `シェル(bash、zsh、fish、PowerShell)の補完スクリプトを出力します。
+使い方はシェルごとのサブコマンドの --help を見てください。`,
 	"mailferry": `mailferry は、POP で使ってきたパソコンの中のメールと IMAP サーバーの
 あいだで、メールを両方向に移します。Message-ID と内容で重複を確かめ、
 書き込む前に移行先の容量を確認します。

@@ -102,4 +102,7 @@ var ja = map[string]string{
 	" (%d saved as .vcf/.ics/.txt files with --nonmail)":                 "(%d 件は --nonmail で .vcf/.ics/.txt ファイルに保存しました)",
 	" (--nonmail DIR saves contacts as .vcf and calendar items as .ics)": "(--nonmail DIR を付けると連絡先は .vcf、予定は .ics として保存します)",
 	".": "。",
+
+	// --help (cmd/mailferry/help.go)
+	"default": "既定",
 }
