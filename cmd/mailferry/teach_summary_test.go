@@ -59,4 +59,3 @@ func TestSummaryEndLinesTeach(t *testing.T) {
 		}
 	}
 }
-
