@@ -110,4 +110,10 @@ var ja = map[string]string{
 	"%v (see %s --help)": "%v(使えるオプションは %s --help で表示されます)",
 	"Nothing answers on that port: check the host and the port (IMAP 143 with STARTTLS, imaps 993; POP3 110, pop3s 995) and that the server is running.": "そのポートに応答がありません。ホスト名とポート番号(IMAP は 143 で STARTTLS、imaps は 993、POP3 は 110、pop3s は 995)と、サーバーが動いていることを確かめてください。",
 	"That host name is unknown: check its spelling (the server name your provider gave, e.g. mail.example.co.jp).":                                       "そのホスト名が見つかりません。つづりを確かめてください(プロバイダーから案内されたサーバー名。例: mail.example.co.jp)。",
+
+	// passwords (cmd/mailferry/password.go)
+	"source":                 "移行元",
+	"target":                 "移行先",
+	"Password for %s (%s): ": "%s のパスワード(%s): ",
+	"no password for %s (%s): set MAILFERRY_PASSWORD, %s, or --password-file": "%s(%s)のパスワードがありません: 環境変数 MAILFERRY_PASSWORD か %s を設定するか、--password-file を指定してください",
 }
