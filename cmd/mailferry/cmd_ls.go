@@ -49,6 +49,7 @@ func runLs(ctx context.Context, g *globalOptions, spec string, driver *driverFla
 		return nil
 	}
 	tw := newTable(g.stdout, true)
+	tw.maxWidth, tw.flexCol = outWidth(g.stdout), 0 // long folder names shortened in the middle on a terminal
 	fmt.Fprintf(tw, "%s\t\t%s\t%s\t\n", g.T().Text("FOLDER"), g.T().Text("MESSAGES"), g.T().Text("BYTES"))
 	var n, b int64
 	for _, fi := range fis {

@@ -120,7 +120,7 @@ func (g *globalOptions) verifySummary(rep *engine.VerifyReport, details map[stri
 	w := g.stdout
 	width := outWidth(w)
 	tw := newTable(w, false)
-	tw.maxWidth, tw.flexCol = width, 1
+	tw.maxWidth, tw.flexCols = width, []int{0, 1}
 	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", tr.Text("SOURCE"), tr.Text("TARGET"), tr.Text("MSGS"), tr.Text("PRESENT"), tr.Text("MISSING"), tr.Text("DIFFER"), tr.Text("ERR"))
 	row := func(f engine.VerifyFolder, src, dst string) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t\n", src, dst, f.Messages, f.Present, f.Missing, f.Differing, f.Errors)
