@@ -46,7 +46,7 @@ func TestReadmeInstallMatchesRelease(t *testing.T) {
 				t.Errorf("%s lacks %q", readme, w)
 			}
 		}
-		for _, name := range regexp.MustCompile("mailferry_[A-Za-z*…]*_?[a-z]+_[a-z0-9*]+\\.(?:tar\\.gz|zip)").FindAllString(s, -1) {
+		for _, name := range regexp.MustCompile(`mailferry_[A-Za-z*…]*_?[a-z]+_[a-z0-9*]+\.(?:tar\.gz|zip)`).FindAllString(s, -1) {
 			if !regexp.MustCompile(`^mailferry_(VERSION_|\*_|…_)?(linux|darwin|windows|\*)_(amd64|arm64|\*)\.(tar\.gz|zip)$`).MatchString(strings.Replace(name, "…_", "", 1)) {
 				t.Errorf("%s names an archive .ci/release does not make: %s", readme, name)
 			}
