@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding/japanese"
 )
 
 // verify names a message missing in the target the way the user knows it
@@ -97,5 +100,19 @@ func TestLsQuotaJapanese(t *testing.T) {
 	}
 	if s := out.String(); !strings.Contains(s, "使用") || strings.Contains(s, "used of") {
 		t.Errorf("quota in Japanese:\n%s", s)
+	}
+}
+
+// Japanese mail often carries ISO-2022-JP encoded words: verify decodes
+// them for the line that names a missing message.
+func TestVerifyDetailISO2022JP(t *testing.T) {
+	enc, err := japanese.ISO2022JP.NewEncoder().String("見積書の件")
+	if err != nil {
+		t.Fatal(err)
+	}
+	subj := "=?ISO-2022-JP?B?" + base64.StdEncoding.EncodeToString([]byte(enc)) + "?="
+	d := detailOf(map[string][]string{"Subject": {subj}, "From": {"a@b"}, "Date": {"Thu, 1 Jan 2026 09:00:00 +0900"}})
+	if d.subject != "見積書の件" || d.String() != "Thu, 1 Jan 2026 09:00:00 +0900 | a@b | 見積書の件" {
+		t.Errorf("detail %+v", d)
 	}
 }
