@@ -147,8 +147,8 @@ func newPlanCommand(g *globalOptions, isCopy bool) *cobra.Command {
 		cmd.Use = "copy SRC DST"
 		cmd.Short = "Copy every message of SRC that DST does not have yet, with flags, dates and folders"
 		cmd.Example = `  mailferry copy thunderbird: imaps://info@example.co.jp@mail.example.co.jp
-  mailferry copy pst:"C:\Users\me\Documents\Outlook.pst" imaps://user@host --verify
-  mailferry copy imaps://user@host maildir:/mnt/nas/backup/user     # incremental backup
+  mailferry copy pst:"C:\Users\me\Outlook.pst" imaps://user@host --verify
+  mailferry copy imaps://user@host maildir:/mnt/nas/backup/user  # a backup
   mailferry copy imaps://user@old-host imaps://user@new-host -j 2`
 		cmd.Args = g.storeArgs("mailferry copy thunderbird: imaps://user@mail.example.com", "a SOURCE", "a TARGET")
 	}

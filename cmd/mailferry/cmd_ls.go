@@ -49,7 +49,8 @@ func runLs(ctx context.Context, g *globalOptions, spec string, driver *driverFla
 		return nil
 	}
 	tw := newTable(g.stdout, true)
-	fmt.Fprintln(tw, "FOLDER\t\tMESSAGES\tBYTES\t")
+	tw.maxWidth, tw.flexCol = outWidth(g.stdout), 0 // long folder names shortened in the middle on a terminal
+	fmt.Fprintf(tw, "%s\t\t%s\t%s\t\n", g.T().Text("FOLDER"), g.T().Text("MESSAGES"), g.T().Text("BYTES"))
 	var n, b int64
 	for _, fi := range fis {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", fi.Folder, fi.Use, count(fi.Messages), size(fi.Bytes))
@@ -60,7 +61,7 @@ func runLs(ctx context.Context, g *globalOptions, spec string, driver *driverFla
 			b += fi.Bytes
 		}
 	}
-	fmt.Fprintf(tw, "TOTAL (%d folders)\t\t%d\t%s\t\n", len(fis), n, engine.HumanBytes(b))
+	fmt.Fprintf(tw, "%s\t\t%d\t%s\t\n", g.T().Sprintf("TOTAL (%d folders)", len(fis)), n, engine.HumanBytes(b))
 	return tw.Flush()
 }
 

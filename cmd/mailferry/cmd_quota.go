@@ -38,7 +38,7 @@ func runQuota(ctx context.Context, g *globalOptions, spec string) error {
 		if g.json {
 			g.emit(map[string]any{"type": "quota", "known": false})
 		} else {
-			fmt.Fprintln(g.stdout, "quota: unknown (the target does not report one); mailferry cannot protect this box from filling up")
+			g.T().Fprintf(g.stdout, "quota: unknown (the target does not report one); mailferry cannot protect this box from filling up\n")
 		}
 		return nil
 	}
@@ -51,7 +51,7 @@ func runQuota(ctx context.Context, g *globalOptions, spec string) error {
 				"used_messages": r.UsedMessages, "limit_messages": r.LimitMessages})
 			continue
 		}
-		lim := "no limit"
+		lim := g.T().Text("no limit")
 		pct := ""
 		if r.Limit >= 0 {
 			lim = engine.HumanBytes(r.Limit)
@@ -59,9 +59,9 @@ func runQuota(ctx context.Context, g *globalOptions, spec string) error {
 				pct = fmt.Sprintf(" (%.1f%%)", 100*float64(r.Used)/float64(r.Limit))
 			}
 		}
-		fmt.Fprintf(g.stdout, "%s: %s used of %s%s", r.Name, engine.HumanBytes(r.Used), lim, pct)
+		g.T().Fprintf(g.stdout, "%s: %s used of %s%s", r.Name, engine.HumanBytes(r.Used), lim, pct)
 		if r.LimitMessages >= 0 {
-			fmt.Fprintf(g.stdout, "; %d of %d messages", r.UsedMessages, r.LimitMessages)
+			g.T().Fprintf(g.stdout, "; %d of %d messages", r.UsedMessages, r.LimitMessages)
 		}
 		fmt.Fprintln(g.stdout)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/mailferry/mailferry/internal/i18n"
 
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/internal/engine"
@@ -42,9 +43,14 @@ Exit status: 0 complete, 3 some messages missing or differing, 1 error.`,
 type errNotVerified struct{ missing, differing, errors, unaccounted int64 }
 
 func (e *errNotVerified) Error() string {
-	s := fmt.Sprintf("verify: %d messages missing, %d differing, %d unreadable in the source", e.missing, e.differing, e.errors)
+	return e.localized(nil)
+}
+
+// localized is Error in the language of t (English when nil).
+func (e *errNotVerified) localized(t *i18n.Printer) string {
+	s := t.Sprintf("verify: %d messages missing in the target, %d differing from the source, %d unreadable", e.missing, e.differing, e.errors)
 	if e.unaccounted != 0 {
-		s += fmt.Sprintf(", %d items of the source not accounted for", e.unaccounted)
+		s += t.Sprintf(", %d items of the source not accounted for", e.unaccounted)
 	}
 	return s
 }
@@ -79,7 +85,11 @@ func runVerify(ctx context.Context, g *globalOptions, o *copyOptions, content bo
 	}
 	rep, err := v.Verify(ctx)
 	if rep != nil {
-		g.verifySummary(rep)
+		var details map[string]msgDetail
+		if !g.json && len(rep.Problems) > 0 {
+			details = verifyDetails(ctx, src, rep.Problems) // verify_details.go
+		}
+		g.verifySummary(rep, details)
 	}
 	if err != nil {
 		return err
@@ -91,7 +101,7 @@ func runVerify(ctx context.Context, g *globalOptions, o *copyOptions, content bo
 	return nil
 }
 
-func (g *globalOptions) verifySummary(rep *engine.VerifyReport) {
+func (g *globalOptions) verifySummary(rep *engine.VerifyReport, details map[string]msgDetail) {
 	t := rep.Totals()
 	g.logEvent(map[string]any{"type": "verify-summary", "content": rep.Content, "complete": rep.Complete(),
 		"folders": rep.Folders, "totals": t, "problems": rep.Problems})
@@ -106,38 +116,38 @@ func (g *globalOptions) verifySummary(rep *engine.VerifyReport) {
 			"folders": rep.Folders, "totals": t})
 		return
 	}
+	tr := g.T()
 	w := g.stdout
+	width := outWidth(w)
 	tw := newTable(w, false)
-	fmt.Fprintf(tw, "SOURCE FOLDER\tTARGET FOLDER\tMESSAGES\tPRESENT\tMISSING\tDIFFERING\tERRORS\t\n")
+	tw.maxWidth, tw.flexCols = width, []int{0, 1}
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", tr.Text("SOURCE"), tr.Text("TARGET"), tr.Text("MSGS"), tr.Text("PRESENT"), tr.Text("MISSING"), tr.Text("DIFFER"), tr.Text("ERR"))
 	row := func(f engine.VerifyFolder, src, dst string) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t\n", src, dst, f.Messages, f.Present, f.Missing, f.Differing, f.Errors)
 	}
 	for _, f := range rep.Folders {
 		row(*f, f.Source, f.Target)
 	}
-	row(t, "TOTAL", "")
+	row(t, tr.Text("TOTAL"), "")
 	tw.Flush()
-	verifyAccounting(w, rep) // output_accounting.go
+	w = &wrapWriter{w: w, width: width}
+	verifyAccounting(w, tr, rep) // output_accounting.go
 	if t.Skipped > 0 {
-		fmt.Fprintf(w, "%d messages marked deleted at the source were not checked (copy skips them without --keep-deleted)\n", t.Skipped)
+		tr.Fprintf(w, "%d messages marked deleted at the source were not checked (copy skips them without --keep-deleted)\n", t.Skipped)
 	}
 	if len(rep.Problems) > 0 {
-		fmt.Fprintf(w, "Not verified (%d):\n", len(rep.Problems))
+		tr.Fprintf(w, "Not verified (%d):\n", len(rep.Problems))
 		for _, p := range rep.Problems {
-			fmt.Fprintf(w, "  %s\t%s → %s\tkey %s\t%s", p.Kind, p.Folder, p.Target, p.Key, p.Ref)
-			if p.Reason != "" {
-				fmt.Fprintf(w, ": %s", p.Reason)
-			}
-			fmt.Fprintln(w)
+			verifyProblemLine(w, tr, p, details) // verify_details.go
 		}
 	}
-	what := "by key"
+	what := tr.Text("by key")
 	if rep.Content {
-		what = "by key and content"
+		what = tr.Text("by key and content")
 	}
 	if rep.Complete() {
-		fmt.Fprintf(w, "Verified %s: all %d messages are in the target.\n", what, t.Present)
+		tr.Fprintf(w, "Verified %s: all %d messages are in the target.\n", what, t.Present)
 	} else {
-		fmt.Fprintf(w, "Verified %s: %d present, %d missing, %d differing, %d unreadable.\n", what, t.Present, t.Missing, t.Differing, t.Errors)
+		tr.Fprintf(w, "Verified %s: %d present, %d missing, %d differing, %d unreadable.\n", what, t.Present, t.Missing, t.Differing, t.Errors)
 	}
 }

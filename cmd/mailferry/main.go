@@ -161,5 +161,9 @@ func (g *globalOptions) printError(err error, code int) {
 		g.T().Fprintf(w, "mailferry: interrupted. The summary above says what was done; run the same command again to finish the job (what is already in the target is not copied again).\n")
 		return
 	}
+	if msg, ok := localizedError(err, g.T()); ok { // errors_i18n.go
+		fmt.Fprintf(w, "mailferry: %s\n", msg)
+		return
+	}
 	fmt.Fprintf(w, "mailferry: %v\n", err)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/mailferry/mailferry/internal/i18n"
 	"io"
 	"sort"
 	"strings"
@@ -31,7 +32,7 @@ func nonMailCounts(p *engine.Plan) map[string]int {
 // printNonMail writes one line naming the skipped items by kind: "72
 // contacts, 9 appointments: not mail, not copied", and where they went
 // (--nonmail) or how to keep them.
-func printNonMail(w io.Writer, p *engine.Plan) {
+func printNonMail(w io.Writer, t *i18n.Printer, p *engine.Plan) {
 	counts := nonMailCounts(p)
 	if len(counts) == 0 {
 		return
@@ -47,14 +48,14 @@ func printNonMail(w io.Writer, p *engine.Plan) {
 			}
 		}
 	}
-	line := nonMailSummary(counts) + ": not mail, not copied"
+	line := t.Sprintf("%s: not mail, not copied", nonMailSummaryIn(t, counts)) // nonmail_i18n.go
 	switch {
 	case saved > 0:
-		line += fmt.Sprintf(" (%d saved as .vcf/.ics/.txt files with --nonmail)", saved)
+		line += t.Sprintf(" (%d saved as .vcf/.ics/.txt files with --nonmail)", saved)
 	case savable > 0:
-		line += " (--nonmail DIR saves contacts as .vcf and calendar items as .ics)"
+		line += t.Text(" (--nonmail DIR saves contacts as .vcf and calendar items as .ics)")
 	}
-	fmt.Fprintln(w, line+".")
+	fmt.Fprintln(w, line+t.Text("."))
 }
 
 // nonMailSummary formats counts by kind, largest first: "72 contacts, 9

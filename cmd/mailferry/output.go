@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/mailferry/mailferry/internal/i18n"
 	"io"
 	"os"
 	"strings"
@@ -115,17 +116,17 @@ func (r *reporter) summary(p *engine.Plan, copied bool) {
 	// Prose lines are wrapped to the terminal (whole in files and pipes).
 	ww := &wrapWriter{w: w, width: width}
 	w = ww
-	planAccounting(w, p) // output_accounting.go
+	planAccounting(w, g.T(), p) // output_accounting.go
 	t := p.Totals()
 	if t.SameIDKept > 0 {
-		verb := "new"
+		verb := g.T().Text("new")
 		if copied {
-			verb = "copied"
+			verb = g.T().Text("copied")
 		}
-		fmt.Fprintf(w, "Same Message-ID, different content: kept: %d (counted in %s)\n", t.SameIDKept, verb)
+		g.T().Fprintf(w, "Same Message-ID, different content: kept: %d (counted in %s)\n", t.SameIDKept, verb)
 	}
 	if t.Deleted > 0 {
-		fmt.Fprintf(w, "%d messages marked deleted at the source were skipped (--keep-deleted copies them)\n", t.Deleted)
+		g.T().Fprintf(w, "%d messages marked deleted at the source were skipped (--keep-deleted copies them)\n", t.Deleted)
 	}
 	switch {
 	case p.QuotaErr == exporters.ErrQuotaUnknown.Error():
@@ -134,37 +135,37 @@ func (r *reporter) summary(p *engine.Plan, copied bool) {
 		g.T().Fprintf(w, "Quota: unknown (%s), so mailferry cannot check that this copy fits\n", p.QuotaErr)
 	}
 	for _, q := range p.Quota {
-		quotaMessages(w, q)
+		quotaMessages(w, g.T(), q)
 		if q.Limit < 0 {
-			fmt.Fprintf(w, "Quota %s: used %s, no storage limit; this copy needs %s\n", q.Root, engine.HumanBytes(q.Used), engine.HumanBytes(q.Need))
+			g.T().Fprintf(w, "Quota %s: used %s, no storage limit; this copy needs %s\n", q.Root, engine.HumanBytes(q.Used), engine.HumanBytes(q.Need))
 			continue
 		}
-		verdict := "fits"
+		verdict := g.T().Text("fits")
 		if !q.Fits {
-			verdict = "DOES NOT FIT"
+			verdict = g.T().Text("DOES NOT FIT")
 		}
-		fmt.Fprintf(w, "Quota %s: used %s of %s; this copy needs %s; %s (%s may be used with %.0f%% headroom)\n",
+		g.T().Fprintf(w, "Quota %s: used %s of %s; this copy needs %s; %s (%s may be used with %.0f%% headroom)\n",
 			q.Root, engine.HumanBytes(q.Used), engine.HumanBytes(q.Limit), engine.HumanBytes(q.Need), verdict,
 			engine.HumanBytes(max(q.Available, 0)), q.Headroom*100)
 		if !q.BytesFit() && len(q.Largest) > 0 {
-			fmt.Fprintf(w, "  largest folders to copy: %s\n", strings.Join(q.Largest, ", "))
-			fmt.Fprintf(w, "  short by %s: free space on the server, raise the quota, copy fewer folders (--include/--exclude, --since), or --quota-headroom\n",
+			g.T().Fprintf(w, "  largest folders to copy: %s\n", strings.Join(q.Largest, ", "))
+			g.T().Fprintf(w, "  short by %s: free space on the server, raise the quota, copy fewer folders (--include/--exclude, --since), or --quota-headroom\n",
 				engine.HumanBytes(q.Need-q.Available))
 		}
 	}
 	if p.CreatedEmpty > 0 {
-		fmt.Fprintf(w, "Created %d empty folders (nothing to copy into them).\n", p.CreatedEmpty)
+		g.T().Fprintf(w, "Created %d empty folders (nothing to copy into them).\n", p.CreatedEmpty)
 	}
 	for _, n := range p.Notes {
-		fmt.Fprintf(w, "Note: %s\n", n)
+		g.T().Fprintf(w, "Note: %s\n", n)
 	}
 	if len(p.Problems) > 0 {
-		fmt.Fprintf(w, "Not copied (%d):\n", len(p.Problems))
+		g.T().Fprintf(w, "Not copied (%d):\n", len(p.Problems))
 		for _, pr := range p.Problems {
-			fmt.Fprintf(w, "  %s\t%s\t%s\n", pr.Kind, pr.Folder, refReason(pr.Ref, pr.Reason))
+			fmt.Fprintf(w, "  %s\t%s\t%s\n", g.T().Text(pr.Kind), pr.Folder, refReason(pr.Ref, pr.Reason))
 		}
 	}
-	printNonMail(w, p)
+	printNonMail(w, g.T(), p)
 	switch {
 	case r.refused:
 		g.T().Fprintf(w, "Refused by quota: nothing was written.\n")
@@ -188,19 +189,19 @@ func refReason(ref, reason string) string {
 
 // quotaMessages explains a limit on the number of messages (IMAP QUOTA
 // resource MESSAGE) in messages.
-func quotaMessages(w io.Writer, q engine.QuotaCheck) {
+func quotaMessages(w io.Writer, t *i18n.Printer, q engine.QuotaCheck) {
 	if q.LimitMsgs < 0 {
 		return
 	}
-	verdict := "fits"
+	verdict := t.Text("fits")
 	if !q.MessagesFit() {
-		verdict = "DOES NOT FIT"
+		verdict = t.Text("DOES NOT FIT")
 	}
 	avail := max(q.MessagesAvailable(), 0)
-	fmt.Fprintf(w, "Quota %s: %d of %d messages stored; this copy adds %d; %s (%d more may be stored with %.0f%% headroom)\n",
+	t.Fprintf(w, "Quota %s: %d of %d messages stored; this copy adds %d; %s (%d more may be stored with %.0f%% headroom)\n",
 		q.Root, q.UsedMsgs, q.LimitMsgs, q.NeedMsgs, verdict, avail, q.Headroom*100)
 	if !q.MessagesFit() {
-		fmt.Fprintf(w, "  short by %d messages: delete messages on the server, raise its message limit, copy fewer folders (--include/--exclude, --since), or --quota-headroom\n",
+		t.Fprintf(w, "  short by %d messages: delete messages on the server, raise its message limit, copy fewer folders (--include/--exclude, --since), or --quota-headroom\n",
 			q.NeedMsgs-avail)
 	}
 }

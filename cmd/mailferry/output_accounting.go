@@ -1,7 +1,7 @@
 package main
 
 import (
-	"fmt"
+	"github.com/mailferry/mailferry/internal/i18n"
 	"io"
 
 	"github.com/mailferry/mailferry/internal/engine"
@@ -11,38 +11,38 @@ import (
 // whose independent count (found) differs from what was accounted for,
 // and the totals line of the check. found is -1 where the source has no
 // count; nothing is printed when no folder has one.
-func accountingLines(w io.Writer, folders []string, found, unaccounted []int64, totFound, totUnacc int64) {
+func accountingLines(w io.Writer, t *i18n.Printer, folders []string, found, unaccounted []int64, totFound, totUnacc int64) {
 	if totFound < 0 {
 		return
 	}
 	for i, f := range folders {
 		if unaccounted[i] != 0 {
-			fmt.Fprintf(w, "UNACCOUNTED %s: found %d, accounted for %d, difference %d\n", f, found[i], found[i]-unaccounted[i], unaccounted[i])
+			t.Fprintf(w, "UNACCOUNTED %s: found %d, accounted for %d, difference %d\n", f, found[i], found[i]-unaccounted[i], unaccounted[i])
 		}
 	}
 	if totUnacc == 0 {
-		fmt.Fprintf(w, "Every item accounted for: %d found by an independent count of the source.\n", totFound)
+		t.Fprintf(w, "Every item accounted for: %d found by an independent count of the source.\n", totFound)
 	} else {
-		fmt.Fprintf(w, "NOT every item accounted for: %d found by an independent count of the source, %d unaccounted for (exit 3).\n", totFound, totUnacc)
+		t.Fprintf(w, "NOT every item accounted for: %d found by an independent count of the source, %d unaccounted for (exit 3).\n", totFound, totUnacc)
 	}
 }
 
-func planAccounting(w io.Writer, p *engine.Plan) {
+func planAccounting(w io.Writer, tr *i18n.Printer, p *engine.Plan) {
 	var names []string
 	var found, unacc []int64
 	for _, f := range p.Folders {
 		names, found, unacc = append(names, f.SourceP), append(found, f.Found), append(unacc, f.Unaccounted)
 	}
 	t := p.Totals()
-	accountingLines(w, names, found, unacc, t.Found, t.Unaccounted)
+	accountingLines(w, tr, names, found, unacc, t.Found, t.Unaccounted)
 }
 
-func verifyAccounting(w io.Writer, rep *engine.VerifyReport) {
+func verifyAccounting(w io.Writer, tr *i18n.Printer, rep *engine.VerifyReport) {
 	var names []string
 	var found, unacc []int64
 	for _, f := range rep.Folders {
 		names, found, unacc = append(names, f.Source), append(found, f.Found), append(unacc, f.Unaccounted)
 	}
 	t := rep.Totals()
-	accountingLines(w, names, found, unacc, t.Found, t.Unaccounted)
+	accountingLines(w, tr, names, found, unacc, t.Found, t.Unaccounted)
 }

@@ -53,7 +53,7 @@ func (g *globalOptions) lookupPassword(role, user string) (string, error) {
 		return p, nil
 	}
 	if g.stdin != nil && term.IsTerminal(int(g.stdin.Fd())) {
-		fmt.Fprintf(g.stderr, "Password for %s (%s): ", user, role)
+		g.T().Fprintf(g.stderr, "Password for %s (%s): ", user, g.T().Text(role))
 		b, err := term.ReadPassword(int(g.stdin.Fd()))
 		fmt.Fprintln(g.stderr)
 		if err != nil {
@@ -61,7 +61,7 @@ func (g *globalOptions) lookupPassword(role, user string) (string, error) {
 		}
 		return string(b), nil
 	}
-	return "", importers.UsageError("no password for %s (%s): set MAILFERRY_PASSWORD, %s, or --password-file", user, role, env)
+	return "", importers.UsageError("%s", g.T().Sprintf("no password for %s (%s): set MAILFERRY_PASSWORD, %s, or --password-file", user, g.T().Text(role), env))
 }
 
 func readPasswordFile(path string) (string, error) {

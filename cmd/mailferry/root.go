@@ -92,7 +92,9 @@ func isCobraUsage(err error) bool {
 // markUsage makes cobra's flag and argument errors of cmd and its
 // subcommands failure.Usage errors (exit code 2).
 func markUsage(cmd *cobra.Command) {
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return failure.Permanent(failure.Usage, err) })
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return failure.Permanent(failure.Usage, &flagError{err: err, cmd: c.CommandPath()}) // errors_i18n.go
+	})
 	if args := cmd.Args; args != nil {
 		cmd.Args = func(c *cobra.Command, a []string) error { return failure.Permanent(failure.Usage, args(c, a)) }
 	}
@@ -153,6 +155,7 @@ EXIT STATUS
 	root.AddCommand(newLsCommand(g), newPlanCommand(g, false), newPlanCommand(g, true), newQuotaCommand(g), newDemoCommand(g), newArchiveCommand(g), newGenCommand(g), newVerifyCommand(g), newVersionCommand(g))
 	root.AddCommand(newLoginCommand(g)) // cmd_login.go
 	markUsage(root)
+	setupHelp(root, g) // help.go
 	return root
 }
 

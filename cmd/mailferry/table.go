@@ -22,6 +22,9 @@ type table struct {
 	// the cells of column flexCol in the middle (never below 8 columns).
 	maxWidth int
 	flexCol  int
+	// flexCols, when set, replaces flexCol: the excess is taken from the
+	// widest of these columns first, each down to 8 columns.
+	flexCols []int
 }
 
 func newTable(w io.Writer, alignRight bool) *table { return &table{w: w, alignRight: alignRight} }
@@ -61,16 +64,31 @@ func (t *table) Flush() error {
 		rows = append(rows, cells)
 	}
 	t.buf.Reset()
-	if t.maxWidth > 0 && t.flexCol < len(widths) {
+	flex := t.flexCols
+	if len(flex) == 0 {
+		flex = []int{t.flexCol}
+	}
+	if t.maxWidth > 0 {
 		total := 2 * (len(widths) - 1)
 		for _, w := range widths {
 			total += w
 		}
-		if excess := total - (t.maxWidth - 1); excess > 0 {
-			widths[t.flexCol] = max(widths[t.flexCol]-excess, 8)
+		for excess := total - (t.maxWidth - 1); excess > 0; excess-- {
+			widest := -1
+			for _, c := range flex {
+				if c < len(widths) && widths[c] > 8 && (widest < 0 || widths[c] > widths[widest]) {
+					widest = c
+				}
+			}
+			if widest < 0 {
+				break
+			}
+			widths[widest]--
+		}
+		for _, c := range flex {
 			for _, cells := range rows {
-				if t.flexCol < len(cells) {
-					cells[t.flexCol] = shortenMiddle(cells[t.flexCol], widths[t.flexCol])
+				if c < len(widths) && c < len(cells) && displayWidth(cells[c]) > widths[c] {
+					cells[c] = shortenMiddle(cells[c], widths[c])
 				}
 			}
 		}

@@ -78,7 +78,7 @@ func TestVerifyDovecot(t *testing.T) {
 		t.Errorf("problem = %v", p)
 	}
 	code, stdout, _ = runCLI(t, "verify", "--content", src, account)
-	if code != exitIncomplete || !strings.Contains(stdout, "missing\tINBOX → INBOX") {
+	if code != exitIncomplete || !strings.Contains(stdout, "missing in the target: INBOX → INBOX") {
 		t.Errorf("text verify: exit %d\n%s", code, stdout)
 	}
 	// copy puts it back; verify is complete again.

@@ -39,20 +39,27 @@ func wrapText(s string, width int) string {
 		indent := line[:len(line)-len(strings.TrimLeft(line, " "))] + "  "
 		col := 0
 		first := true
-		for _, word := range strings.Fields(line) {
+		// wrapUnits (wrap_cjk.go) breaks Japanese text between characters
+		// and words too long for a line, so no line exceeds the limit.
+		for _, u := range wrapUnits(line, limit-len(indent)) {
+			word := u.text
 			ww := displayWidth(word)
+			sep := 0
+			if u.space {
+				sep = 1
+			}
 			switch {
 			case first:
 				out.WriteString(line[:len(line)-len(strings.TrimLeft(line, " "))])
 				col = displayWidth(line[:len(line)-len(strings.TrimLeft(line, " "))])
 				first = false
-			case col+1+ww > limit:
+			case col+sep+ww > limit:
 				out.WriteByte('\n')
 				out.WriteString(indent)
 				col = len(indent)
 			default:
-				out.WriteByte(' ')
-				col++
+				out.WriteString(strings.Repeat(" ", sep))
+				col += sep
 			}
 			out.WriteString(word)
 			col += ww

@@ -41,4 +41,79 @@ var ja = map[string]string{
 	"TOTAL: %d messages, %s %d (%s), %d duplicates, %d skipped, %d errors":                                "合計: %d 通、%s %d 通 (%s)、重複 %d、除外 %d、エラー %d",
 	"Quota: unknown: the target does not report a quota, so mailferry cannot check that this copy fits\n": "容量: 不明 — 移行先が容量(QUOTA)を報告しないため、このコピーが収まるか確認できません\n",
 	"Quota: unknown (%s), so mailferry cannot check that this copy fits\n":                                "容量: 不明 (%s) — このコピーが収まるか確認できません\n",
+
+	// summary prose (cmd/mailferry/output.go, output_accounting.go)
+	"new":          "新規",
+	"copied":       "コピー済",
+	"fits":         "収まります",
+	"DOES NOT FIT": "収まりません",
+	"Same Message-ID, different content: kept: %d (counted in %s)\n":                                                                                           "Message-ID が同じで内容が違うメッセージ: %d 通は残しました(%s に数えています)\n",
+	"%d messages marked deleted at the source were skipped (--keep-deleted copies them)\n":                                                                     "移行元で削除済みの印が付いた %d 通は飛ばしました(--keep-deleted でコピーします)\n",
+	"Quota %s: used %s, no storage limit; this copy needs %s\n":                                                                                                "容量 %s: 使用 %s、容量の上限なし。このコピーには %s 必要です\n",
+	"Quota %s: used %s of %s; this copy needs %s; %s (%s may be used with %.0f%% headroom)\n":                                                                  "容量 %s: 使用 %s / 上限 %s。このコピーに必要なのは %s で、%s(使えるのは %s、余裕 %.0f%% を残した場合)\n",
+	"  largest folders to copy: %s\n":                                                                                                                          "  コピーする大きいフォルダ: %s\n",
+	"  short by %s: free space on the server, raise the quota, copy fewer folders (--include/--exclude, --since), or --quota-headroom\n":                       "  %s 足りません: サーバーの空きを増やす、容量を上げる、コピーするフォルダを減らす(--include/--exclude、--since)、または --quota-headroom を変えてください\n",
+	"Quota %s: %d of %d messages stored; this copy adds %d; %s (%d more may be stored with %.0f%% headroom)\n":                                                 "容量 %s: 保存済み %d 通 / 上限 %d 通。このコピーで %d 通増え、%s(あと %d 通まで、余裕 %.0f%% を残した場合)\n",
+	"  short by %d messages: delete messages on the server, raise its message limit, copy fewer folders (--include/--exclude, --since), or --quota-headroom\n": "  %d 通足りません: サーバーのメッセージを削除する、通数の上限を上げる、コピーするフォルダを減らす(--include/--exclude、--since)、または --quota-headroom を変えてください\n",
+	"Created %d empty folders (nothing to copy into them).\n":                                                                                                  "空のフォルダを %d 個作成しました(コピーするメッセージはありません)。\n",
+	"Note: %s\n":         "注意: %s\n",
+	"Not copied (%d):\n": "コピーしなかったメッセージ (%d):\n",
+	"skipped":            "除外",
+	"error":              "エラー",
+	"failed":             "失敗",
+	"too-big":            "大きすぎ",
+	"Every item accounted for: %d found by an independent count of the source.\n":                                  "すべて数が合っています: 移行元を別の方法で数えて %d 件。\n",
+	"NOT every item accounted for: %d found by an independent count of the source, %d unaccounted for (exit 3).\n": "数が合いません: 移行元を別の方法で数えて %d 件、うち %d 件の行方が不明です(終了コード 3)。\n",
+	"UNACCOUNTED %s: found %d, accounted for %d, difference %d\n":                                                  "数が合わないフォルダ %s: 見つかった %d 件、確認できた %d 件、差 %d 件\n",
+	"finished, but some messages were not copied (see the list above)":                                             "終わりましたが、コピーしなかったメッセージがあります(上の一覧を見てください)",
+
+	// verify (cmd/mailferry/cmd_verify.go, verify_details.go)
+	"SOURCE":                  "移行元",
+	"TARGET":                  "移行先",
+	"PRESENT":                 "あり",
+	"MISSING":                 "なし",
+	"DIFFER":                  "相違",
+	"missing in the target":   "移行先にありません",
+	"differs from the source": "移行元と内容が違います",
+	"could not be read":       "読み取れません",
+	"not accounted for":       "数が合いません",
+	"  %s: %s → %s\n":         "  %s: %s → %s\n",
+	"key %s":                  "キー %s",
+	"Not verified (%d):\n":    "確認できなかったメッセージ (%d):\n",
+	"by key":                  "キーで",
+	"by key and content":      "キーと内容で",
+	"Verified %s: all %d messages are in the target.\n":                                                    "%s確認しました: %d 通すべてが移行先にあります。\n",
+	"Verified %s: %d present, %d missing, %d differing, %d unreadable.\n":                                  "%s確認しました: あり %d 通、なし %d 通、相違 %d 通、読み取れない %d 通。\n",
+	"%d messages marked deleted at the source were not checked (copy skips them without --keep-deleted)\n": "移行元で削除済みの印が付いた %d 通は確認していません(--keep-deleted なしではコピーもしません)\n",
+	"verify: %d messages missing in the target, %d differing from the source, %d unreadable":               "verify: 移行先にないメッセージ %d 通、移行元と内容が違うもの %d 通、読み取れないもの %d 通",
+	", %d items of the source not accounted for":                                                           "、移行元で数が合わないもの %d 件",
+
+	// ls, quota
+	"MESSAGES":           "件数",
+	"BYTES":              "サイズ",
+	"TOTAL (%d folders)": "合計 (%d フォルダ)",
+	"quota: unknown (the target does not report one); mailferry cannot protect this box from filling up\n": "容量: 不明(移行先が報告しません)。mailferry はこのメールボックスがいっぱいになるのを防げません\n",
+	"no limit":            "上限なし",
+	"%s: %s used of %s%s": "%s: %[3]s 中 %[2]s 使用%[4]s",
+	"; %d of %d messages": "、%[2]d 通中 %[1]d 通",
+
+	// not-mail items (cmd/mailferry/nonmail.go)
+	"%s: not mail, not copied":                                           "%s: メールではないためコピーしていません",
+	" (%d saved as .vcf/.ics/.txt files with --nonmail)":                 "(%d 件は --nonmail で .vcf/.ics/.txt ファイルに保存しました)",
+	" (--nonmail DIR saves contacts as .vcf and calendar items as .ics)": "(--nonmail DIR を付けると連絡先は .vcf、予定は .ics として保存します)",
+	".": "。",
+
+	// --help (cmd/mailferry/help.go)
+	"default": "既定",
+
+	// errors that teach (cmd/mailferry/errors_i18n.go)
+	"%v (see %s --help)": "%v(使えるオプションは %s --help で表示されます)",
+	"Nothing answers on that port: check the host and the port (IMAP 143 with STARTTLS, imaps 993; POP3 110, pop3s 995) and that the server is running.": "そのポートに応答がありません。ホスト名とポート番号(IMAP は 143 で STARTTLS、imaps は 993、POP3 は 110、pop3s は 995)と、サーバーが動いていることを確かめてください。",
+	"That host name is unknown: check its spelling (the server name your provider gave, e.g. mail.example.co.jp).":                                       "そのホスト名が見つかりません。つづりを確かめてください(プロバイダーから案内されたサーバー名。例: mail.example.co.jp)。",
+
+	// passwords (cmd/mailferry/password.go)
+	"source":                 "移行元",
+	"target":                 "移行先",
+	"Password for %s (%s): ": "%s のパスワード(%s): ",
+	"no password for %s (%s): set MAILFERRY_PASSWORD, %s, or --password-file": "%s(%s)のパスワードがありません: 環境変数 MAILFERRY_PASSWORD か %s を設定するか、--password-file を指定してください",
 }
