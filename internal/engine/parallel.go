@@ -278,10 +278,15 @@ func (e *Engine) copyParallel(ctx context.Context, plan *Plan, work *sets, units
 		work.get(u[0].Target)
 	}
 	return e.runUnits(ctx, plan, units, func(w *Engine, u []*FolderPlan) error {
+		var shared exporters.Target // the unit's one target folder on w
 		for _, fp := range u {
-			t, err := e.targetOf(ctx, w, fp)
-			if err != nil {
-				return err
+			t := shared
+			if t == nil {
+				var err error
+				if t, err = e.targetOf(ctx, w, fp); err != nil {
+					return err
+				}
+				shared = t
 			}
 			fp.target = t
 			if err := w.copyFolder(ctx, plan, fp, work, work.get(fp.Target)); err != nil {

@@ -166,6 +166,9 @@ func (e *Engine) planFolders(ctx context.Context, plan *Plan) error {
 		return fmt.Errorf("listing source folders: %w", err)
 	}
 	mapped := e.Opts.Mapper.MapAll(fis, e.Sink) // distinct folders stay distinct (mapping.go)
+	// Source folders mapped to one target folder share its Target: its
+	// inventory (and what OpenStored finds by it) is the same object's.
+	targets := map[string]exporters.Target{}
 	for i, fi := range fis {
 		if fi.NoSelect || !e.Opts.Mapper.Selected(fi.Folder) {
 			continue
@@ -174,6 +177,11 @@ func (e *Engine) planFolders(ctx context.Context, plan *Plan) error {
 		t, err := e.Sink.Resolve(ctx, mp.Folder, mp.Use)
 		if err != nil {
 			return fmt.Errorf("mapping folder %s: %w", fi.Folder, err)
+		}
+		if prev, ok := targets[nameKey(e.Sink, t.Name())]; ok {
+			t = prev
+		} else {
+			targets[nameKey(e.Sink, t.Name())] = t
 		}
 		fp := &FolderPlan{
 			Source: fi.Folder, SourceP: fi.Folder.String(), Target: t.Name(), TargetP: mp.Folder.String(), Use: mp.Use,
