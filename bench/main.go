@@ -462,6 +462,10 @@ User alice
 PassCmd "cat %s"
 SSLType None
 AuthMechs LOGIN
+# mbsync's default 20 s network timeout ends its push into Cyrus ("Socket
+# error: timeout") while Cyrus works through mbsync's pipelined APPENDs; a
+# timeout only decides failure, not speed.
+Timeout 600
 
 IMAPStore far
 Account bench
