@@ -11,6 +11,9 @@
 // once with them and once without (MAILFERRY_BENCH_UNGUARDED=1, a switch
 // for this bench only), alternating, and the ratio of the medians.
 //
+// With -server cyrus, cyrus-unix or courier the push/pull comparison runs
+// against that server instead of Dovecot (bench/servers.go).
+//
 // With -rss-counts (e.g. 1000,100000) it measures instead how mailferry's
 // peak RSS grows with the number of messages: a push and a pull of each
 // corpus size, small messages (-avg-size) so that the count dominates.
