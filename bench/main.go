@@ -11,6 +11,9 @@
 // once with them and once without (MAILFERRY_BENCH_UNGUARDED=1, a switch
 // for this bench only), alternating, and the ratio of the medians.
 //
+// With -server cyrus, cyrus-unix or courier the push/pull comparison runs
+// against that server instead of Dovecot (bench/servers.go).
+//
 // With -rss-counts (e.g. 1000,100000) it measures instead how mailferry's
 // peak RSS grows with the number of messages: a push and a pull of each
 // corpus size, small messages (-avg-size) so that the count dominates.
@@ -95,6 +98,7 @@ func main() {
 	archive := flag.Bool("archive", false, "measure mailferry archive instead: messages/s moving the corpus from Dovecot to a maildir: and an mbox: archive")
 	rssCounts := flag.String("rss-counts", "", "measure peak RSS against corpus size instead: comma-separated message counts, e.g. 1000,100000")
 	pop3 := flag.Bool("pop3", false, "measure POP3 → Maildir against mpop instead (bench/pop3.go)")
+	server := flag.String("server", "dovecot", "the IMAP server of the push/pull comparison: "+strings.Join(serverKinds, ", ")+" (bench/servers.go)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
@@ -104,6 +108,8 @@ func main() {
 	}
 	var err error
 	switch {
+	case *server != "dovecot" && (*pop3 || *archive || *rssCounts != "" || *guards):
+		err = fmt.Errorf("-server %s: only the push/pull comparison runs against other servers", *server)
 	case *pop3:
 		err = runPOP3(*count, *avg, *rounds, extra, *keep)
 	case *archive:
@@ -113,7 +119,7 @@ func main() {
 	case *guards:
 		err = runGuards(*count, *avg, *rounds, extra, *keep)
 	default:
-		err = run(*count, *avg, *rounds, extra, *keep)
+		err = run(*count, *avg, *rounds, extra, *keep, *server)
 	}
 	if err != nil {
 		log.Fatal(err)
@@ -146,12 +152,12 @@ func setup(keep bool) (work, bin string, srv *labserver.Dovecot, done func(), er
 	return work, bin, srv, func() { srv.Stop(); remove() }, nil
 }
 
-func run(count, avg, rounds int, extra []string, keep bool) error {
+func run(count, avg, rounds int, extra []string, keep bool, server string) error {
 	mbsync, err := exec.LookPath("mbsync")
 	if err != nil {
 		return fmt.Errorf("mbsync not found (apt-get install isync, or use bench/run): %w", err)
 	}
-	work, bin, srv, done, err := setup(keep)
+	work, bin, srv, done, err := setupServer(keep, server)
 	if err != nil {
 		return err
 	}
@@ -161,7 +167,8 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 		return err
 	}
 	env := append(os.Environ(), "MAILFERRY_PASSWORD="+labserver.Password)
-	url := "imap://alice@" + srv.Addr
+	// Cyrus and Courier get a new port at every Reset.
+	url := func() string { return "imap://alice@" + srv.Addr() }
 
 	corpus := filepath.Join(work, "corpus")
 	size, err := generate(env, bin, corpus, count, avg)
@@ -169,7 +176,7 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 		return err
 	}
 	conf := filepath.Join(work, "mbsyncrc")
-	if err := writeMbsyncConf(conf, srv, pw, corpus, work); err != nil {
+	if err := writeMbsyncConfFor(conf, srv, pw, corpus, work); err != nil {
 		return err
 	}
 
@@ -184,7 +191,7 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 	rerunPull = series{op: "pull re-run (all present)", tool: "mailferry", msgs: count, bytes: size}
 
 	checkServer := func(what string) error {
-		got, err := serverCount(srv)
+		got, err := serverCountAt(srv.Addr())
 		if err != nil {
 			return err
 		}
@@ -199,7 +206,10 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 			slices.Reverse(order)
 		}
 		for _, tool := range order {
-			if err := srv.Reset("alice"); err != nil {
+			if err := srv.Reset(); err != nil {
+				return err
+			}
+			if err := writeMbsyncConfFor(conf, srv, pw, corpus, work); err != nil {
 				return err
 			}
 			os.RemoveAll(filepath.Join(work, "mbsync-state"))
@@ -211,7 +221,7 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 			// first run has none; its re-run uses what it recorded.
 			penv := append(slices.Clone(env), "XDG_CACHE_HOME="+filepath.Join(work, fmt.Sprintf("cache-%d", r+1)))
 			if tool == "mailferry" {
-				res, err = measure(profiled(penv, fmt.Sprintf("push-%d", r+1)), bin, copyArgs(extra, "maildir:"+corpus, url)...)
+				res, err = measure(profiled(penv, fmt.Sprintf("push-%d", r+1)), bin, copyArgs(extra, "maildir:"+corpus, url())...)
 			} else {
 				res, err = measure(env, mbsync, "-q", "-c", conf, "push")
 			}
@@ -224,7 +234,7 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 			push[tool].runs = append(push[tool].runs, res)
 			log.Printf("round %d push %-9s %6.2fs  %5.0f MB RSS", r+1, tool, res.wall.Seconds(), float64(res.rss)/1e6)
 			if tool == "mailferry" {
-				res, err = measure(profiled(penv, fmt.Sprintf("push-rerun-%d", r+1)), bin, copyArgs(extra, "maildir:"+corpus, url)...)
+				res, err = measure(profiled(penv, fmt.Sprintf("push-rerun-%d", r+1)), bin, copyArgs(extra, "maildir:"+corpus, url())...)
 				if err != nil {
 					return fmt.Errorf("push re-run: %w", err)
 				}
@@ -249,7 +259,7 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 			var res result
 			var err error
 			if tool == "mailferry" {
-				res, err = measure(profiled(env, fmt.Sprintf("pull-%d", r+1)), bin, copyArgs(extra, url, "maildir:"+out)...)
+				res, err = measure(profiled(env, fmt.Sprintf("pull-%d", r+1)), bin, copyArgs(extra, url(), "maildir:"+out)...)
 			} else {
 				os.MkdirAll(out, 0o700)
 				res, err = measure(env, mbsync, "-q", "-c", conf, "pull")
@@ -267,7 +277,7 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 			pull[tool].runs = append(pull[tool].runs, res)
 			log.Printf("round %d pull %-9s %6.2fs  %5.0f MB RSS", r+1, tool, res.wall.Seconds(), float64(res.rss)/1e6)
 			if tool == "mailferry" {
-				res, err = measure(profiled(env, fmt.Sprintf("pull-rerun-%d", r+1)), bin, copyArgs(extra, url, "maildir:"+out)...)
+				res, err = measure(profiled(env, fmt.Sprintf("pull-rerun-%d", r+1)), bin, copyArgs(extra, url(), "maildir:"+out)...)
 				if err != nil {
 					return fmt.Errorf("pull re-run: %w", err)
 				}
@@ -280,10 +290,14 @@ func run(count, avg, rounds int, extra []string, keep bool) error {
 	}
 
 	dv, _ := exec.Command(firstOf("/usr/sbin/dovecot", "dovecot"), "--version").Output()
+	sv := "Dovecot " + strings.TrimSpace(string(dv))
+	if srv.dv == nil {
+		sv = srv.Greeting()
+	}
 	mv, _ := exec.Command(mbsync, "--version").Output()
-	fmt.Printf("\n%d messages, %.1f MB, %d rounds (median), %d CPUs, %s/%s, Dovecot %s, %s, mailferry %s\n\n",
+	fmt.Printf("\n%d messages, %.1f MB, %d rounds (median), %d CPUs, %s/%s, %s, %s, mailferry %s\n\n",
 		count, float64(size)/1e6, rounds, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
-		strings.TrimSpace(string(dv)), strings.TrimSpace(string(mv)), connsOf(extra))
+		sv, strings.TrimSpace(string(mv)), connsOf(extra))
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "operation\ttool\tseconds\tmsgs/s\tMB/s\tpeak RSS MB\tvs mbsync\t")
 	row := func(s *series, ref *series) {
@@ -396,9 +410,13 @@ func countMaildir(root string) (n int, size int64, err error) {
 }
 
 // serverCount is the number of messages in alice's account.
-func serverCount(srv *labserver.Dovecot) (int, error) {
+func serverCount(srv *labserver.Dovecot) (int, error) { return serverCountAt(srv.Addr) }
+
+// serverCountAt is the number of messages in alice's account on the
+// server at addr.
+func serverCountAt(addr string) (int, error) {
 	ctx := context.Background()
-	src, err := imapimp.Open(ctx, "imap://alice@"+srv.Addr, &importers.Options{
+	src, err := imapimp.Open(ctx, "imap://alice@"+addr, &importers.Options{
 		Password: func(string, string) (string, error) { return labserver.Password, nil },
 	})
 	if err != nil {
@@ -419,7 +437,27 @@ func serverCount(srv *labserver.Dovecot) (int, error) {
 }
 
 func writeMbsyncConf(path string, srv *labserver.Dovecot, pw, corpus, work string) error {
-	host, port, _ := strings.Cut(srv.Addr, ":")
+	return writeMbsyncConfAt(path, srv.Addr, srv.NamespacePrefix, srv.Delimiter, pw, corpus, work)
+}
+
+// writeMbsyncConfFor writes mbsync's configuration for the bench server.
+func writeMbsyncConfFor(path string, srv *benchServer, pw, corpus, work string) error {
+	prefix, delim := srv.Namespace()
+	return writeMbsyncConfAt(path, srv.Addr(), prefix, delim, pw, corpus, work)
+}
+
+// writeMbsyncConfAt writes mbsync's configuration for the server at addr
+// whose personal namespace is prefix with the separator delim (Cyrus and
+// Courier: "INBOX." and '.'; upstream's Cyrus layout and Dovecot: "" and
+// '/'), given explicitly rather than left to mbsync's NAMESPACE lookup so
+// that both tools address the same mailboxes.
+func writeMbsyncConfAt(path, addr, prefix string, delim rune, pw, corpus, work string) error {
+	host, port, _ := strings.Cut(addr, ":")
+	// No prefix: "UseNamespace no" rather than an empty Path.
+	pathLine := "UseNamespace no\n"
+	if prefix != "" {
+		pathLine = "Path " + prefix + "\n"
+	}
 	conf := fmt.Sprintf(`IMAPAccount bench
 Host %s
 Port %s
@@ -427,9 +465,14 @@ User alice
 PassCmd "cat %s"
 SSLType None
 AuthMechs LOGIN
+# mbsync's default 20 s network timeout ends its push into Cyrus ("Socket
+# error: timeout") while Cyrus works through mbsync's pipelined APPENDs; a
+# timeout only decides failure, not speed.
+Timeout 600
 
 IMAPStore far
 Account bench
+%sPathDelimiter %c
 
 MaildirStore corpus
 Inbox %s
@@ -457,7 +500,7 @@ Create Near
 Sync Pull
 CopyArrivalDate yes
 SyncState %s/
-`, host, port, pw, corpus, filepath.Join(work, "pull"),
+`, host, port, pw, pathLine, delim, corpus, filepath.Join(work, "pull"),
 		filepath.Join(work, "mbsync-state"), filepath.Join(work, "mbsync-state"))
 	return os.WriteFile(path, []byte(conf), 0o600)
 }

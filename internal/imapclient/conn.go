@@ -263,6 +263,15 @@ func (c *Conn) Select(mailbox string, readOnly bool) (*Selected, error) {
 		return nil, err
 	}
 	c.sel = &Selected{Name: mailbox, ReadOnly: readOnly, UIDValidity: d.UIDValidity, UIDNext: uint32(d.UIDNext), NumMessages: d.NumMessages}
+	if d.UIDNext == 0 {
+		// QUIRK: Courier-IMAP sends no UIDNEXT with SELECT/EXAMINE (RFC
+		// 3501 makes it optional); without it the target's sweep of late
+		// commits never ran there. Ask STATUS, which Courier answers for
+		// the selected mailbox too; a NO leaves it unknown (0).
+		if st, err := c.C.Status(mailbox, &imap.StatusOptions{UIDValidity: true, UIDNext: true}).Wait(); err == nil && st.UIDValidity == d.UIDValidity {
+			c.sel.UIDNext = uint32(st.UIDNext)
+		}
+	}
 	return c.sel, nil
 }
 
