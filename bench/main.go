@@ -436,10 +436,6 @@ func serverCountAt(addr string) (int, error) {
 	return total, nil
 }
 
-func writeMbsyncConf(path string, srv *labserver.Dovecot, pw, corpus, work string) error {
-	return writeMbsyncConfAt(path, srv.Addr, srv.NamespacePrefix, srv.Delimiter, pw, corpus, work)
-}
-
 // writeMbsyncConfFor writes mbsync's configuration for the bench server.
 func writeMbsyncConfFor(path string, srv *benchServer, pw, corpus, work string) error {
 	prefix, delim := srv.Namespace()
