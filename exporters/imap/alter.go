@@ -112,12 +112,20 @@ func (t *Target) noteSent(m *importers.Message, data, hdr []byte, size int64, va
 	if validity == 0 || uid == 0 {
 		return
 	}
+	s := suspect{ref: m.Ref, validity: validity, uid: uid, header: bytes.Clone(hdr)}
 	var r io.Reader
-	if data != nil {
+	switch {
+	case data != nil:
 		r = bytes.NewReader(data)
-	} else {
+	case m.Body == nil:
+		// Checked, but not remembered: a re-run uploads it again (and
+		// reports it again).
+		t.suspects = append(t.suspects, s)
+		return
+	default:
 		rc, err := m.Body.Open()
 		if err != nil {
+			t.suspects = append(t.suspects, s)
 			return
 		}
 		defer rc.Close()
@@ -128,16 +136,12 @@ func (t *Target) noteSent(m *importers.Message, data, hdr []byte, size int64, va
 		r = bytes.NewReader(b)
 		data = b
 	}
-	k, _, err := dedupe.Of(r)
-	if err != nil {
-		return
+	k, _, kerr := dedupe.Of(r)
+	sum, serr := dedupe.Content(bytes.NewReader(data))
+	if kerr == nil && serr == nil {
+		s.rec = alteredRec{Key: k.String(), Size: size, Sum: hex.EncodeToString(sum[:])}
 	}
-	sum, err := dedupe.Content(bytes.NewReader(data))
-	if err != nil {
-		return
-	}
-	t.suspects = append(t.suspects, suspect{ref: m.Ref, validity: validity, uid: uid, header: bytes.Clone(hdr),
-		rec: alteredRec{Key: k.String(), Size: size, Sum: hex.EncodeToString(sum[:])}})
+	t.suspects = append(t.suspects, s)
 }
 
 // Altered implements exporters.AlterationChecker.
@@ -209,7 +213,9 @@ func (t *Target) Altered(ctx context.Context) ([]exporters.Alteration, error) {
 			continue
 		}
 		out = append(out, exporters.Alteration{Ref: s.ref, Reason: alterationReason(s.header, got)})
-		recs = append(recs, alteredEntry{Mailbox: t.name, Validity: s.validity, UID: uint32(u), alteredRec: s.rec})
+		if s.rec.Key != "" {
+			recs = append(recs, alteredEntry{Mailbox: t.name, Validity: s.validity, UID: uint32(u), alteredRec: s.rec})
+		}
 	}
 	if len(recs) > 0 {
 		if err := t.s.altered().add(recs); err != nil {
