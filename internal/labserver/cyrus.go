@@ -29,11 +29,10 @@ func cyrusBin(name string) string {
 
 // launchCyrus starts "master -C imapd.conf -M cyrus.conf" in the
 // foreground. As root, the mail belongs to nobody (cyrus_user).
-// launchCyrus starts a Cyrus whose users each see their own quota root.
-// QUIRK (server): Cyrus 3.6 sometimes names another user's root (alice's
-// GETQUOTAROOT INBOX says user.small) even after cyrusSetQuota's "quota
-// -f" repair; tests would then see a 1 MiB box where they set 100 MiB.
-// Such a server is replaced, at most 5 times.
+// Every user's INBOX must be under that user's own quota root: without
+// the seed shim (cyrusseed.go: no C compiler) Cyrus' same-second mailbox
+// ids can make alice's INBOX share small's, and such a server is
+// replaced, at most 5 times.
 func launchCyrus(k Kind, cfg *Config) (*Server, error) {
 	for try := 1; ; try++ {
 		s, err := launchCyrusOnce(k, cfg)
@@ -105,7 +104,7 @@ func launchCyrusOnce(k Kind, cfg *Config) (*Server, error) {
 type cyrusConf struct {
 	Dir, User, Admin, ServerName string
 	Unix, NoMultiAppend, Munge8  bool
-	Port                         int
+	Port, QuotaKB                int
 	Bin                          string
 }
 
@@ -127,7 +126,7 @@ munge8bit: {{if .Munge8}}yes{{else}}no{{end}}
 {{- if .NoMultiAppend}}
 suppress_capabilities: MULTIAPPEND UIDPLUS
 {{- end}}
-autocreate_quota: 0
+autocreate_quota: {{.QuotaKB}}
 autocreate_inbox_folders: Drafts | Sent | Trash | Junk | Archive
 autocreate_subscribe_folders: Drafts | Sent | Trash | Junk | Archive
 xlist-drafts: Drafts
@@ -217,16 +216,9 @@ func (s *Server) cyrusStart(k Kind, cfg *Config, saslpasswd string) error {
 		cl.Logout().Wait()
 		cl.Close()
 	}
-	for _, u := range Users() {
-		q := int64(DefaultQuotaBytes)
-		if u == "small" {
-			q = SmallQuotaBytes
-		}
-		if err := s.cyrusSetQuota(u, q, 0); err != nil {
-			return err
-		}
-	}
-	return nil
+	// autocreate_quota gave every INBOX its own root of DefaultQuotaBytes;
+	// only small's limit changes, which does not create a root.
+	return s.cyrusSetQuota("small", SmallQuotaBytes, 0)
 }
 
 // cyrusRun writes the configuration with a new port and runs the master
@@ -238,7 +230,7 @@ func (s *Server) cyrusRun(k Kind, cfg *Config, owner string) error {
 	}
 	s.Addr = "127.0.0.1:" + itoa(ports[0])
 	c := cyrusConf{Dir: s.Dir, User: owner, Admin: cyrusAdmin, ServerName: cyrusServerName,
-		Unix: k == CyrusUnix, NoMultiAppend: cfg.NoMultiAppend, Munge8: cfg.Munge8bit, Port: ports[0],
+		Unix: k == CyrusUnix, NoMultiAppend: cfg.NoMultiAppend, Munge8: cfg.Munge8bit, Port: ports[0], QuotaKB: DefaultQuotaBytes / 1024,
 		Bin: filepath.Dir(cyrusBin("master"))}
 	var a, b bytes.Buffer
 	if err := cyrusImapdConf.Execute(&a, c); err != nil {
@@ -255,6 +247,9 @@ func (s *Server) cyrusRun(k Kind, cfg *Config, owner string) error {
 		"-D", "-L", filepath.Join(s.Dir, "cyrus.log"))
 	cmd.Dir = s.Dir
 	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(ServersDir(), "cyrus/usr/lib/x86_64-linux-gnu"))
+	if so := cyrusSeedShim(); so != "" {
+		cmd.Env = append(cmd.Env, "LD_PRELOAD="+so)
+	}
 	return s.run(cmd, filepath.Join(s.Dir, "master.out"), 20*time.Second)
 }
 
@@ -276,17 +271,5 @@ func (s *Server) cyrusSetQuota(u string, bytes, messages int64) error {
 		return fmt.Errorf("%s: SETQUOTA %s: %w", s.Kind, root, err)
 	}
 	c.Logout().Wait()
-	// QUIRK: Cyrus 3.6 (Debian 3.6.1-4+deb12u5): after SETQUOTA on several
-	// new roots, GETQUOTAROOT INBOX of every user names the root set last
-	// (alice sees "user.small"). "quota -f" repairs the quota roots.
-	cmd := exec.Command(cyrusBin("quota"), "-C", filepath.Join(s.Dir, "imapd.conf"), "-f")
-	cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH="+filepath.Join(ServersDir(), "cyrus/usr/lib/x86_64-linux-gnu"))
-	if isRoot() {
-		uid, gid := mailOwner()
-		asUser(cmd, uid, gid)
-	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s: quota -f: %v: %s", s.Kind, err, out)
-	}
 	return nil
 }

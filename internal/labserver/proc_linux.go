@@ -5,18 +5,12 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
 )
 
 const supported = true
-
-// asUser runs cmd as uid and gid.
-func asUser(cmd *exec.Cmd, uid, gid int) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
-}
 
 func isRoot() bool { return os.Geteuid() == 0 }
 

@@ -3,7 +3,6 @@
 package labserver
 
 import (
-	"os/exec"
 	"syscall"
 )
 
@@ -15,6 +14,5 @@ func signalGroup(pgid int, sig syscall.Signal) {}
 func groupAlive(pgid int) bool                 { return false }
 func mountNS(pid int) string                   { return "" }
 func killNamespace(ns string) bool             { return false }
-func asUser(cmd *exec.Cmd, uid, gid int)       {}
 func listenerPID(addr string) int              { return 0 }
 func processGroup(pid int) int                 { return 0 }
