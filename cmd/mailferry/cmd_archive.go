@@ -21,7 +21,6 @@ package main
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -35,6 +34,7 @@ import (
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/internal/engine"
 	"github.com/mailferry/mailferry/internal/failure"
+	"github.com/mailferry/mailferry/internal/i18n"
 	imapimp "github.com/mailferry/mailferry/internal/imapclient"
 	"github.com/spf13/cobra"
 )
@@ -164,12 +164,18 @@ type archiveResult struct {
 	Problems    []archiveProblem `json:"problems,omitempty"`
 }
 
-var errArchiveNoUIDPlus = errors.New(`the server does not offer UIDPLUS, so mailferry cannot delete only the messages it archived: a plain EXPUNGE also removes every message that another client (a phone, Thunderbird with "mark as deleted") marked deleted but still shows. Nothing was changed. Run again with --allow-expunge-all if no other client marks messages deleted in this box`)
+var errArchiveNoUIDPlus = &textError{`the server does not offer UIDPLUS, so mailferry cannot delete only the messages it archived: a plain EXPUNGE also removes every message that another client (a phone, Thunderbird with "mark as deleted") marked deleted but still shows. Nothing was changed. Run again with --allow-expunge-all if no other client marks messages deleted in this box`}
 
 // archiveQuotaError is exit 4: the usage target cannot be reached.
-type archiveQuotaError struct{ msg string }
+type archiveQuotaError struct {
+	format string
+	args   []any
+}
 
-func (e *archiveQuotaError) Error() string { return e.msg }
+func (e *archiveQuotaError) Error() string { return e.localized(nil) }
+func (e *archiveQuotaError) localized(t *i18n.Printer) string {
+	return t.Sprintf(e.format, e.args...)
+}
 func (e *archiveQuotaError) FailureClass() failure.Class {
 	return failure.Class{Kind: failure.Quota}
 }
@@ -240,29 +246,56 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 	if !conn.HasUIDPlus() && !o.allowExpungeAll && !o.dryRun {
 		return errArchiveNoUIDPlus
 	}
+	// --until-usage selects by RFC822.SIZE, while a server's quota may
+	// count other bytes (Dovecot counts the stored, LF-ended size): when a
+	// pass leaves the box above the target, another pass selects more,
+	// at most 3 in all.
+	var total *archiveResult
+	for pass := 1; ; pass++ {
+		res, err := archivePass(ctx, g, o, conn, eo, cutoff, target, srcSpec, dstSpec)
+		total = mergeArchive(total, res)
+		if err != nil {
+			if pass > 1 {
+				g.archiveSummary(total) // what the earlier passes moved
+			}
+			return err
+		}
+		if o.dryRun || o.untilUsage == "" || pass == 3 || res.Moved == 0 || res.Left > 0 ||
+			!res.QuotaKnown || float64(res.UsedAfter) <= target*float64(res.Limit) {
+			break
+		}
+	}
+	g.archiveSummary(total)
+	if total.Left > 0 {
+		return errIncomplete
+	}
+	return nil
+}
+
+// archivePass selects, copies, proves and deletes once.
+func archivePass(ctx context.Context, g *globalOptions, o *archiveOptions, conn *imapimp.Conn, eo engine.Options, cutoff time.Time, target float64, srcSpec, dstSpec string) (*archiveResult, error) {
 	sel, err := archiveSelect(ctx, g, o, conn, &eo.Mapper, cutoff, target, srcSpec, dstSpec)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res := sel.res
 	res.Archive = dstSpec
 	res.DryRun = o.dryRun
 	if sel.total == 0 {
-		g.archiveSummary(res)
-		return sel.saveState()
+		return res, sel.saveState()
 	}
 	g.archiveStage("selected")
 	archiveHook("selected")
 	// Step 2: copy through the engine.
 	src, sink, topts, reopen, err := o.openStores(ctx, g, srcSpec, dstSpec)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	release, err := o.lockTarget(ctx, g, sink, !o.dryRun)
 	if err != nil {
 		src.Close()
 		sink.Close()
-		return err
+		return nil, err
 	}
 	defer release()
 	wrap := func(s importers.Source) importers.Source { return &selectedSource{Source: s, sel: sel} }
@@ -300,18 +333,17 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 	if err != nil {
 		// Nothing is deleted after a failed copy (archive full, target
 		// gone): what was copied is found as duplicates next time.
-		return err
+		return nil, err
 	}
 	if o.dryRun {
-		g.archiveSummary(res)
-		return nil
+		return res, nil
 	}
 	g.archiveStage("copied")
 	archiveHook("copied")
 	// Step 3: the archive's hashes, read back from the archive.
 	have, err := archiveHashes(ctx, dstSpec, topts)
 	if err != nil {
-		return fmt.Errorf("reading the archive back to prove the copy: %w (nothing was deleted)", err)
+		return nil, fmt.Errorf("reading the archive back to prove the copy: %w (nothing was deleted)", err)
 	}
 	// Step 3b and 4 per folder: hash the server's copy, delete the proven.
 	for fi, f := range sel.folders {
@@ -319,7 +351,7 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 			continue
 		}
 		if err := sel.proveAndDelete(ctx, conn, fi, have, o.allowExpungeAll); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	g.archiveStage("deleted")
@@ -335,11 +367,42 @@ func runArchive(ctx context.Context, g *globalOptions, o *archiveOptions, srcSpe
 	if err := sel.saveState(); err != nil {
 		g.warn("mailferry: could not save the archive state: " + err.Error())
 	}
-	g.archiveSummary(res)
-	if res.Left > 0 {
-		return errIncomplete
+	return res, nil
+}
+
+// mergeArchive adds a pass's result to the total of the earlier passes.
+func mergeArchive(total, r *archiveResult) *archiveResult {
+	if total == nil || r == nil {
+		if total == nil {
+			return r
+		}
+		return total
 	}
-	return nil
+	total.Moved += r.Moved
+	total.MovedBytes += r.MovedBytes
+	total.Gone += r.Gone
+	total.Left = r.Left
+	total.Problems = r.Problems
+	total.UsedAfter = r.UsedAfter
+	if r.ArchiveFree > 0 {
+		total.ArchiveFree = r.ArchiveFree
+	}
+	byName := map[string]*archiveFolder{}
+	for _, f := range total.Folders {
+		byName[f.Name] = f
+	}
+	for _, f := range r.Folders {
+		t, ok := byName[f.Name]
+		if !ok {
+			total.Folders = append(total.Folders, f)
+			continue
+		}
+		t.Moved += f.Moved
+		t.MovedB += f.MovedB
+		t.Gone += f.Gone
+		t.Left = f.Left
+	}
+	return total
 }
 
 // archiveTestHook, when set by a test, runs between the steps ("selected",
@@ -476,11 +539,11 @@ func (g *globalOptions) archiveSummary(r *archiveResult) {
 		g.emit(r)
 		return
 	}
-	w := g.stdout
+	w, t := g.stdout, g.T()
 	sort.SliceStable(r.Folders, func(i, j int) bool { return r.Folders[i].Name < r.Folders[j].Name })
 	if r.DryRun {
 		tw := newTable(w, true)
-		fmt.Fprintf(tw, "FOLDER\tMESSAGES\tBYTES\tKEPT (flagged/unread)\t\n")
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", t.Text("FOLDER"), t.Text("MESSAGES"), t.Text("BYTES"), t.Text("KEPT (flagged/unread)"))
 		var n, b int64
 		for _, f := range r.Folders {
 			if f.Selected == 0 && f.Kept == 0 {
@@ -491,16 +554,16 @@ func (g *globalOptions) archiveSummary(r *archiveResult) {
 			b += f.SelBytes
 		}
 		tw.Flush()
-		fmt.Fprintf(w, "Would move %s messages (%s) to %s", thousands(n), engine.HumanBytes(b), r.Archive)
+		t.Fprintf(w, "Would move %s messages (%s) to %s", thousands(n), engine.HumanBytes(b), r.Archive)
 		if r.QuotaKnown {
 			after := max(r.UsedBefore-b, 0)
-			fmt.Fprintf(w, "; box usage %s → %s of %s", pct(r.UsedBefore, r.Limit), pct(after, r.Limit), engine.HumanBytes(r.Limit))
+			t.Fprintf(w, "; box usage %s → %s of %s", pct(r.UsedBefore, r.Limit), pct(after, r.Limit), engine.HumanBytes(r.Limit))
 		}
-		fmt.Fprintln(w, ".")
+		fmt.Fprintln(w, t.Text("."))
 		if r.ArchiveFree > 0 {
-			fmt.Fprintf(w, "Archive free space: %s.\n", engine.HumanBytes(r.ArchiveFree))
+			t.Fprintf(w, "Archive free space: %s.\n", engine.HumanBytes(r.ArchiveFree))
 		}
-		fmt.Fprintln(w, "Dry run: nothing was copied or deleted.")
+		fmt.Fprintln(w, t.Text("Dry run: nothing was copied or deleted."))
 		return
 	}
 	where := r.Archive
@@ -508,11 +571,11 @@ func (g *globalOptions) archiveSummary(r *archiveResult) {
 		where = strings.TrimPrefix(where, p)
 	}
 	if r.Moved == 0 && r.Left == 0 && r.Gone == 0 {
-		fmt.Fprintf(w, "Nothing to move to %s", where)
+		t.Fprintf(w, "Nothing to move to %s", where)
 		if r.QuotaKnown {
-			fmt.Fprintf(w, "; box usage %s of %s", pct(r.UsedAfter, r.Limit), engine.HumanBytes(r.Limit))
+			t.Fprintf(w, "; box usage %s of %s", pct(r.UsedAfter, r.Limit), engine.HumanBytes(r.Limit))
 		}
-		fmt.Fprintln(w, ".")
+		fmt.Fprintln(w, t.Text("."))
 		return
 	}
 	folders := 0
@@ -521,23 +584,23 @@ func (g *globalOptions) archiveSummary(r *archiveResult) {
 			folders++
 		}
 	}
-	fmt.Fprintf(w, "Moved %s messages (%s) from %d folders to %s", thousands(r.Moved), engine.HumanBytes(r.MovedBytes), folders, where)
+	t.Fprintf(w, "Moved %s messages (%s) from %d folders to %s", thousands(r.Moved), engine.HumanBytes(r.MovedBytes), folders, where)
 	if r.QuotaKnown {
-		fmt.Fprintf(w, "; box usage %s → %s of %s", pct(r.UsedBefore, r.Limit), pct(r.UsedAfter, r.Limit), engine.HumanBytes(r.Limit))
+		t.Fprintf(w, "; box usage %s → %s of %s", pct(r.UsedBefore, r.Limit), pct(r.UsedAfter, r.Limit), engine.HumanBytes(r.Limit))
 	}
-	fmt.Fprintln(w, ".")
+	fmt.Fprintln(w, t.Text("."))
 	if r.Gone > 0 {
-		fmt.Fprintf(w, "%s selected messages were deleted on the server by another client during the run (not archived, nothing to do).\n", thousands(r.Gone))
+		t.Fprintf(w, "%s selected messages were deleted on the server by another client during the run (not archived, nothing to do).\n", thousands(r.Gone))
 	}
 	if r.Left > 0 {
-		fmt.Fprintf(w, "%s messages stay on the server because their copy could not be proven in the archive:\n", thousands(r.Left))
+		t.Fprintf(w, "%s messages stay on the server because their copy could not be proven in the archive:\n", thousands(r.Left))
 		for i, p := range r.Problems {
 			if i == 20 {
-				fmt.Fprintf(w, "  … and %d more\n", len(r.Problems)-20)
+				t.Fprintf(w, "  … and %d more\n", len(r.Problems)-20)
 				break
 			}
 			fmt.Fprintf(w, "  %s UID %d: %s\n", p.Folder, p.UID, p.Reason)
 		}
-		fmt.Fprintln(w, "Run the same command again to retry them.")
+		fmt.Fprintln(w, t.Text("Run the same command again to retry them."))
 	}
 }

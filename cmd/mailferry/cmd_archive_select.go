@@ -133,7 +133,7 @@ func archiveSelect(ctx context.Context, g *globalOptions, o *archiveOptions, c *
 	s.res.QuotaKnown = qok
 	s.res.UsedBefore, s.res.UsedAfter, s.res.Limit = q.used, q.used, q.limit
 	if o.untilUsage != "" && !qok {
-		return nil, fmt.Errorf("--until-usage: the server reports no storage quota (QUOTA), so mailferry cannot tell how full the box is; use --older-than")
+		return nil, &textError{"--until-usage: the server reports no storage quota (QUOTA), so mailferry cannot tell how full the box is; use --older-than"}
 	}
 	var need int64
 	if o.untilUsage != "" {
@@ -187,8 +187,8 @@ func archiveSelect(ctx context.Context, g *globalOptions, o *archiveOptions, c *
 				for _, m := range cands {
 					all += m.size
 				}
-				return nil, &archiveQuotaError{msg: fmt.Sprintf("--until-usage %s cannot be reached: the box uses %s of %s (%s); archiving every selected message (%s messages, %s) would leave it at %s. Nothing was changed. Select more (a shorter --older-than, more folders, without --keep-flagged/--keep-unread) or choose a higher target.",
-					o.untilUsage, engine.HumanBytes(q.used), engine.HumanBytes(q.limit), pct(q.used, q.limit), thousands(int64(len(cands))), engine.HumanBytes(all), pct(q.used-all, q.limit))}
+				return nil, &archiveQuotaError{format: "--until-usage %s cannot be reached: the box uses %s of %s (%s); archiving every selected message (%s messages, %s) would leave it at %s. Nothing was changed. Select more (a shorter --older-than, more folders, without --keep-flagged/--keep-unread) or choose a higher target.",
+					args: []any{o.untilUsage, engine.HumanBytes(q.used), engine.HumanBytes(q.limit), pct(q.used, q.limit), thousands(int64(len(cands))), engine.HumanBytes(all), pct(q.used-all, q.limit)}}
 			}
 			// The rest stays; its oldest date is not a state (usage mode
 			// is decided by the quota each run).

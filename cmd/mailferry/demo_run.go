@@ -19,8 +19,8 @@ const demoCount = 420
 // sample Thunderbird Local Folders tree, and runs the commands a user
 // would run, printing each command line and checking each exit code.
 func runDemo(g *globalOptions) error {
-	out := g.stdout
-	say := func(format string, a ...any) { fmt.Fprintf(out, format+"\n", a...) }
+	out, t := g.stdout, g.T()
+	say := func(format string, a ...any) { fmt.Fprintln(out, t.Sprintf(format, a...)) }
 
 	say("mailferry demo: a POP user's Thunderbird Local Folders go to an IMAP account on a private Dovecot.")
 	srv, err := labserver.LaunchDovecot(&labserver.DovecotConfig{QuotaBytes: 64 << 20})
@@ -47,7 +47,8 @@ func runDemo(g *globalOptions) error {
 	if err := corpus.WriteThunderbird(local, o, func(i int) bool { return i%60 == 11 }); err != nil {
 		return fmt.Errorf("demo: writing the sample data: %w", err)
 	}
-	say("Sample data: %d generated messages in 21 Thunderbird folders (some Japanese, some nested, a few deleted but not compacted) in %s.\n", demoCount, local)
+	say("Sample data: %d generated messages in 21 Thunderbird folders (some Japanese, some nested, a few deleted but not compacted) in %s.", demoCount, local)
+	say("")
 
 	alice := "imaps://alice@" + srv.TLSAddr
 	small := "imaps://small@" + srv.TLSAddr
@@ -74,11 +75,14 @@ func runDemo(g *globalOptions) error {
 	var failed []string
 	for _, st := range steps {
 		if st.say != "" {
-			say("%s", st.say)
+			say("%s", t.Text(st.say))
 		}
 		args := append(append([]string{}, common...), st.args...)
 		if g.json {
 			args = append([]string{"--json"}, args...)
+		}
+		if g.lang != "" {
+			args = append([]string{"--lang", g.lang}, args...)
 		}
 		say("$ mailferry %s", strings.Join(st.args, " "))
 		code := runWith(args, out, g.stderr)

@@ -23,6 +23,11 @@ func localizedError(err error, t *i18n.Printer) (string, bool) {
 	if errors.As(err, &fe) {
 		return fe.localized(t), true
 	}
+	// Only when nothing wrapped it with more context, which is English.
+	var l localizer
+	if errors.As(err, &l) && l.Error() == err.Error() {
+		return l.localized(t), true
+	}
 	if h := errorHint(err, t); h != "" {
 		return err.Error() + "\n  " + h, true
 	}
@@ -56,3 +61,15 @@ func errorHint(err error, t *i18n.Printer) string {
 	}
 	return ""
 }
+
+// localizer is an error that has its text in the message catalogue.
+type localizer interface {
+	error
+	localized(t *i18n.Printer) string
+}
+
+// textError is an error whose whole text is a catalogue message.
+type textError struct{ msg string }
+
+func (e *textError) Error() string                    { return e.msg }
+func (e *textError) localized(t *i18n.Printer) string { return t.Text(e.msg) }

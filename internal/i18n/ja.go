@@ -116,4 +116,42 @@ var ja = map[string]string{
 	"target":                 "移行先",
 	"Password for %s (%s): ": "%s のパスワード(%s): ",
 	"no password for %s (%s): set MAILFERRY_PASSWORD, %s, or --password-file": "%s(%s)のパスワードがありません: 環境変数 MAILFERRY_PASSWORD か %s を設定するか、--password-file を指定してください",
+
+	// archive summary
+	"KEPT (flagged/unread)":                        "残す(フラグ付き/未読)",
+	"Would move %s messages (%s) to %s":            "%s 通 (%s) を %s へ移動する予定です",
+	"; box usage %s → %s of %s":                    "(使用量 %s → %s、上限 %s)",
+	"; box usage %s of %s":                         "(使用量 %s、上限 %s)",
+	"Archive free space: %s.\n":                    "アーカイブ先の空き容量: %s\n",
+	"Dry run: nothing was copied or deleted.":      "試行(--dry-run)のため、何もコピー・削除していません。",
+	"Nothing to move to %s":                        "%s へ移動するメッセージはありません",
+	"Moved %s messages (%s) from %d folders to %s": "%[3]d 個のフォルダから %[1]s 通 (%[2]s) を %[4]s へ移動しました",
+	"%s selected messages were deleted on the server by another client during the run (not archived, nothing to do).\n": "選択した %s 通は、実行中に別のメールソフトがサーバーから削除しました(アーカイブしていません。対処は不要です)。\n",
+	"%s messages stay on the server because their copy could not be proven in the archive:\n":                           "%s 通は、アーカイブ先へのコピーを確認できなかったため、サーバーに残しています:\n",
+	"  … and %d more\n":                         "  …ほか %d 件\n",
+	"Run the same command again to retry them.": "同じコマンドをもう一度実行すると、これらを再試行します。",
+
+	// demo
+	"mailferry demo: a POP user's Thunderbird Local Folders go to an IMAP account on a private Dovecot.":                                "mailferry デモ: POP 利用者の Thunderbird「ローカルフォルダ」を、このために起動した Dovecot の IMAP アカウントへ移します。",
+	"Dovecot is listening on %s (IMAP) and %s (IMAPS, certificate from %s).":                                                            "Dovecot は %s (IMAP) と %s (IMAPS、証明書は %s) で待ち受けています。",
+	"Sample data: %d generated messages in 21 Thunderbird folders (some Japanese, some nested, a few deleted but not compacted) in %s.": "サンプルデータ: 生成した %d 通のメッセージを Thunderbird の 21 フォルダ(日本語名・入れ子・削除済みで未圧縮のものを含む)に置きました: %s",
+	"What is in the local store:":                "ローカルの保存場所にあるもの:",
+	"What a copy would do (nothing is written):": "コピーした場合の計画(何も書き込みません):",
+	"Copy it (flags, dates and folders kept; Sent/Drafts/Trash/Archive go to the server's special-use folders):": "コピーします(フラグ・日付・フォルダを保持し、送信済み/下書き/ごみ箱/アーカイブはサーバーの特別用途フォルダへ):",
+	"Run it again: every message is already there, nothing is uploaded:":                                         "もう一度実行: すべてのメッセージが既にあるので、何もアップロードしません:",
+	"The account now:": "現在のアカウントの内容:",
+	"The same mail into a 1 MiB box: refused before a byte is written (exit 4):": "同じメールを 1 MiB の容量のアカウントへ: 1 バイトも書き込む前に中止します(終了コード 4):",
+	"Quota of both accounts:":                      "両アカウントの容量:",
+	"Back the IMAP account up to a local Maildir:": "IMAP アカウントをローカルの Maildir にバックアップ:",
+	"And again: only what is new (nothing):":       "もう一度: 新しいものだけ(今回はなし):",
+	"$ mailferry %s":                               "$ mailferry %s",
+	"!! exit %d, expected %d":                      "!! 終了コード %d (期待値 %d)",
+	"(exit %d, as expected)":                       "(終了コード %d、想定どおり)",
+	"(Every command above also read the password from --password-file and verified the server's certificate with --tls-ca.)": "(上のコマンドはどれも、パスワードを --password-file から読み、サーバー証明書を --tls-ca で検証しています。)",
+	"Demo finished: every step behaved as expected. Dovecot is stopped and its files removed.":                               "デモ完了: すべての手順が想定どおりに動きました。Dovecot を停止し、そのファイルを削除しました。",
+
+	// archive errors
+	"--until-usage %s cannot be reached: the box uses %s of %s (%s); archiving every selected message (%s messages, %s) would leave it at %s. Nothing was changed. Select more (a shorter --older-than, more folders, without --keep-flagged/--keep-unread) or choose a higher target.":                                                                       "--until-usage %s には届きません: 使用量は %s / %s (%s) で、選択したメッセージをすべてアーカイブしても(%s 通、%s)%s までしか下がりません。何も変更していません。選択を広げる(--older-than を短くする、フォルダを増やす、--keep-flagged/--keep-unread を外す)か、目標を高くしてください。",
+	"--until-usage: the server reports no storage quota (QUOTA), so mailferry cannot tell how full the box is; use --older-than":                                                                                                                                                                                                                              "--until-usage: サーバーが容量制限(QUOTA)を報告しないため、使用率がわかりません。--older-than を使ってください",
+	`the server does not offer UIDPLUS, so mailferry cannot delete only the messages it archived: a plain EXPUNGE also removes every message that another client (a phone, Thunderbird with "mark as deleted") marked deleted but still shows. Nothing was changed. Run again with --allow-expunge-all if no other client marks messages deleted in this box`: `サーバーが UIDPLUS に対応していないため、アーカイブしたメッセージだけを削除することができません: 通常の EXPUNGE では、別のメールソフト(スマートフォンや「削除の印を付ける」設定の Thunderbird)が削除の印を付けたまま表示しているメッセージもすべて消えてしまいます。何も変更していません。このアカウントで削除の印を付けるメールソフトがほかにない場合は、--allow-expunge-all を付けてもう一度実行してください`,
 }
