@@ -1,0 +1,406 @@
+package batch
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Exit codes of copy (cmd/mailferry/main.go), which a job keeps.
+const (
+	ExitOK         = 0
+	ExitError      = 1
+	ExitUsage      = 2
+	ExitIncomplete = 3
+	ExitQuota      = 4
+	ExitCancelled  = 130
+)
+
+// severity orders exit codes from best to worst for the batch's own exit
+// code, the worst of its jobs: done, finished with some messages not
+// copied, refused by quota, usage error of the job, error, interrupted.
+func severity(code int) int {
+	switch code {
+	case ExitOK:
+		return 0
+	case ExitIncomplete:
+		return 1
+	case ExitQuota:
+		return 2
+	case ExitUsage:
+		return 3
+	case ExitCancelled:
+		return 5
+	}
+	return 4 // 1 and anything unexpected
+}
+
+// Worst returns the worse of two exit codes.
+func Worst(a, b int) int {
+	if severity(b) > severity(a) {
+		return b
+	}
+	return a
+}
+
+// tokenDispatch is the --oauth2-token-command a job's copy gets when the
+// batch file names a token command for a role: it runs the role's own
+// command, which travels in the environment (never argv).
+const tokenDispatch = `case "$MAILFERRY_OAUTH2_ROLE" in source) eval "$MAILFERRY_BATCH_SOURCE_TOKEN_COMMAND";; target) eval "$MAILFERRY_BATCH_TARGET_TOKEN_COMMAND";; esac`
+
+// Args returns the arguments of the job's copy after the program name
+// (common: the batch's flags every job gets, such as --tls-ca). No secret
+// is among them: password files are paths, passwords and token commands
+// go in the environment (Env).
+func (j *Job) Args(common ...string) []string {
+	a := []string{"copy", "--json"}
+	a = append(a, common...)
+	for _, k := range ColumnNames() {
+		v, ok := j.Opts[k]
+		col := columns[k]
+		if !ok || col.flag == "" {
+			continue
+		}
+		switch col.kind {
+		case "list", "regexp", "map":
+			for _, s := range List(v) {
+				a = append(a, col.flag, s)
+			}
+		case "bool":
+			a = append(a, col.flag+"="+v)
+		default:
+			a = append(a, col.flag, v)
+		}
+	}
+	for _, role := range []string{"source", "target"} {
+		if f := j.Opts[role+"_password_file"]; f != "" {
+			a = append(a, "--"+role+"-password-file", f)
+		}
+	}
+	src, dst := j.Opts["source_oauth2_token_command"] != "", j.Opts["target_oauth2_token_command"] != ""
+	if src || dst {
+		a = append(a, "--oauth2-token-command", tokenDispatch)
+		for _, r := range []struct {
+			role string
+			has  bool
+		}{{"source", src}, {"target", dst}} {
+			if j.Opts[r.role+"_auth"] != "" {
+				continue
+			}
+			mode := "password" // the other role does not get the dispatcher's nothing
+			if r.has {
+				mode = "oauth2"
+			}
+			a = append(a, "--"+r.role+"-auth", mode)
+		}
+	}
+	return append(a, "--", j.Source, j.Target)
+}
+
+// Env returns the environment entries that carry the job's secrets to its
+// copy, read from the variables the batch file names.
+func (j *Job) Env(lookup func(string) (string, bool)) ([]string, error) {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	var env []string
+	for _, role := range []string{"source", "target"} {
+		up := strings.ToUpper(role)
+		if name := j.Opts[role+"_password_env"]; name != "" {
+			v, ok := lookup(name)
+			if !ok || v == "" {
+				return nil, fmt.Errorf("%s_password_env: $%s is not set", role, name)
+			}
+			env = append(env, "MAILFERRY_"+up+"_PASSWORD="+v)
+		}
+		if c := j.Opts[role+"_oauth2_token_command"]; c != "" {
+			env = append(env, "MAILFERRY_BATCH_"+up+"_TOKEN_COMMAND="+c)
+		}
+	}
+	return env, nil
+}
+
+// Outcome is what a job's copy reported (its summary and verify events),
+// kept in the state file for the report.
+type Outcome struct {
+	Folders    int     `json:"folders"`
+	Messages   int64   `json:"messages"`
+	Copied     int64   `json:"copied"`
+	Bytes      int64   `json:"bytes"`
+	Duplicates int64   `json:"duplicates"`
+	Skipped    int64   `json:"skipped"` // too big, not mail, deleted
+	Failed     int64   `json:"failed"`
+	Problems   []Issue `json:"problems,omitempty"`
+	// MoreProblems counts the problems left out of Problems (at most 100
+	// are kept).
+	MoreProblems int   `json:"more_problems,omitempty"`
+	QuotaKnown   bool  `json:"quota_known"`
+	QuotaUsed    int64 `json:"quota_used_before"`
+	QuotaLimit   int64 `json:"quota_limit"` // -1: no storage limit
+	// QuotaAfter is QuotaUsed plus the bytes copied (an estimate: the
+	// server's own count may differ by its overhead).
+	QuotaAfter int64   `json:"quota_used_after"`
+	Verify     string  `json:"verify,omitempty"` // "", "complete", "incomplete"
+	Elapsed    float64 `json:"elapsed_seconds"`
+}
+
+// Issue is one message that was not copied, with the reason.
+type Issue struct {
+	Kind   string `json:"kind"`
+	Folder string `json:"folder"`
+	Ref    string `json:"ref"`
+	Reason string `json:"reason"`
+}
+
+const maxIssues = 100
+
+// summaryEvent is the part of copy's summary event an Outcome is made of.
+type summaryEvent struct {
+	Folders []json.RawMessage `json:"folders"`
+	Totals  struct {
+		Messages   int64 `json:"messages"`
+		New        int64 `json:"new"`
+		NewBytes   int64 `json:"new_bytes"`
+		Duplicates int64 `json:"duplicates"`
+		TooBig     int64 `json:"too_big"`
+		Deleted    int64 `json:"deleted_skipped"`
+		Errors     int64 `json:"errors"`
+		Skipped    int64 `json:"skipped"`
+		Copied     int64 `json:"copied"`
+		Failed     int64 `json:"failed"`
+	} `json:"totals"`
+	Quota []struct {
+		Known bool  `json:"known"`
+		Used  int64 `json:"used"`
+		Limit int64 `json:"limit"`
+	} `json:"quota"`
+	Problems []Issue `json:"problems"`
+	Elapsed  float64 `json:"elapsed_seconds"`
+	Copy     bool    `json:"copy"`
+}
+
+func (o *Outcome) addSummary(b []byte) {
+	var s summaryEvent
+	if json.Unmarshal(b, &s) != nil {
+		return
+	}
+	t := s.Totals
+	o.Folders = len(s.Folders)
+	o.Messages = t.Messages
+	o.Copied = t.Copied
+	if t.New > 0 && t.Copied > 0 {
+		// NewBytes is the wire size of what was to be copied; the share
+		// copied of it.
+		o.Bytes = t.NewBytes * t.Copied / t.New
+	}
+	o.Duplicates = t.Duplicates
+	o.Skipped = t.TooBig + t.Skipped + t.Deleted
+	o.Failed = t.Failed + t.Errors
+	o.Problems = nil
+	for i, p := range s.Problems {
+		if i >= maxIssues {
+			o.MoreProblems = len(s.Problems) - maxIssues
+			break
+		}
+		o.Problems = append(o.Problems, p)
+	}
+	for _, q := range s.Quota {
+		if q.Known {
+			o.QuotaKnown, o.QuotaUsed, o.QuotaLimit = true, q.Used, q.Limit
+			o.QuotaAfter = q.Used + o.Bytes
+			break
+		}
+	}
+	o.Elapsed = s.Elapsed
+}
+
+// Result is how a job's run ended.
+type Result struct {
+	Code     int
+	Error    string // the copy's error message (redacted by copy), if any
+	Outcome  *Outcome
+	Started  time.Time
+	Finished time.Time
+	LogFile  string
+}
+
+// Runner runs jobs as `Exe copy ...` child processes.
+type Runner struct {
+	Exe    string   // the mailferry binary (os.Executable)
+	Common []string // flags every job's copy gets
+	LogDir string   // per-job log files (NAME.log, NDJSON); "" none
+	// Events, when set, gets every NDJSON line of every job's copy
+	// (its --json output), with the job.
+	Events func(j *Job, line []byte)
+	// Env is the base environment of the children (nil: os.Environ()).
+	Env []string
+	// Lookup reads the variables a batch file names (nil: os.LookupEnv).
+	Lookup func(string) (string, bool)
+	// Grace is how long a child has to stop after SIGTERM when the batch
+	// is interrupted (0: 60 s), then it is killed.
+	Grace time.Duration
+}
+
+// Run runs one job and waits for it. ctx done: the child gets SIGTERM
+// (copy stops after the message in flight, exit 130).
+func (r *Runner) Run(ctx context.Context, j *Job) (res Result) {
+	res = Result{Started: time.Now().UTC(), Code: ExitError}
+	defer func() { res.Finished = time.Now().UTC() }()
+	secrets, err := j.Env(r.Lookup)
+	if err != nil {
+		res.Code, res.Error = ExitUsage, err.Error()
+		return res
+	}
+	var common []string
+	common = append(common, r.Common...)
+	var logf *os.File
+	if r.LogDir != "" {
+		if err := os.MkdirAll(r.LogDir, 0o700); err != nil {
+			res.Error = fmt.Sprintf("--log-dir: %v", err)
+			return res
+		}
+		res.LogFile = filepath.Join(r.LogDir, j.FileName()+".log")
+		common = append(common, "--log-file", res.LogFile)
+		// The copy appends its events; its stderr lines are appended here.
+		logf, err = os.OpenFile(res.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			res.Error = fmt.Sprintf("--log-dir: %v", err)
+			return res
+		}
+		defer logf.Close()
+	}
+	cmd := exec.Command(r.Exe, j.Args(common...)...)
+	env := r.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(append([]string(nil), env...), secrets...)
+	cmd.SysProcAttr = childAttr()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	if err := cmd.Start(); err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			cmd.Process.Signal(syscall.SIGTERM)
+			grace := r.Grace
+			if grace <= 0 {
+				grace = time.Minute
+			}
+			select {
+			case <-done:
+			case <-time.After(grace):
+				cmd.Process.Kill()
+			}
+		case <-done:
+		}
+	}()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	var lastStderr string
+	go func() {
+		defer wg.Done()
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			lastStderr = sc.Text()
+			if logf != nil {
+				b, _ := json.Marshal(map[string]any{"time": time.Now().UTC().Format(time.RFC3339Nano), "type": "stderr", "text": sc.Text()})
+				logf.Write(append(b, '\n'))
+			}
+		}
+	}()
+	out := &Outcome{}
+	var exitMsg string
+	sawSummary := false
+	rd := bufio.NewReader(stdout)
+	for {
+		line, err := rd.ReadBytes('\n')
+		if len(line) > 0 {
+			line = trimNL(line)
+			var ev struct {
+				Type     string `json:"type"`
+				Error    string `json:"error"`
+				Complete *bool  `json:"complete"`
+			}
+			if json.Unmarshal(line, &ev) == nil {
+				switch ev.Type {
+				case "summary":
+					out.addSummary(line)
+					sawSummary = true
+				case "verify-summary":
+					out.Verify = "incomplete"
+					if ev.Complete != nil && *ev.Complete {
+						out.Verify = "complete"
+					}
+				case "exit":
+					exitMsg = ev.Error
+				}
+			}
+			if r.Events != nil {
+				r.Events(j, line)
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				io.Copy(io.Discard, stdout)
+			}
+			break
+		}
+	}
+	wg.Wait()
+	err = cmd.Wait()
+	close(done)
+	res.Code = ExitOK
+	if err != nil {
+		var ee *exec.ExitError
+		switch {
+		case errors.As(err, &ee) && ee.ExitCode() >= 0:
+			res.Code = ee.ExitCode()
+		case ctx.Err() != nil:
+			res.Code = ExitCancelled
+		default:
+			res.Code = ExitError
+		}
+		res.Error = exitMsg
+		if res.Error == "" {
+			res.Error = lastStderr
+		}
+		if res.Error == "" {
+			res.Error = err.Error()
+		}
+	}
+	if sawSummary {
+		res.Outcome = out
+	}
+	return res
+}
+
+func trimNL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
