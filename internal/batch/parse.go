@@ -166,7 +166,6 @@ func parseCSV(b []byte) ([]row, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -174,6 +173,7 @@ func parseCSV(b []byte) ([]row, error) {
 			}
 			return nil, err
 		}
+		line, _ := r.FieldPos(0)
 		if header == nil {
 			header, headerLine = rec, line
 			seen := map[string]bool{}
