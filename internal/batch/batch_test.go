@@ -301,8 +301,8 @@ func TestRunBudget(t *testing.T) {
 	if len(ran) != 1 || ran[jobs[3].Key()] != 1 {
 		t.Errorf("re-run ran %v", ran)
 	}
-	if errs := CheckBudget(jobs, 3); len(errs) != 8 {
-		t.Errorf("CheckBudget: %d errors, want 8 (the j 3 jobs)", len(errs))
+	if errs := CheckBudget(jobs, 3); len(errs) != 16 {
+		t.Errorf("CheckBudget: %d errors, want 16 (the j 3 jobs, 2 hosts each)", len(errs))
 	}
 }
 
