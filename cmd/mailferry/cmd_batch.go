@@ -35,8 +35,8 @@ const batchExplain = `FILE is CSV with a header row (or YAML, by the extension .
 job per line: a mailferry copy of one account.
 
   source,target,target_password_env,into,include
-  imaps://alice@old.example.com,imaps://alice@new.example.com,ALICE_NEW,,
-  maildir:/srv/mail/bob,imaps://bob@new.example.com,BOB_NEW,Imported,^INBOX;^Sent
+  imaps://alice@old.example.com,imaps://alice@mx.example.com,ALICE,,
+  maildir:/srv/mail/bob,imaps://bob@mx.example.com,BOB,Imported,^INBOX;^Sent
 
 Columns: source and target (required), name, and the copy options into,
 folder_map, include, exclude (several separated by ';'), dedupe, j, since,
