@@ -98,8 +98,12 @@ func Run(ctx context.Context, jobs []*Job, opts Options) ([]*JobRun, int) {
 	var mu sync.Mutex
 	cond := sync.NewCond(&mu)
 	used := map[string]int{}
+	writing := map[string]bool{} // targets of running jobs
 	active := 0
 	fits := func(j *Job) bool {
+		if writing[j.targetKey()] {
+			return false
+		}
 		for h, n := range j.Hosts() {
 			if used[h]+n > opts.MaxPerHost {
 				return false
@@ -120,7 +124,7 @@ func Run(ctx context.Context, jobs []*Job, opts Options) ([]*JobRun, int) {
 		if active < opts.Parallel {
 			for i, jr := range todo {
 				// A job over the whole budget (CheckBudget) runs alone.
-				if fits(jr.Job) || active == 0 {
+				if fits(jr.Job) || active == 0 && !writing[jr.Job.targetKey()] {
 					next = i
 					break
 				}
@@ -136,6 +140,7 @@ func Run(ctx context.Context, jobs []*Job, opts Options) ([]*JobRun, int) {
 		for h, n := range hosts {
 			used[h] += n
 		}
+		writing[jr.Job.targetKey()] = true
 		active++
 		wg.Add(1)
 		go func() {
@@ -145,6 +150,7 @@ func Run(ctx context.Context, jobs []*Job, opts Options) ([]*JobRun, int) {
 			for h, n := range hosts {
 				used[h] -= n
 			}
+			delete(writing, jr.Job.targetKey())
 			active--
 			cond.Broadcast()
 			mu.Unlock()
@@ -163,6 +169,16 @@ func Run(ctx context.Context, jobs []*Job, opts Options) ([]*JobRun, int) {
 		}
 	}
 	return runs, code
+}
+
+// targetKey names the account or directory a job writes: two jobs into
+// one target (two old mailboxes merged into one) never run at once; the
+// second would wait for the target's lock holding its connections.
+func (j *Job) targetKey() string {
+	if u, h, ok := netEndpoint(j.Target); ok {
+		return strings.ToLower(u) + "@" + h
+	}
+	return j.Target
 }
 
 func runOne(ctx context.Context, jr *JobRun, opts Options, event func(map[string]any)) {

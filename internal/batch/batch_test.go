@@ -358,3 +358,70 @@ func TestReportHTML(t *testing.T) {
 		}
 	}
 }
+
+// Two jobs into one target never run at once.
+func TestRunOneTargetAtATime(t *testing.T) {
+	var jobs []*Job
+	for i := range 6 {
+		jobs = append(jobs, &Job{Line: i + 2, Source: fmt.Sprintf("maildir:/m/%d", i), Target: "imap://Boss@h", Opts: map[string]string{"j": "1"}})
+	}
+	st, _ := LoadState(filepath.Join(t.TempDir(), "s.json"))
+	var mu sync.Mutex
+	active, peak := 0, 0
+	run := func(ctx context.Context, j *Job) Result {
+		mu.Lock()
+		active++
+		peak = max(peak, active)
+		mu.Unlock()
+		time.Sleep(3 * time.Millisecond)
+		mu.Lock()
+		active--
+		mu.Unlock()
+		return Result{Finished: time.Now()}
+	}
+	if _, code := Run(context.Background(), jobs, Options{Parallel: 4, Run: run, State: st}); code != 0 || peak != 1 {
+		t.Errorf("code %d, %d jobs into one target at once", code, peak)
+	}
+}
+
+// An interrupted batch: the running jobs are told (their context), the
+// rest do not start, the exit code is 130 and the state says what ran.
+func TestRunInterrupted(t *testing.T) {
+	var jobs []*Job
+	for i := range 10 {
+		jobs = append(jobs, &Job{Line: i + 2, Source: fmt.Sprintf("maildir:/m/%d", i), Target: fmt.Sprintf("maildir:/t/%d", i), Opts: map[string]string{}})
+	}
+	path := filepath.Join(t.TempDir(), "s.json")
+	st, _ := LoadState(path)
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	started := 0
+	run := func(ctx context.Context, j *Job) Result {
+		mu.Lock()
+		started++
+		if started == 3 {
+			cancel()
+		}
+		mu.Unlock()
+		if j.Line >= 4 { // the running ones stop when told
+			<-ctx.Done()
+			return Result{Code: ExitCancelled, Finished: time.Now()}
+		}
+		return Result{Finished: time.Now()}
+	}
+	runs, code := Run(ctx, jobs, Options{Parallel: 1, Run: run, State: st})
+	if code != ExitCancelled || started != 3 || len(runs) != 10 {
+		t.Errorf("code %d, %d started, %d runs", code, started, len(runs))
+	}
+	st2, _ := LoadState(path)
+	if len(st2.Jobs) != 3 || st2.Jobs[0].Status != StatusDone || st2.Jobs[2].Status != StatusInProgress {
+		t.Errorf("state %+v", st2.Jobs)
+	}
+	// The next run: the done ones are skipped, the interrupted one and
+	// the others run.
+	n := 0
+	Run(context.Background(), jobs, Options{Parallel: 2, Run: func(ctx context.Context, j *Job) Result { mu.Lock(); n++; mu.Unlock(); return Result{} }, State: st2})
+	if n != 8 {
+		t.Errorf("the re-run ran %d jobs, want 8", n)
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/mailferry/mailferry/importers"
 )
 
 // Exit codes of copy (cmd/mailferry/main.go), which a job keeps.
@@ -121,6 +123,8 @@ func (j *Job) Env(lookup func(string) (string, bool)) ([]string, error) {
 			if !ok || v == "" {
 				return nil, fmt.Errorf("%s_password_env: $%s is not set", role, name)
 			}
+			// The batch's own output is scrubbed of it too.
+			importers.AddSecret(v)
 			env = append(env, "MAILFERRY_"+up+"_PASSWORD="+v)
 		}
 		if c := j.Opts[role+"_oauth2_token_command"]; c != "" {
