@@ -134,6 +134,7 @@ type batchRun struct {
 	cmd    *exec.Cmd
 	starts []string // jobs started (job-start events)
 	ends   map[string]int
+	copied map[string]int // job-end's copied
 	code   int
 	stderr strings.Builder
 	mu     sync.Mutex
@@ -144,7 +145,7 @@ type batchRun struct {
 // every event line.
 func startBatch(t *testing.T, bin string, env []string, onEvent func(r *batchRun, ev map[string]any), args ...string) *batchRun {
 	t.Helper()
-	r := &batchRun{ends: map[string]int{}, done: make(chan struct{})}
+	r := &batchRun{ends: map[string]int{}, copied: map[string]int{}, done: make(chan struct{})}
 	r.cmd = exec.Command(bin, append([]string{"batch", "--json"}, args...)...)
 	r.cmd.Env = append(os.Environ(), env...)
 	out, err := r.cmd.StdoutPipe()
@@ -170,6 +171,9 @@ func startBatch(t *testing.T, bin string, env []string, onEvent func(r *batchRun
 				r.starts = append(r.starts, ev["job"].(string))
 			case "job-end":
 				r.ends[ev["job"].(string)] = int(ev["code"].(float64))
+				if c, ok := ev["copied"].(float64); ok {
+					r.copied[ev["job"].(string)] = int(c)
+				}
 			}
 			r.mu.Unlock()
 			if onEvent != nil {
@@ -321,7 +325,23 @@ func TestBatchDovecot(t *testing.T) {
 	// No secret in the logs, the state or the report.
 	checkNoSecret(t, dir)
 
-	// 3. Shards 0..3 of 4 as 4 processes at once (states of their own, so
+	// 3. The delta run: every job again; only what is new is copied (one
+	// message that arrived in b03's old mailbox).
+	genMaildir(t, filepath.Join(dir, "src", users[3]), 999, 1)
+	want[users[3]] = maildirHolds(t, filepath.Join(dir, "src", users[3]))
+	delta := startBatch(t, bin, env, nil, file, "--parallel", "4", "--delta")
+	delta.wait(t)
+	if len(delta.starts) != batchAccounts || delta.code != exitError {
+		t.Errorf("delta: %d jobs ran, exit %d, want %d and %d", len(delta.starts), delta.code, batchAccounts, exitError)
+	}
+	for j, n := range delta.copied {
+		if wantN := map[bool]int{true: 1}[j == users[3]]; n != wantN {
+			t.Errorf("delta: %s copied %d, want %d", j, n, wantN)
+		}
+	}
+	compareStored(t, users[3]+" after the delta", serverHolds(t, srv, users[3]), want[users[3]])
+
+	// 4. Shards 0..3 of 4 as 4 processes at once (states of their own, so
 	// every job is new to them): each job runs in exactly one, and copies
 	// nothing (all duplicates).
 	var shards []*batchRun
