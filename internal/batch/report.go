@@ -161,7 +161,11 @@ func (r *Report) HTML() ([]byte, error) {
 		if maxS > 0 {
 			w = int(a.Seconds / maxS * 560)
 		}
-		bars = append(bars, bar{Name: a.Name, Y: i * 18, W: max(w, 1), Seconds: fmt.Sprintf("%.1f s", a.Seconds), Class: a.Status})
+		name := a.Name
+		if r := []rune(name); len(r) > 36 {
+			name = string(r[:35]) + "…"
+		}
+		bars = append(bars, bar{Name: name, Y: i * 18, W: max(w, 1), Seconds: fmt.Sprintf("%.1f s", a.Seconds), Class: a.Status})
 	}
 	var b bytes.Buffer
 	err := reportTmpl.Execute(&b, map[string]any{"R": r, "Bars": bars, "ChartH": len(bars)*18 + 4})
