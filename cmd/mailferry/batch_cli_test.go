@@ -29,3 +29,26 @@ func TestBatchBadFile(t *testing.T) {
 		t.Error("a state file was written")
 	}
 }
+
+// batch --check: the file is checked and the plan listed; nothing runs.
+func TestBatchCheck(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "office.csv")
+	os.WriteFile(file, []byte("source,target,name\nmaildir:"+dir+"/a,maildir:"+dir+"/b,one\nmaildir:"+dir+"/c,maildir:"+dir+"/d,two\n"), 0o600)
+	var stdout, stderr strings.Builder
+	code := runWith([]string{"batch", "--check", file, "--shard", "0/1"}, &stdout, &stderr)
+	if code != exitOK || !strings.Contains(stdout.String(), "2 jobs, the file is valid; 2 would run") || !strings.Contains(stdout.String(), "run (new)") {
+		t.Errorf("exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	for _, p := range []string{"b", "d", "office.state.json"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err == nil {
+			t.Errorf("%s was written", p)
+		}
+	}
+	// Shards from the environment of an Indexed Job.
+	t.Setenv("JOB_COMPLETION_INDEX", "3")
+	t.Setenv("MAILFERRY_SHARDS", "2")
+	if code := runWith([]string{"batch", "--check", file}, &stdout, &stderr); code != exitUsage {
+		t.Errorf("index 3 of 2 shards: exit %d", code)
+	}
+}

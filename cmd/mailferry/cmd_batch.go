@@ -27,6 +27,7 @@ type batchOptions struct {
 	shard      string
 	reportDir  string
 	waitLock   time.Duration
+	check      bool
 	exe        string // hidden: the binary the jobs run (tests)
 }
 
@@ -96,6 +97,7 @@ func newBatchCommand(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.shard, "shard", "", "run only shard i of n (i/n, e.g. 0/4; default from $JOB_COMPLETION_INDEX and $MAILFERRY_SHARDS)")
 	f.StringVar(&o.reportDir, "report-dir", "", "write batch-report.json and batch-report.html here (default: the state file's directory)")
 	f.DurationVar(&o.waitLock, "wait-lock", 2*time.Minute, "a job whose target another run is writing waits this long for it (copy --wait-lock)")
+	f.BoolVar(&o.check, "check", false, "check the file and list what a run would do (each job's shard and whether it runs), without running anything")
 	f.StringVar(&o.exe, "mailferry-binary", "", "the mailferry binary that runs the jobs (default: this one)")
 	f.MarkHidden("mailferry-binary")
 	return cmd
@@ -173,6 +175,9 @@ func runBatch(cmd *cobra.Command, g *globalOptions, o *batchOptions, file string
 	reportDir := o.reportDir
 	if reportDir == "" {
 		reportDir = filepath.Dir(statePath)
+	}
+	if o.check {
+		return checkBatch(g, jobs, statePath, o.delta, shard, shards)
 	}
 	release, err := batch.LockState(statePath)
 	if err != nil {
@@ -354,4 +359,44 @@ func newReportCommand(g *globalOptions) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&dir, "report-dir", "", "write the report here (default: the first state file's directory)")
 	return cmd
+}
+
+// checkBatch is batch --check: the file is valid; what would run.
+func checkBatch(g *globalOptions, jobs []*batch.Job, statePath string, delta bool, shard, shards int) error {
+	st, err := batch.LoadState(statePath)
+	if err != nil {
+		return err
+	}
+	mine := map[string]bool{}
+	for _, j := range batch.ForShard(jobs, shard, shards) {
+		mine[j.Key()] = true
+	}
+	tw := newTable(g.stdout, false)
+	if !g.json {
+		fmt.Fprintf(tw, "LINE\tJOB\tSHARD\tWOULD\t\n")
+	}
+	n := 0
+	for _, j := range jobs {
+		would := "other shard"
+		if mine[j.Key()] {
+			run, why := st.Decide(j, delta)
+			would = "skip (" + why + ")"
+			if run {
+				would = "run (" + why + ")"
+				n++
+			}
+		}
+		if g.json {
+			g.emit(map[string]any{"type": "job-check", "job": j.Label(), "line": j.Line, "shard": batch.Shard(j.Key(), shards), "would": would})
+			continue
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d/%d\t%s\t\n", j.Line, j.Label(), batch.Shard(j.Key(), shards), shards, would)
+	}
+	if g.json {
+		g.emit(map[string]any{"type": "batch-check", "jobs": len(jobs), "would_run": n, "state": statePath})
+		return nil
+	}
+	tw.Flush()
+	fmt.Fprintf(g.stdout, "%d jobs, the file is valid; %d would run (state %s).\n", len(jobs), n, statePath)
+	return nil
 }
