@@ -303,6 +303,10 @@ func TestBatchDovecot(t *testing.T) {
 		if e.Status != wantStatus {
 			t.Errorf("state: %s is %s, want %s (%s)", e.Name, e.Status, wantStatus, e.Error)
 		}
+		// The quota after the copy is the server's own figure.
+		if o := e.Outcome; o != nil && o.Copied > 0 && (!o.QuotaKnown || !o.QuotaAfterMeasured || o.QuotaAfter <= o.QuotaUsed) {
+			t.Errorf("state: %s quota before %d, after %d (known %v, measured %v)", e.Name, o.QuotaUsed, o.QuotaAfter, o.QuotaKnown, o.QuotaAfterMeasured)
+		}
 	}
 	// Every account holds its Maildir, once; the wrong one nothing.
 	for i, u := range users {

@@ -201,13 +201,13 @@ func runBatch(cmd *cobra.Command, g *globalOptions, o *batchOptions, file string
 			return err
 		}
 	}
-	common := []string{"--wait-lock", o.waitLock.String()}
+	var common []string
 	for _, name := range passedFlags {
 		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
 			common = append(common, "--"+name+"="+f.Value.String())
 		}
 	}
-	runner := &batch.Runner{Exe: exe, Common: common, LogDir: logDir}
+	runner := &batch.Runner{Exe: exe, Common: common, CopyFlags: []string{"--wait-lock", o.waitLock.String()}, LogDir: logDir}
 	if g.json {
 		runner.Events = func(j *batch.Job, line []byte) {
 			if len(line) < 2 || line[0] != '{' {

@@ -245,14 +245,3 @@ func StatusOf(jr *JobRun) string {
 	}
 	return "failed"
 }
-
-// oneLine shortens an error for a table cell.
-func oneLine(s string, n int) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) > n {
-		s = s[:n-1] + "…"
-	}
-	return s
-}

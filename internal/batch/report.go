@@ -22,32 +22,35 @@ type Report struct {
 
 // Account is one job of the report.
 type Account struct {
-	Name         string    `json:"name"`
-	Source       string    `json:"source"`
-	Target       string    `json:"target"`
-	Status       string    `json:"status"`
-	ExitCode     int       `json:"exit_code"`
-	Error        string    `json:"error,omitempty"`
-	Runs         int       `json:"runs"`
-	Folders      int       `json:"folders"`
-	Messages     int64     `json:"messages"`
-	Copied       int64     `json:"copied"`
-	Bytes        int64     `json:"bytes"`
-	CopiedTotal  int64     `json:"copied_all_runs"`
-	BytesTotal   int64     `json:"bytes_all_runs"`
-	Duplicates   int64     `json:"duplicates"`
-	Skipped      int64     `json:"skipped"`
-	Failed       int64     `json:"failed"`
-	Problems     []Issue   `json:"problems,omitempty"`
-	MoreProblems int       `json:"more_problems,omitempty"`
-	QuotaKnown   bool      `json:"quota_known"`
-	QuotaBefore  int64     `json:"quota_used_before"`
-	QuotaAfter   int64     `json:"quota_used_after"`
-	QuotaLimit   int64     `json:"quota_limit"`
-	Verify       string    `json:"verify,omitempty"`
-	Seconds      float64   `json:"duration_seconds"`
-	Finished     time.Time `json:"finished,omitzero"`
-	LogFile      string    `json:"log_file,omitempty"`
+	Name         string  `json:"name"`
+	Source       string  `json:"source"`
+	Target       string  `json:"target"`
+	Status       string  `json:"status"`
+	ExitCode     int     `json:"exit_code"`
+	Error        string  `json:"error,omitempty"`
+	Runs         int     `json:"runs"`
+	Folders      int     `json:"folders"`
+	Messages     int64   `json:"messages"`
+	Copied       int64   `json:"copied"`
+	Bytes        int64   `json:"bytes"`
+	CopiedTotal  int64   `json:"copied_all_runs"`
+	BytesTotal   int64   `json:"bytes_all_runs"`
+	Duplicates   int64   `json:"duplicates"`
+	Skipped      int64   `json:"skipped"`
+	Failed       int64   `json:"failed"`
+	Problems     []Issue `json:"problems,omitempty"`
+	MoreProblems int     `json:"more_problems,omitempty"`
+	QuotaKnown   bool    `json:"quota_known"`
+	QuotaBefore  int64   `json:"quota_used_before"`
+	QuotaAfter   int64   `json:"quota_used_after"`
+	// QuotaMeasured: QuotaAfter is the target's own figure after the
+	// copy, not the estimate (before plus copied).
+	QuotaMeasured bool      `json:"quota_after_measured"`
+	QuotaLimit    int64     `json:"quota_limit"`
+	Verify        string    `json:"verify,omitempty"`
+	Seconds       float64   `json:"duration_seconds"`
+	Finished      time.Time `json:"finished,omitzero"`
+	LogFile       string    `json:"log_file,omitempty"`
 }
 
 // Totals add up the accounts.
@@ -91,6 +94,7 @@ func BuildReport(states []*State) *Report {
 				a.Duplicates, a.Skipped, a.Failed = o.Duplicates, o.Skipped, o.Failed
 				a.Problems, a.MoreProblems = o.Problems, o.MoreProblems
 				a.QuotaKnown, a.QuotaBefore, a.QuotaAfter, a.QuotaLimit = o.QuotaKnown, o.QuotaUsed, o.QuotaAfter, o.QuotaLimit
+				a.QuotaMeasured = o.QuotaAfterMeasured
 				a.Verify = o.Verify
 			}
 			r.Accounts = append(r.Accounts, a)
@@ -237,14 +241,14 @@ svg rect.done{fill:#3b82f6}svg rect.failed{fill:#dc2626}svg rect.in-progress,svg
 <td class="l">{{.Skipped}}{{if .Problems}}<ul class="p">{{range .Problems}}<li>{{.Kind}}: {{.Folder}} {{.Ref}}: {{.Reason}}</li>{{end}}{{if .MoreProblems}}<li>… and {{.MoreProblems}} more (see the log)</li>{{end}}</ul>{{end}}</td>
 <td>{{.Failed}}</td>
 <td>{{if .QuotaKnown}}{{bytes .QuotaBefore}} of {{bytes .QuotaLimit}}{{else}}unknown{{end}}</td>
-<td>{{if .QuotaKnown}}≈ {{bytes .QuotaAfter}}{{else}}unknown{{end}}</td>
+<td>{{if .QuotaKnown}}{{if not .QuotaMeasured}}≈ {{end}}{{bytes .QuotaAfter}}{{else}}unknown{{end}}</td>
 <td class="l">{{if .Verify}}{{.Verify}}{{else}}not run{{end}}</td><td>{{secs .Seconds}}</td></tr>
 {{- end}}
 </tbody>
 <tfoot><tr><td class="l">Total</td><td class="l">{{.R.Totals.Accounts}} accounts</td><td class="l">{{.R.Totals.Done}} done, {{.R.Totals.Failed}} failed</td>
 <td>{{.R.Totals.Folders}}</td><td>{{.R.Totals.Messages}}</td><td>{{.R.Totals.Copied}}</td><td>{{bytes .R.Totals.Bytes}}</td><td>{{.R.Totals.Duplicates}}</td><td class="l">{{.R.Totals.Skipped}}</td><td>{{.R.Totals.FailedMsgs}}</td><td></td><td></td><td></td><td>{{secs .R.Totals.Seconds}}</td></tr></tfoot>
 </table>
-<p class="meta">Counts are of the last run of each account (the cut-over, or the last delta run); "all runs" adds up every run. Quota after is the quota used before plus the bytes copied.</p>
+<p class="meta">Counts are of the last run of each account (the cut-over, or the last delta run); "all runs" adds up every run. Quota after is what the server reported after the copy; ≈ marks an estimate (before plus the bytes copied) where it could not be asked.</p>
 <h2>Time per account</h2>
 <svg xmlns="http://www.w3.org/2000/svg" width="900" height="{{.ChartH}}" role="img" aria-label="time per account">
 {{- range .Bars}}

@@ -151,11 +151,12 @@ type Outcome struct {
 	QuotaKnown   bool  `json:"quota_known"`
 	QuotaUsed    int64 `json:"quota_used_before"`
 	QuotaLimit   int64 `json:"quota_limit"` // -1: no storage limit
-	// QuotaAfter is QuotaUsed plus the bytes copied (an estimate: the
-	// server's own count may differ by its overhead).
-	QuotaAfter int64   `json:"quota_used_after"`
-	Verify     string  `json:"verify,omitempty"` // "", "complete", "incomplete"
-	Elapsed    float64 `json:"elapsed_seconds"`
+	// QuotaAfter is what the target reported after the copy
+	// (QuotaAfterMeasured), else QuotaUsed plus the bytes copied.
+	QuotaAfter         int64   `json:"quota_used_after"`
+	QuotaAfterMeasured bool    `json:"quota_after_measured"`
+	Verify             string  `json:"verify,omitempty"` // "", "complete", "incomplete"
+	Elapsed            float64 `json:"elapsed_seconds"`
 }
 
 // Issue is one message that was not copied, with the reason.
@@ -241,8 +242,10 @@ type Result struct {
 // Runner runs jobs as `Exe copy ...` child processes.
 type Runner struct {
 	Exe    string   // the mailferry binary (os.Executable)
-	Common []string // flags every job's copy gets
-	LogDir string   // per-job log files (NAME.log, NDJSON); "" none
+	Common []string // global flags every job's copy (and quota) gets
+	// CopyFlags are flags of copy only every job gets (--wait-lock).
+	CopyFlags []string
+	LogDir    string // per-job log files (NAME.log, NDJSON); "" none
 	// Events, when set, gets every NDJSON line of every job's copy
 	// (its --json output), with the job.
 	Events func(j *Job, line []byte)
@@ -267,6 +270,7 @@ func (r *Runner) Run(ctx context.Context, j *Job) (res Result) {
 	}
 	var common []string
 	common = append(common, r.Common...)
+	common = append(common, r.CopyFlags...)
 	var logf *os.File
 	if r.LogDir != "" {
 		if err := os.MkdirAll(r.LogDir, 0o700); err != nil {
@@ -398,8 +402,59 @@ func (r *Runner) Run(ctx context.Context, j *Job) (res Result) {
 	}
 	if sawSummary {
 		res.Outcome = out
+		if out.QuotaKnown && (res.Code == ExitOK || res.Code == ExitIncomplete) && ctx.Err() == nil {
+			r.quotaAfter(ctx, j, append(append([]string(nil), env...), secrets...), out)
+		}
 	}
 	return res
+}
+
+// quotaAfter asks the target for its quota after the copy (mailferry
+// quota, one more login) and puts it in out; out keeps its estimate when
+// that fails.
+func (r *Runner) quotaAfter(ctx context.Context, j *Job, env []string, out *Outcome) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, r.Exe, j.QuotaArgs(r.Common...)...)
+	cmd.Env = env
+	cmd.SysProcAttr = childAttr()
+	b, err := cmd.Output()
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var ev struct {
+			Type  string `json:"type"`
+			Known bool   `json:"known"`
+			Used  int64  `json:"used"`
+		}
+		if json.Unmarshal([]byte(line), &ev) == nil && ev.Type == "quota" && ev.Known {
+			out.QuotaAfter, out.QuotaAfterMeasured = ev.Used, true
+			return
+		}
+	}
+}
+
+// QuotaArgs are the arguments of `mailferry quota` for the job's target,
+// with the target's own settings (no secrets, as Args).
+func (j *Job) QuotaArgs(common ...string) []string {
+	a := []string{"quota", "--json"}
+	a = append(a, common...)
+	for _, k := range []string{"target_tls_ca", "target_tls_server_name", "target_auth"} {
+		if v := j.Opts[k]; v != "" {
+			a = append(a, columns[k].flag, v)
+		}
+	}
+	if f := j.Opts["target_password_file"]; f != "" {
+		a = append(a, "--target-password-file", f)
+	}
+	if j.Opts["target_oauth2_token_command"] != "" {
+		a = append(a, "--oauth2-token-command", tokenDispatch)
+		if j.Opts["target_auth"] == "" {
+			a = append(a, "--target-auth", "oauth2")
+		}
+	}
+	return append(a, "--", j.Target)
 }
 
 func trimNL(b []byte) []byte {
