@@ -51,6 +51,19 @@ func TestDeployFiles(t *testing.T) {
 	if err != nil || len(jobs) == 0 {
 		t.Errorf("the ConfigMap's batch file: %v", err)
 	}
+	// The YAML example, with its secrets' variables and file present.
+	pwFile := filepath.Join(t.TempDir(), "bob-old")
+	os.WriteFile(pwFile, []byte("x"), 0o600)
+	y, err := os.ReadFile("../../deploy/office.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p3 := filepath.Join(t.TempDir(), "office.yaml")
+	os.WriteFile(p3, []byte(strings.ReplaceAll(string(y), "/run/secrets/bob-old", pwFile)), 0o600)
+	yjobs, err := ParseFile(p3, Env{LookupEnv: func(k string) (string, bool) { return "x", true }})
+	if err != nil || len(yjobs) != 3 || yjobs[2].Opts["folder_map"] != "Posteingang=INBOX;Gesendete Elemente=Sent" {
+		t.Errorf("office.example.yaml: %d jobs, %v", len(yjobs), err)
+	}
 	d, err := os.ReadFile("../../deploy/Dockerfile")
 	if err != nil {
 		t.Fatal(err)
