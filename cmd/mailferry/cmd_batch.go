@@ -207,7 +207,8 @@ func runBatch(cmd *cobra.Command, g *globalOptions, o *batchOptions, file string
 			common = append(common, "--"+name+"="+f.Value.String())
 		}
 	}
-	runner := &batch.Runner{Exe: exe, Common: common, CopyFlags: []string{"--wait-lock", o.waitLock.String()}, LogDir: logDir}
+	runner := &batch.Runner{Exe: exe, Common: common, CopyFlags: []string{"--wait-lock", o.waitLock.String()}, LogDir: logDir,
+		Env: batch.ChildEnv(os.Environ(), jobs)}
 	if g.json {
 		runner.Events = func(j *batch.Job, line []byte) {
 			if len(line) < 2 || line[0] != '{' {

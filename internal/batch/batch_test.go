@@ -154,6 +154,14 @@ jobs:
 	}
 }
 
+func TestChildEnv(t *testing.T) {
+	jobs := []*Job{{Opts: map[string]string{"source_password_env": "A"}}, {Opts: map[string]string{"target_password_env": "B"}}}
+	got := ChildEnv([]string{"A=1", "B=2", "PATH=/bin", "MAILFERRY_PASSWORD=3", "AB=4"}, jobs)
+	if strings.Join(got, " ") != "PATH=/bin MAILFERRY_PASSWORD=3 AB=4" {
+		t.Errorf("child env %v", got)
+	}
+}
+
 func TestTokenCommandsTravelInEnv(t *testing.T) {
 	j := &Job{Source: "imaps://a@outlook.office365.com", Target: "imaps://a@h", Opts: map[string]string{"source_oauth2_token_command": "get-token --user a --secret s3cr3t"}}
 	args := strings.Join(j.Args(), " ")

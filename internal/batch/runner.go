@@ -134,6 +134,28 @@ func (j *Job) Env(lookup func(string) (string, bool)) ([]string, error) {
 	return env, nil
 }
 
+// ChildEnv is the environment of the jobs' copies: env without the
+// variables the batch file names as secrets (each job gets its own as
+// MAILFERRY_SOURCE_PASSWORD / MAILFERRY_TARGET_PASSWORD, not the others').
+func ChildEnv(env []string, jobs []*Job) []string {
+	named := map[string]bool{}
+	for _, j := range jobs {
+		for _, k := range []string{"source_password_env", "target_password_env"} {
+			if v := j.Opts[k]; v != "" {
+				named[v] = true
+			}
+		}
+	}
+	var out []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if !named[k] {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
 // Outcome is what a job's copy reported (its summary and verify events),
 // kept in the state file for the report.
 type Outcome struct {
