@@ -333,7 +333,7 @@ func TestReportHTML(t *testing.T) {
 	b := &Job{Line: 3, Source: "maildir:/b", Target: "imap://bob@h", Opts: map[string]string{}}
 	st.Update(a, func(e *Entry) {
 		e.Status, e.Seconds, e.CopiedTotal = StatusDone, 12, 200
-		e.Outcome = &Outcome{Folders: 3, Messages: 201, Copied: 200, Duplicates: 1, Skipped: 1, QuotaKnown: true, QuotaUsed: 1 << 20, QuotaLimit: 100 << 20, QuotaAfter: 2 << 20,
+		e.Outcome = &Outcome{Folders: 3, FolderStats: []FolderStat{{Source: "Customers/Acme", Target: "Kunden/Acme", Messages: 7, Copied: 7}}, Messages: 201, Copied: 200, Duplicates: 1, Skipped: 1, QuotaKnown: true, QuotaUsed: 1 << 20, QuotaLimit: 100 << 20, QuotaAfter: 2 << 20,
 			Problems: []Issue{{Kind: "too-big", Folder: "INBOX", Ref: "INBOX/7", Reason: "over 10 MiB"}}}
 	})
 	st.Update(b, func(e *Entry) { e.Status, e.ExitCode, e.Error, e.Seconds = StatusFailed, 1, "login failed", 1 })
@@ -346,7 +346,7 @@ func TestReportHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(h)
-	for _, want := range []string{`data-account="alice &lt;CEO&gt;"`, "over 10 MiB", "login failed", "<svg", `class="failed"`} {
+	for _, want := range []string{`data-account="alice &lt;CEO&gt;"`, "over 10 MiB", "Kunden/Acme", "login failed", "<svg", `class="failed"`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("html lacks %q", want)
 		}

@@ -22,27 +22,28 @@ type Report struct {
 
 // Account is one job of the report.
 type Account struct {
-	Name         string  `json:"name"`
-	Source       string  `json:"source"`
-	Target       string  `json:"target"`
-	Status       string  `json:"status"`
-	ExitCode     int     `json:"exit_code"`
-	Error        string  `json:"error,omitempty"`
-	Runs         int     `json:"runs"`
-	Folders      int     `json:"folders"`
-	Messages     int64   `json:"messages"`
-	Copied       int64   `json:"copied"`
-	Bytes        int64   `json:"bytes"`
-	CopiedTotal  int64   `json:"copied_all_runs"`
-	BytesTotal   int64   `json:"bytes_all_runs"`
-	Duplicates   int64   `json:"duplicates"`
-	Skipped      int64   `json:"skipped"`
-	Failed       int64   `json:"failed"`
-	Problems     []Issue `json:"problems,omitempty"`
-	MoreProblems int     `json:"more_problems,omitempty"`
-	QuotaKnown   bool    `json:"quota_known"`
-	QuotaBefore  int64   `json:"quota_used_before"`
-	QuotaAfter   int64   `json:"quota_used_after"`
+	Name         string       `json:"name"`
+	Source       string       `json:"source"`
+	Target       string       `json:"target"`
+	Status       string       `json:"status"`
+	ExitCode     int          `json:"exit_code"`
+	Error        string       `json:"error,omitempty"`
+	Runs         int          `json:"runs"`
+	Folders      int          `json:"folders"`
+	FolderStats  []FolderStat `json:"folder_stats,omitempty"`
+	Messages     int64        `json:"messages"`
+	Copied       int64        `json:"copied"`
+	Bytes        int64        `json:"bytes"`
+	CopiedTotal  int64        `json:"copied_all_runs"`
+	BytesTotal   int64        `json:"bytes_all_runs"`
+	Duplicates   int64        `json:"duplicates"`
+	Skipped      int64        `json:"skipped"`
+	Failed       int64        `json:"failed"`
+	Problems     []Issue      `json:"problems,omitempty"`
+	MoreProblems int          `json:"more_problems,omitempty"`
+	QuotaKnown   bool         `json:"quota_known"`
+	QuotaBefore  int64        `json:"quota_used_before"`
+	QuotaAfter   int64        `json:"quota_used_after"`
 	// QuotaMeasured: QuotaAfter is the target's own figure after the
 	// copy, not the estimate (before plus copied).
 	QuotaMeasured bool      `json:"quota_after_measured"`
@@ -91,6 +92,7 @@ func BuildReport(states []*State) *Report {
 			}
 			if o := e.Outcome; o != nil {
 				a.Folders, a.Messages, a.Copied, a.Bytes = o.Folders, o.Messages, o.Copied, o.Bytes
+				a.FolderStats = o.FolderStats
 				a.Duplicates, a.Skipped, a.Failed = o.Duplicates, o.Skipped, o.Failed
 				a.Problems, a.MoreProblems = o.Problems, o.MoreProblems
 				a.QuotaKnown, a.QuotaBefore, a.QuotaAfter, a.QuotaLimit = o.QuotaKnown, o.QuotaUsed, o.QuotaAfter, o.QuotaLimit
@@ -212,6 +214,9 @@ tr.failed td{background:#fdecec}
 tr.in-progress td,tr.pending td{background:#fff7e0}
 tfoot td{font-weight:bold;background:#f6f7f9}
 .ok{color:#17803d}.bad{color:#b42318}
+table.f{margin:.3em 0;font-size:.85em}
+details summary{cursor:pointer}
+@media print{details{display:block}details>summary{display:none}}
 ul.p{margin:.2em 0;padding-left:1.2em;text-align:left;font-size:.85em}
 .cards{display:flex;gap:1em;flex-wrap:wrap}
 .card{border:1px solid #d5d9e0;border-radius:6px;padding:.6em 1em;min-width:8em}
@@ -237,7 +242,7 @@ svg rect.done{fill:#3b82f6}svg rect.failed{fill:#dc2626}svg rect.in-progress,svg
 {{- range .R.Accounts}}
 <tr class="{{.Status}}" data-account="{{.Name}}"><td class="l">{{.Name}}</td><td class="l">{{.Source}}<br>→ {{.Target}}</td>
 <td class="l">{{.Status}}{{if .ExitCode}} (exit {{.ExitCode}}){{end}}{{if .Error}}<br><small>{{.Error}}</small>{{end}}</td>
-<td>{{.Folders}}</td><td>{{.Messages}}</td><td>{{.Copied}}{{if ne .Copied .CopiedTotal}}<br><small>{{.CopiedTotal}} all runs</small>{{end}}</td><td>{{bytes .Bytes}}</td><td>{{.Duplicates}}</td>
+<td>{{if .FolderStats}}<details><summary>{{.Folders}}</summary><table class="f"><tr><th class="l">Folder</th><th class="l">Target</th><th>Msgs</th><th>Copied</th><th>Dups</th><th>Skipped</th><th>Failed</th></tr>{{range .FolderStats}}<tr><td class="l">{{.Source}}</td><td class="l">{{.Target}}</td><td>{{.Messages}}</td><td>{{.Copied}}</td><td>{{.Duplicates}}</td><td>{{.Skipped}}</td><td>{{.Failed}}</td></tr>{{end}}</table></details>{{else}}{{.Folders}}{{end}}</td><td>{{.Messages}}</td><td>{{.Copied}}{{if ne .Copied .CopiedTotal}}<br><small>{{.CopiedTotal}} all runs</small>{{end}}</td><td>{{bytes .Bytes}}</td><td>{{.Duplicates}}</td>
 <td class="l">{{.Skipped}}{{if .Problems}}<ul class="p">{{range .Problems}}<li>{{.Kind}}: {{.Folder}} {{.Ref}}: {{.Reason}}</li>{{end}}{{if .MoreProblems}}<li>… and {{.MoreProblems}} more (see the log)</li>{{end}}</ul>{{end}}</td>
 <td>{{.Failed}}</td>
 <td>{{if .QuotaKnown}}{{bytes .QuotaBefore}} of {{bytes .QuotaLimit}}{{else}}unknown{{end}}</td>

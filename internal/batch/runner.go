@@ -159,14 +159,16 @@ func ChildEnv(env []string, jobs []*Job) []string {
 // Outcome is what a job's copy reported (its summary and verify events),
 // kept in the state file for the report.
 type Outcome struct {
-	Folders    int     `json:"folders"`
-	Messages   int64   `json:"messages"`
-	Copied     int64   `json:"copied"`
-	Bytes      int64   `json:"bytes"`
-	Duplicates int64   `json:"duplicates"`
-	Skipped    int64   `json:"skipped"` // too big, not mail, deleted
-	Failed     int64   `json:"failed"`
-	Problems   []Issue `json:"problems,omitempty"`
+	Folders int `json:"folders"`
+	// FolderStats are the folders one by one (at most 500).
+	FolderStats []FolderStat `json:"folder_stats,omitempty"`
+	Messages    int64        `json:"messages"`
+	Copied      int64        `json:"copied"`
+	Bytes       int64        `json:"bytes"`
+	Duplicates  int64        `json:"duplicates"`
+	Skipped     int64        `json:"skipped"` // too big, not mail, deleted
+	Failed      int64        `json:"failed"`
+	Problems    []Issue      `json:"problems,omitempty"`
 	// MoreProblems counts the problems left out of Problems (at most 100
 	// are kept).
 	MoreProblems int   `json:"more_problems,omitempty"`
@@ -181,6 +183,19 @@ type Outcome struct {
 	Elapsed            float64 `json:"elapsed_seconds"`
 }
 
+// FolderStat is one folder of a job's copy.
+type FolderStat struct {
+	Source     string `json:"source"`
+	Target     string `json:"target"`
+	Messages   int64  `json:"messages"`
+	Copied     int64  `json:"copied"`
+	Duplicates int64  `json:"duplicates"`
+	Skipped    int64  `json:"skipped"`
+	Failed     int64  `json:"failed"`
+}
+
+const maxFolderStats = 500
+
 // Issue is one message that was not copied, with the reason.
 type Issue struct {
 	Kind   string `json:"kind"`
@@ -193,8 +208,19 @@ const maxIssues = 100
 
 // summaryEvent is the part of copy's summary event an Outcome is made of.
 type summaryEvent struct {
-	Folders []json.RawMessage `json:"folders"`
-	Totals  struct {
+	Folders []struct {
+		Source     string `json:"source"`
+		Target     string `json:"target_folder"`
+		Messages   int64  `json:"messages"`
+		Duplicates int64  `json:"duplicates"`
+		TooBig     int64  `json:"too_big"`
+		Deleted    int64  `json:"deleted_skipped"`
+		Errors     int64  `json:"errors"`
+		Skipped    int64  `json:"skipped"`
+		Copied     int64  `json:"copied"`
+		Failed     int64  `json:"failed"`
+	} `json:"folders"`
+	Totals struct {
 		Messages   int64 `json:"messages"`
 		New        int64 `json:"new"`
 		NewBytes   int64 `json:"new_bytes"`
@@ -223,6 +249,14 @@ func (o *Outcome) addSummary(b []byte) {
 	}
 	t := s.Totals
 	o.Folders = len(s.Folders)
+	o.FolderStats = nil
+	for i, f := range s.Folders {
+		if i >= maxFolderStats {
+			break
+		}
+		o.FolderStats = append(o.FolderStats, FolderStat{Source: f.Source, Target: f.Target, Messages: f.Messages, Copied: f.Copied,
+			Duplicates: f.Duplicates, Skipped: f.TooBig + f.Skipped + f.Deleted, Failed: f.Failed + f.Errors})
+	}
 	o.Messages = t.Messages
 	o.Copied = t.Copied
 	if t.New > 0 && t.Copied > 0 {
