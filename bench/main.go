@@ -99,6 +99,10 @@ func main() {
 	rssCounts := flag.String("rss-counts", "", "measure peak RSS against corpus size instead: comma-separated message counts, e.g. 1000,100000")
 	pop3 := flag.Bool("pop3", false, "measure POP3 → Maildir against mpop instead (bench/pop3.go)")
 	server := flag.String("server", "dovecot", "the IMAP server of the push/pull comparison: "+strings.Join(serverKinds, ", ")+" (bench/servers.go)")
+	batchMode := flag.Bool("batch", false, "measure mailferry batch instead: accounts/min and messages/s for -batch-accounts accounts of -batch-count messages at each -batch-parallel (bench/batch.go)")
+	batchAccounts := flag.Int("batch-accounts", 50, "-batch: accounts")
+	batchCount := flag.Int("batch-count", 200, "-batch: messages per account")
+	batchParallel := flag.String("batch-parallel", "1,2,4", "-batch: the --parallel values")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("bench: ")
@@ -110,6 +114,14 @@ func main() {
 	switch {
 	case *server != "dovecot" && (*pop3 || *archive || *rssCounts != "" || *guards):
 		err = fmt.Errorf("-server %s: only the push/pull comparison runs against other servers", *server)
+	case *batchMode:
+		batchAvg := 8 << 10 // small accounts unless -avg-size says otherwise
+		flag.Visit(func(f *flag.Flag) {
+			if f.Name == "avg-size" {
+				batchAvg = *avg
+			}
+		})
+		err = runBatchBench(*batchAccounts, *batchCount, batchAvg, *batchParallel, *keep)
 	case *pop3:
 		err = runPOP3(*count, *avg, *rounds, extra, *keep)
 	case *archive:

@@ -154,6 +154,8 @@ EXIT STATUS
 	})
 	root.AddCommand(newLsCommand(g), newPlanCommand(g, false), newPlanCommand(g, true), newQuotaCommand(g), newDemoCommand(g), newArchiveCommand(g), newGenCommand(g), newVerifyCommand(g), newVersionCommand(g))
 	root.AddCommand(newLoginCommand(g)) // cmd_login.go
+	// batch and report: cmd_batch.go
+	root.AddCommand(newBatchCommand(g), newReportCommand(g))
 	markUsage(root)
 	setupHelp(root, g) // help.go
 	return root
