@@ -1,0 +1,9 @@
+//go:build !linux
+
+package localfs
+
+import "os"
+
+// StartWriteback does nothing where sync_file_range does not exist: the
+// fsync of SyncFiles does all the work.
+func StartWriteback(f *os.File) {}
