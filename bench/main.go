@@ -98,6 +98,7 @@ func main() {
 	archive := flag.Bool("archive", false, "measure mailferry archive instead: messages/s moving the corpus from Dovecot to a maildir: and an mbox: archive")
 	rssCounts := flag.String("rss-counts", "", "measure peak RSS against corpus size instead: comma-separated message counts, e.g. 1000,100000")
 	pop3 := flag.Bool("pop3", false, "measure POP3 → Maildir against mpop instead (bench/pop3.go)")
+	pstArg := flag.String("pst", "", "measure PST → eml: and maildir: against readpst instead: a go-pst sample name (enron, support) or a .pst path (bench/pst.go)")
 	server := flag.String("server", "dovecot", "the IMAP server of the push/pull comparison: "+strings.Join(serverKinds, ", ")+" (bench/servers.go)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -108,8 +109,10 @@ func main() {
 	}
 	var err error
 	switch {
-	case *server != "dovecot" && (*pop3 || *archive || *rssCounts != "" || *guards):
+	case *server != "dovecot" && (*pstArg != "" || *pop3 || *archive || *rssCounts != "" || *guards):
 		err = fmt.Errorf("-server %s: only the push/pull comparison runs against other servers", *server)
+	case *pstArg != "":
+		err = runPST(*pstArg, *rounds, *keep)
 	case *pop3:
 		err = runPOP3(*count, *avg, *rounds, extra, *keep)
 	case *archive:
