@@ -167,12 +167,21 @@ func (d *Dir) Sync(sub ...string) error {
 	return nil
 }
 
-// SyncFiles makes the data of files durable (fsync), the way a batch wants
-// it: the writes were already started by StartWriteback as each file was
-// written, so that the first fsync's journal commit carries the others'
-// metadata too and each later fsync finds little left to do. Errors are
-// reported for the first file that failed, with its index.
+// SyncFiles makes the data of files, all on one file system, durable the
+// way a batch wants it. On Linux 5.8 and later it is one syncfs(2) of
+// their file system (one journal commit and device flush for the batch,
+// where an fsync per file costs a device flush each; syncfs also writes
+// back whatever else is dirty on that file system). Elsewhere it fsyncs
+// each file, their writeback started by StartWriteback as each was
+// written. It returns the index of the file whose sync failed (0 when the
+// syncfs failed) and the error.
 func SyncFiles(files []*os.File) (int, error) {
+	if ok, err := syncBatch(files); ok {
+		if err != nil {
+			return 0, DiskFull(err)
+		}
+		return -1, nil
+	}
 	for i, f := range files {
 		if err := f.Sync(); err != nil {
 			return i, DiskFull(err)
