@@ -99,6 +99,7 @@ func main() {
 	rssCounts := flag.String("rss-counts", "", "measure peak RSS against corpus size instead: comma-separated message counts, e.g. 1000,100000")
 	pop3 := flag.Bool("pop3", false, "measure POP3 → Maildir against mpop instead (bench/pop3.go)")
 	pstArg := flag.String("pst", "", "measure PST → eml: and maildir: against readpst instead: a go-pst sample name (enron, support) or a .pst path (bench/pst.go)")
+	huge := flag.Int("huge", 0, "measure instead the peak RSS of pushing and pulling one message of this many MB (bench/huge.go)")
 	server := flag.String("server", "dovecot", "the IMAP server of the push/pull comparison: "+strings.Join(serverKinds, ", ")+" (bench/servers.go)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -109,8 +110,10 @@ func main() {
 	}
 	var err error
 	switch {
-	case *server != "dovecot" && (*pstArg != "" || *pop3 || *archive || *rssCounts != "" || *guards):
+	case *server != "dovecot" && (*huge > 0 || *pstArg != "" || *pop3 || *archive || *rssCounts != "" || *guards):
 		err = fmt.Errorf("-server %s: only the push/pull comparison runs against other servers", *server)
+	case *huge > 0:
+		err = runHuge(*huge, *rounds, extra, *keep)
 	case *pstArg != "":
 		err = runPST(*pstArg, *rounds, *keep)
 	case *pop3:
