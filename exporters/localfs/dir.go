@@ -20,6 +20,7 @@ type Dir struct {
 	root *Root
 	rel  []string
 	d    *os.Root
+	subs map[string]bool // subdirectories checked (once per Dir)
 }
 
 // OpenDir opens the existing directory rel of the root.
@@ -58,7 +59,8 @@ func (d *Dir) Join(name ...string) string {
 }
 
 // path checks the components of a name in the directory: one component,
-// or a subdirectory (which must be a real directory) and a name.
+// or a subdirectory (which must be a real directory, checked the first
+// time it is used: a Dir lives for one batch) and a name.
 func (d *Dir) path(name []string) (string, error) {
 	if len(name) == 0 || len(name) > 2 {
 		return "", fmt.Errorf("%w: %d path components", ErrUnsafe, len(name))
@@ -67,7 +69,7 @@ func (d *Dir) path(name []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if len(name) == 2 {
+	if len(name) == 2 && !d.subs[name[0]] {
 		fi, err := d.d.Lstat(name[0])
 		if err != nil {
 			return "", err
@@ -75,6 +77,10 @@ func (d *Dir) path(name []string) (string, error) {
 		if err := mustBeDir(d.Join(name[0]), fi); err != nil {
 			return "", err
 		}
+		if d.subs == nil {
+			d.subs = map[string]bool{}
+		}
+		d.subs[name[0]] = true
 	}
 	return p, nil
 }
