@@ -320,7 +320,12 @@ func (s *Source) message(e nbtEntry, wo importers.WalkOptions) (m *importers.Mes
 	if !wo.InDateRange(date) {
 		return nil, class, nil
 	}
-	body, err := s.spool(it)
+	var body importers.Body
+	if wo.HeadersOnly {
+		body, err = s.planned(it)
+	} else {
+		body, err = s.spool(it)
+	}
 	if err != nil {
 		return nil, class, err
 	}
