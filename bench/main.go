@@ -98,6 +98,8 @@ func main() {
 	archive := flag.Bool("archive", false, "measure mailferry archive instead: messages/s moving the corpus from Dovecot to a maildir: and an mbox: archive")
 	rssCounts := flag.String("rss-counts", "", "measure peak RSS against corpus size instead: comma-separated message counts, e.g. 1000,100000")
 	pop3 := flag.Bool("pop3", false, "measure POP3 → Maildir against mpop instead (bench/pop3.go)")
+	pstArg := flag.String("pst", "", "measure PST → eml: and maildir: against readpst instead: a go-pst sample name (enron, support) or a .pst path (bench/pst.go)")
+	huge := flag.Int("huge", 0, "measure instead the peak RSS of pushing and pulling one message of this many MB (bench/huge.go)")
 	server := flag.String("server", "dovecot", "the IMAP server of the push/pull comparison: "+strings.Join(serverKinds, ", ")+" (bench/servers.go)")
 	batchMode := flag.Bool("batch", false, "measure mailferry batch instead: accounts/min and messages/s for -batch-accounts accounts of -batch-count messages at each -batch-parallel (bench/batch.go)")
 	batchAccounts := flag.Int("batch-accounts", 50, "-batch: accounts")
@@ -112,7 +114,7 @@ func main() {
 	}
 	var err error
 	switch {
-	case *server != "dovecot" && (*pop3 || *archive || *rssCounts != "" || *guards):
+	case *server != "dovecot" && (*huge > 0 || *pstArg != "" || *pop3 || *archive || *rssCounts != "" || *guards):
 		err = fmt.Errorf("-server %s: only the push/pull comparison runs against other servers", *server)
 	case *batchMode:
 		batchAvg := 8 << 10 // small accounts unless -avg-size says otherwise
@@ -122,6 +124,10 @@ func main() {
 			}
 		})
 		err = runBatchBench(*batchAccounts, *batchCount, batchAvg, *batchParallel, *keep)
+	case *huge > 0:
+		err = runHuge(*huge, *rounds, extra, *keep)
+	case *pstArg != "":
+		err = runPST(*pstArg, *rounds, *keep)
 	case *pop3:
 		err = runPOP3(*count, *avg, *rounds, extra, *keep)
 	case *archive:

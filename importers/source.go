@@ -37,7 +37,9 @@ type WalkFunc func(m *Message, err error) error
 type WalkOptions struct {
 	// HeadersOnly tells sources for which bodies are expensive (IMAP) that
 	// the caller needs Header, Len, flags and dates only; Body.Open may then
-	// be slow or fail. Local sources ignore it.
+	// be slow or fail. Local sources ignore it, except the PST source,
+	// which then builds each message without keeping it (importers/pst,
+	// planbody.go).
 	HeadersOnly bool
 	// Since and Before filter by internal date when non-zero (Since
 	// inclusive, Before exclusive). Messages without a date always pass.

@@ -28,7 +28,9 @@
 // fsynced, then hard-linked to its name (which never replaces a file; a
 // checked rename where hard links do not exist) and the directory is
 // fsynced. On any error the temporary file is removed: no partial file
-// ever carries a .eml name.
+// ever carries a .eml name. A batch (AppendBatch, batch.go) does the same
+// for many messages with one round of fsyncs and one directory sync, all
+// before it returns.
 //
 // # Quota
 //
@@ -368,6 +370,19 @@ func (t *target) inspect(rel []string) (headerInfo, error) {
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 64<<10)
 	head, _ := br.Peek(64 << 10)
+	hi = headerOf(head)
+	k, _, err := dedupe.Of(br)
+	if err != nil {
+		return hi, err
+	}
+	hi.key = k
+	return hi, nil
+}
+
+// headerOf reads Subject and Date from the start of a message (its first
+// 64 KiB).
+func headerOf(head []byte) headerInfo {
+	var hi headerInfo
 	if end := headerEnd(head); end >= 0 {
 		head = head[:end]
 	}
@@ -375,12 +390,7 @@ func (t *target) inspect(rel []string) (headerInfo, error) {
 		hi.subject = msg.Header.Get("Subject")
 		hi.date, _ = msg.Header.Date()
 	}
-	k, _, err := dedupe.Of(br)
-	if err != nil {
-		return hi, err
-	}
-	hi.key = k
-	return hi, nil
+	return hi
 }
 
 func headerEnd(b []byte) int {

@@ -31,6 +31,13 @@ func (t *target) AppendBatch(ctx context.Context, items []exporters.BatchItem) (
 			return err
 		}
 	}
+	// The folder is opened once for the batch: files are created, moved
+	// and synced relative to it (tmp/NAME, cur/NAME).
+	d, err := t.s.Root.OpenDir(t.rel()...)
+	if err != nil {
+		return fmt.Errorf("maildir %s: %w", t.Name(), err)
+	}
+	defer d.Close()
 	type file struct {
 		f          *os.File
 		tmp, final []string
@@ -44,9 +51,9 @@ func (t *target) AppendBatch(ctx context.Context, items []exporters.BatchItem) (
 			}
 			if err != nil {
 				if fl.moved {
-					t.s.Root.Remove(fl.final...)
+					d.Remove(fl.final...)
 				} else {
-					t.s.Root.Remove(fl.tmp...)
+					d.Remove(fl.tmp...)
 				}
 			}
 		}
@@ -60,45 +67,50 @@ func (t *target) AppendBatch(ctx context.Context, items []exporters.BatchItem) (
 			return err
 		}
 		unique := localfs.Unique() + "." + t.s.host
-		tmp := t.rel("tmp", unique)
-		f, err := t.s.Root.Create(tmp...)
+		tmp := []string{"tmp", unique}
+		f, err := d.Create(tmp...)
 		if err != nil {
-			return fmt.Errorf("maildir %s: %w", t.s.Root.Join(tmp...), err)
+			return fmt.Errorf("maildir %s: %w", d.Join(tmp...), err)
 		}
 		files = append(files, file{f: f, tmp: tmp})
 		cnt := &importers.CRLFCounter{R: bytes.NewReader(it.Data)}
 		if _, err := io.Copy(f, cnt); err != nil {
-			return fmt.Errorf("maildir %s: %w", t.s.Root.Join(tmp...), localfs.DiskFull(err))
+			return fmt.Errorf("maildir %s: %w", d.Join(tmp...), localfs.DiskFull(err))
 		}
 		if !it.M.InternalDate.IsZero() {
 			if err := localfs.SetTimes(f, it.M.InternalDate); err != nil {
-				return fmt.Errorf("maildir %s: %w", t.s.Root.Join(tmp...), err)
+				return fmt.Errorf("maildir %s: %w", d.Join(tmp...), err)
 			}
 		}
+		localfs.StartWriteback(f)
 		size := int64(len(it.Data))
 		final := unique + ",S=" + strconv.FormatInt(size, 10) + ",W=" + strconv.FormatInt(cnt.LFLen(), 10) + t.s.sep() + "2," + letters
-		files[len(files)-1].final = t.rel("cur", final)
+		files[len(files)-1].final = []string{"cur", final}
+	}
+	handles := make([]*os.File, len(files))
+	for i := range files {
+		handles[i] = files[i].f
+	}
+	if i, err := localfs.SyncFiles(handles); err != nil {
+		return fmt.Errorf("maildir %s: %w", d.Join(files[i].tmp...), err)
 	}
 	for i := range files {
 		fl := &files[i]
-		if err := fl.f.Sync(); err != nil {
-			return fmt.Errorf("maildir %s: %w", t.s.Root.Join(fl.tmp...), localfs.DiskFull(err))
-		}
 		err := fl.f.Close()
 		fl.f = nil
 		if err != nil {
-			return fmt.Errorf("maildir %s: %w", t.s.Root.Join(fl.tmp...), localfs.DiskFull(err))
+			return fmt.Errorf("maildir %s: %w", d.Join(fl.tmp...), localfs.DiskFull(err))
 		}
 	}
 	for i := range files {
 		fl := &files[i]
-		if err := t.s.Root.Rename(fl.tmp, fl.final); err != nil {
-			return fmt.Errorf("maildir %s: %w", t.s.Root.Join(fl.tmp...), localfs.DiskFull(err))
+		if err := d.Rename(fl.tmp, fl.final); err != nil {
+			return fmt.Errorf("maildir %s: %w", d.Join(fl.tmp...), localfs.DiskFull(err))
 		}
 		fl.moved = true
 	}
-	if err := t.s.Root.SyncDir(t.rel("cur")...); err != nil {
-		return fmt.Errorf("maildir %s: %w", t.s.Root.Join(t.rel("cur")...), err)
+	if err := d.Sync("cur"); err != nil {
+		return fmt.Errorf("maildir %s: %w", d.Join("cur"), err)
 	}
 	return nil
 }

@@ -37,6 +37,8 @@
 // --keep-deleted); a–z are keywords from the folder's dovecot-keywords file
 // and are ignored without one; other letters are ignored. A name without an
 // info part has no flags. The internal date is the file's mtime (Dovecot
-// keeps INTERNALDATE there). ",S=" and ",W=" in names are not trusted: the
-// body is the file, with the size lstat reports.
+// keeps INTERNALDATE there). ",S=" and ",W=" in names are not trusted for
+// messages: the body is the file, with the size lstat reports. Only the
+// folder sizes Folders reports for listings (ls) take ",S=" where a name
+// has it, so that a copy lstats each file once.
 package maildir

@@ -180,7 +180,11 @@ func (s *Source) Caps() importers.Caps {
 func (s *Source) Close() error { return nil }
 
 // Folders lists the folders with message counts (from reading cur/ and
-// new/) and sizes (from lstat).
+// new/) and sizes: from the ",S=" field of the names that have one
+// (Dovecot, mailferry and most Maildir++ writers record the file size
+// there), from lstat for the others. The sizes are a listing figure (ls):
+// the copy never uses them (a message's size is its file's, see Walk), so
+// a re-run need not lstat every file twice.
 func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 	var out []importers.FolderInfo
 	for _, fo := range s.folders {
@@ -196,6 +200,10 @@ func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 			}
 			fi.Messages += int64(len(ents))
 			for _, e := range ents {
+				if n, ok := sizeInName(e.name); ok && fi.Bytes >= 0 {
+					fi.Bytes += n // no lstat: see sizeInName
+					continue
+				}
 				if info, err := e.info(); err == nil && fi.Bytes >= 0 && info.Mode().IsRegular() {
 					fi.Bytes += info.Size()
 				} else if err != nil {
@@ -206,6 +214,25 @@ func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 		out = append(out, fi)
 	}
 	return out, nil
+}
+
+// sizeInName returns the size a Maildir++ name records in its ",S="
+// field (in the unique part, before the info part).
+func sizeInName(name string) (int64, bool) {
+	unique, _, _ := SplitInfo(name)
+	i := strings.Index(unique, ",S=")
+	if i < 0 {
+		return 0, false
+	}
+	v := unique[i+3:]
+	if j := strings.IndexByte(v, ','); j >= 0 {
+		v = v[:j]
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
 }
 
 // entry is one message file of a Maildir.

@@ -14,6 +14,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // MaxEmbedDepth bounds how deeply embedded messages (attachments of
@@ -85,7 +86,13 @@ func Build(w io.Writer, it *Item) error {
 	if it == nil {
 		return errors.New("outlook: build: nil item")
 	}
-	tw := &trackWriter{w: bufio.NewWriterSize(w, 32<<10)}
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(w)
+	defer func() {
+		bw.Reset(nil) // keep no reference to w
+		writerPool.Put(bw)
+	}()
+	tw := &trackWriter{w: bw}
 	b := &builder{w: tw, seed: itemSeed(it)}
 	if err := b.message(it, 0, "m"); err != nil {
 		return err
@@ -95,6 +102,10 @@ func Build(w io.Writer, it *Item) error {
 	}
 	return tw.w.Flush()
 }
+
+// writerPool keeps Build's output buffers: a new 32 KiB buffer per item
+// was a third of what a PST copy allocated.
+var writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 32<<10) }}
 
 // trackWriter remembers the last byte written and the first error.
 type trackWriter struct {

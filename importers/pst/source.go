@@ -320,37 +320,33 @@ func (s *Source) message(e nbtEntry, wo importers.WalkOptions) (m *importers.Mes
 	if !wo.InDateRange(date) {
 		return nil, class, nil
 	}
-	body, err := s.spool(it)
+	var body importers.Body
+	if wo.HeadersOnly {
+		body, err = s.planned(it)
+	} else {
+		body, err = s.spool(it)
+	}
 	if err != nil {
 		return nil, class, err
 	}
 	return &importers.Message{Flags: s.hooks.flags(it), InternalDate: date, Body: body}, class, nil
 }
 
-// spool runs the builder into importers.Spool: in memory up to
+// spool runs the builder into an importers.SpoolWriter: in memory up to
 // importers.DefaultSpoolMem, then in a temporary file.
-func (s *Source) spool(it *outlook.Item) (importers.Body, error) {
-	pr, pw := io.Pipe()
-	done := make(chan struct{})
-	go func() {
-		var err error
-		defer func() {
-			if p := recover(); p != nil {
-				err = fmt.Errorf("internal error building the message: %v\n%s", p, debug.Stack())
-			}
-			pw.CloseWithError(err)
-			close(done)
-		}()
-		err = s.hooks.build(pw, it)
+func (s *Source) spool(it *outlook.Item) (body importers.Body, err error) {
+	sw := importers.NewSpoolWriter(0, s.spoolDir)
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("internal error building the message: %v\n%s", p, debug.Stack())
+		}
 		if err != nil {
-			err = fmt.Errorf("building the message: %w", err)
+			sw.Abort()
+			body = nil
 		}
 	}()
-	body, err := importers.Spool(pr, 0, s.spoolDir)
-	pr.CloseWithError(errors.New("spool stopped reading"))
-	<-done
-	if err != nil {
-		return nil, err
+	if err := s.hooks.build(sw, it); err != nil {
+		return nil, fmt.Errorf("building the message: %w", err)
 	}
-	return body, nil
+	return sw.Body()
 }
