@@ -25,19 +25,9 @@ type Dir struct {
 
 // OpenDir opens the existing directory rel of the root.
 func (r *Root) OpenDir(rel ...string) (*Dir, error) {
-	rr, err := r.handle()
+	rr, err := r.existingDir("open", rel)
 	if err != nil {
 		return nil, err
-	}
-	if rr == nil {
-		return nil, &fs.PathError{Op: "open", Path: r.Join(rel...), Err: fs.ErrNotExist}
-	}
-	ok, err := r.checkDirs(rr, rel)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, &fs.PathError{Op: "open", Path: r.Join(rel...), Err: fs.ErrNotExist}
 	}
 	p, err := relPath(rel)
 	if err != nil {

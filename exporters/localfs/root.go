@@ -246,19 +246,9 @@ func (r *Root) Lstat(rel ...string) (fs.FileInfo, error) {
 
 // ReadDir lists the directory rel; a missing directory gives fs.ErrNotExist.
 func (r *Root) ReadDir(rel ...string) ([]fs.DirEntry, error) {
-	rr, err := r.handle()
+	rr, err := r.existingDir("readdir", rel)
 	if err != nil {
 		return nil, err
-	}
-	if rr == nil {
-		return nil, &fs.PathError{Op: "readdir", Path: r.Join(rel...), Err: fs.ErrNotExist}
-	}
-	ok, err := r.checkDirs(rr, rel)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, &fs.PathError{Op: "readdir", Path: r.Join(rel...), Err: fs.ErrNotExist}
 	}
 	p, _ := relPath(rel)
 	f, err := rr.Open(p)
@@ -757,4 +747,25 @@ func mountPoint(p string, dev func(string) (uint64, bool)) string {
 		}
 		p = parent
 	}
+}
+
+// existingDir returns the root's handle when rel is an existing directory
+// (no link on the way); otherwise an error, fs.ErrNotExist for op when it
+// is missing.
+func (r *Root) existingDir(op string, rel []string) (*os.Root, error) {
+	rr, err := r.handle()
+	if err != nil {
+		return nil, err
+	}
+	if rr == nil {
+		return nil, &fs.PathError{Op: op, Path: r.Join(rel...), Err: fs.ErrNotExist}
+	}
+	ok, err := r.checkDirs(rr, rel)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &fs.PathError{Op: op, Path: r.Join(rel...), Err: fs.ErrNotExist}
+	}
+	return rr, nil
 }
