@@ -118,7 +118,7 @@ func (t *target) AppendBatch(ctx context.Context, items []exporters.BatchItem) (
 	}
 	for i := range files {
 		fl := &files[i]
-		name, err := linkFree(d, fl.tmp, fl.base)
+		name, err := linkFree(fl.base, func(name string) error { return d.LinkNoReplace(fl.tmp, name) }, func(name string) string { return d.Join(name) })
 		if err != nil {
 			return err
 		}
@@ -130,20 +130,21 @@ func (t *target) AppendBatch(ctx context.Context, items []exporters.BatchItem) (
 	return nil
 }
 
-// linkFree links tmp to base, or to base with "-2", "-3", … before the
-// extension when that name is taken, and returns the name it got.
-func linkFree(d *localfs.Dir, tmp, base string) (string, error) {
+// linkFree links a file to base with link, or to base with "-2", "-3", …
+// before the extension when that name is taken, and returns the name it
+// got; shown is a name's path for messages.
+func linkFree(base string, link func(name string) error, shown func(name string) string) (string, error) {
 	for i := 1; ; i++ {
 		name := base
 		if i > 1 {
 			name = strings.TrimSuffix(base, Ext) + "-" + strconv.Itoa(i) + Ext
 		}
-		err := d.LinkNoReplace(tmp, name)
+		err := link(name)
 		if err == nil {
 			return name, nil
 		}
 		if !errors.Is(err, fs.ErrExist) || i >= 1000 {
-			return "", fmt.Errorf("eml %s: %w", d.Join(name), localfs.DiskFull(err))
+			return "", fmt.Errorf("eml %s: %w", shown(name), localfs.DiskFull(err))
 		}
 	}
 }

@@ -48,7 +48,6 @@ import (
 	"io/fs"
 	"mime"
 	"net/mail"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -322,18 +321,9 @@ func (t *target) Append(ctx context.Context, m *importers.Message, size int64, r
 		}
 	}
 	base := FileName(date, info.subject, info.key)
-	for i := 1; ; i++ {
-		name := base
-		if i > 1 {
-			name = strings.TrimSuffix(base, Ext) + "-" + strconv.Itoa(i) + Ext
-		}
-		err := t.s.Root.LinkNoReplace(tmp, t.rel(name))
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, fs.ErrExist) || i >= 1000 {
-			return fmt.Errorf("eml %s: %w", t.s.Root.Join(t.rel(name)...), localfs.DiskFull(err))
-		}
+	if _, err := linkFree(base, func(name string) error { return t.s.Root.LinkNoReplace(tmp, t.rel(name)) },
+		func(name string) string { return t.s.Root.Join(t.rel(name)...) }); err != nil {
+		return err
 	}
 	if err := t.s.Root.SyncDir(t.dirs...); err != nil {
 		return fmt.Errorf("eml %s: %w", t.Name(), err)

@@ -1,9 +1,7 @@
 package localfs
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 )
 
@@ -128,17 +126,7 @@ func (d *Dir) LinkNoReplace(from, to string) error {
 	if err != nil {
 		return err
 	}
-	err = d.d.Link(fp, tp)
-	switch {
-	case err == nil:
-		return d.d.Remove(fp)
-	case errors.Is(err, fs.ErrExist):
-		return err
-	}
-	if _, lerr := d.d.Lstat(tp); lerr == nil {
-		return &fs.PathError{Op: "link", Path: d.Join(to), Err: fs.ErrExist}
-	}
-	return d.d.Rename(fp, tp)
+	return linkNoReplace(d.d, fp, tp, d.Join(to))
 }
 
 // Sync fsyncs the directory (or its subdirectory sub) so that the names

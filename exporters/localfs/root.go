@@ -417,16 +417,23 @@ func (r *Root) LinkNoReplace(from, to []string) error {
 		}
 		return err
 	}
-	err = rr.Link(fp, tp)
+	return linkNoReplace(rr, fp, tp, r.Join(to...))
+}
+
+// linkNoReplace moves fp to tp within rr unless tp exists (an error
+// matching fs.ErrExist naming shown): a hard link and the removal of fp,
+// or where there are no hard links (FAT, some SMB servers) a check, then
+// a rename.
+func linkNoReplace(rr *os.Root, fp, tp, shown string) error {
+	err := rr.Link(fp, tp)
 	switch {
 	case err == nil:
 		return rr.Remove(fp)
 	case errors.Is(err, fs.ErrExist):
 		return err
 	}
-	// No hard links here (FAT, some SMB servers): check, then rename.
 	if _, lerr := rr.Lstat(tp); lerr == nil {
-		return &fs.PathError{Op: "link", Path: r.Join(to...), Err: fs.ErrExist}
+		return &fs.PathError{Op: "link", Path: shown, Err: fs.ErrExist}
 	}
 	return rr.Rename(fp, tp)
 }
