@@ -202,30 +202,15 @@ func (s *Source) message(p string, m *importers.Message, opts *importers.WalkOpt
 	return "", nil, err
 }
 
-// spool builds it into a re-openable body: memory up to 1 MiB, then a
-// temporary file.
+// spool builds it into a re-openable body: memory up to
+// importers.DefaultSpoolMem, then a temporary file.
 func (s *Source) spool(it *outlook.Item) (importers.Body, error) {
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		err := s.build(pw, it)
-		pw.CloseWithError(err)
-		done <- err
-	}()
-	body, err := importers.Spool(pr, 0, s.spoolDir)
-	// Unblocks Build if Spool stopped early (disk full).
-	pr.CloseWithError(errors.New("msg: spool stopped"))
-	berr := <-done
-	if err != nil {
-		// Build's own error reaches Spool through the pipe; any other is
-		// the spool's (and Build then only saw the closed pipe).
+	sw := importers.NewSpoolWriter(0, s.spoolDir)
+	if err := s.build(sw, it); err != nil {
+		sw.Abort()
 		return nil, err
 	}
-	if berr != nil {
-		body.Release()
-		return nil, berr
-	}
-	return body, nil
+	return sw.Body()
 }
 
 func (s *Source) logSkipped(f importers.Folder, skipped map[string]int) {
