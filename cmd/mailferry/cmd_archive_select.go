@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/mailferry/mailferry/internal/atomicfile"
 	"github.com/mailferry/mailferry/internal/engine"
 	"io"
 	"net/mail"
@@ -72,23 +73,7 @@ func (s *archiveSel) saveState() error {
 	if err := os.MkdirAll(filepath.Dir(s.statePath), 0o700); err != nil {
 		return err
 	}
-	tmp := s.statePath + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, s.statePath)
+	return atomicfile.Write(s.statePath, b, 0o600)
 }
 
 func statusOptions(c *imapimp.Conn) *imap.StatusOptions {

@@ -42,6 +42,7 @@ import (
 	"github.com/mailferry/mailferry/dedupe"
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/atomicfile"
 )
 
 var _ exporters.AlterationChecker = (*Target)(nil)
@@ -384,23 +385,7 @@ func (st *alteredStore) add(es []alteredEntry) error {
 	if err := os.MkdirAll(filepath.Dir(st.path), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(st.path), ".altered-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), st.path)
+	return atomicfile.Write(st.path, b, 0o600)
 }
 
 // storedAs is the Stored entry of uid in the selected mailbox with

@@ -24,6 +24,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+
+	"github.com/mailferry/mailferry/internal/atomicfile"
 )
 
 type cachedHeader struct {
@@ -121,19 +123,7 @@ func (c *headerCache) save(identity string) {
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".tmp-*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	if serr := tmp.Sync(); werr == nil {
-		werr = serr
-	}
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil || os.Rename(tmp.Name(), c.path) != nil {
-		os.Remove(tmp.Name())
+	if atomicfile.Write(c.path, b, 0o600) != nil {
 		return
 	}
 	c.dirty = false

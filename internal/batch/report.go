@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/mailferry/mailferry/internal/atomicfile"
 )
 
 // Report is what a consultant hands to the client: every account of the
@@ -136,14 +138,14 @@ func WriteReport(dir string, r *Report) error {
 	if err != nil {
 		return err
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "batch-report.json"), append(j, '\n'), 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, "batch-report.json"), append(j, '\n'), 0o644); err != nil {
 		return err
 	}
 	h, err := r.HTML()
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(dir, "batch-report.html"), h, 0o644)
+	return atomicfile.Write(filepath.Join(dir, "batch-report.html"), h, 0o644)
 }
 
 // bar is one bar of the time chart.

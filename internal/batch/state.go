@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mailferry/mailferry/internal/atomicfile"
 )
 
 // Status of a job in the state file.
@@ -137,41 +139,7 @@ func (s *State) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(s.Path, append(b, '\n'), 0o600)
-}
-
-// WriteFileAtomic writes data to path through a temporary file in the
-// same directory, synced and renamed over path: a reader (or a crash)
-// sees the old file or the new one, never a part.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(s.Path, append(b, '\n'), 0o600)
 }
 
 // DefaultStatePath is the state file next to the batch file (one per

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mailferry/mailferry/importers"
+	"github.com/mailferry/mailferry/internal/atomicfile"
 	"github.com/mailferry/mailferry/internal/failure"
 )
 
@@ -291,23 +292,7 @@ func Save(st *Stored) (string, error) {
 		return "", err
 	}
 	b, _ := json.MarshalIndent(st, "", "  ")
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".token-*")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
-	return path, os.Rename(tmp.Name(), path)
+	return path, atomicfile.Write(path, append(b, '\n'), 0o600)
 }
 
 // ErrTokenFileMode: a token file others can read.
