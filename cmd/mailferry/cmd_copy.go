@@ -241,6 +241,7 @@ func runCopy(ctx context.Context, g *globalOptions, o *copyOptions, srcSpec, dst
 	var qe *engine.QuotaError
 	if plan != nil && (err == nil || errors.As(err, &qe) || ctx.Err() != nil) {
 		out.refused = qe != nil && !qe.MidRun
+		out.interrupted = ctx.Err() != nil
 		out.summary(plan, isCopy && !o.dryRun && !out.refused)
 	}
 	if err != nil {

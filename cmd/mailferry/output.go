@@ -22,6 +22,8 @@ type reporter struct {
 	started bool
 	// refused: the quota check refused the copy before anything was written.
 	refused bool
+	// interrupted: the run was stopped (Ctrl-C) before its end.
+	interrupted bool
 }
 
 func (g *globalOptions) newReporter(copying bool) *reporter {
@@ -116,7 +118,11 @@ func (r *reporter) summary(p *engine.Plan, copied bool) {
 	// Prose lines are wrapped to the terminal (whole in files and pipes).
 	ww := &wrapWriter{w: w, width: width}
 	w = ww
-	planAccounting(w, g.T(), p) // output_accounting.go
+	if r.interrupted && copied {
+		interruptedAccounting(w, g.T(), p) // output_accounting.go
+	} else {
+		planAccounting(w, g.T(), p) // output_accounting.go
+	}
 	t := p.Totals()
 	if t.SameIDKept > 0 {
 		verb := g.T().Text("new")

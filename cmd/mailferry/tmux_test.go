@@ -135,6 +135,9 @@ func TestTerminalWidthAndInterrupt(t *testing.T) {
 	if strings.Contains(scr, "100%") {
 		t.Errorf("the progress line jumped to 100%% on Ctrl-C:\n%s", scr)
 	}
+	if flat := strings.Join(strings.Fields(scr), " "); strings.Contains(flat, "Every item accounted for") || !strings.Contains(flat, "Stopped before the end") {
+		t.Errorf("the summary after Ctrl-C claims a count check it did not make:\n%s", scr)
+	}
 
 	// 120 columns, to the end (the re-run finishes the job).
 	s = startTmux(t, tmux, 120, env, fmt.Sprintf("%s copy -j 1 %s imap://alice@%s", bin, src, srv.Addr))
