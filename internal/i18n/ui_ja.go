@@ -107,7 +107,8 @@ var uiJA = map[string]string{
 	"Already there":       "移行先にあり",
 	"Skipped":             "除外",
 	"Errors":              "エラー",
-	"Not copied: %d messages, each with its reason": "コピーしないメッセージ: %d 通(理由つき)",
+	"%d messages marked deleted at the source (deleted in the old program, not yet compacted) are not copied.": "移行元で削除済みの印が付いた %d 通(元のソフトで削除し、まだ圧縮していないもの)はコピーしません。",
+	"Not copied: %d messages, each with its reason":                                                            "コピーしないメッセージ: %d 通(理由つき)",
 
 	// 4. copy
 	"Copying":             "コピー中",

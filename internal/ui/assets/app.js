@@ -79,6 +79,11 @@ function h(tag, attrs, ...kids) {
   return el;
 }
 
+// add appends the kids that are not null.
+function add(el, ...kids) {
+  for (const k of kids.flat()) if (k !== null && k !== undefined && k !== false) el.append(k);
+}
+
 const SVG = "http://www.w3.org/2000/svg";
 function s(tag, attrs, ...kids) {
   const el = document.createElementNS(SVG, tag);
@@ -201,10 +206,10 @@ function pageSource() {
       S.testSource = null;
       render();
     }));
-  if (src.kind === "thunderbird") body.append(thunderbirdPicker());
-  else if (src.kind === "imap" || src.kind === "pop3") body.append(accountForm(src, "source"));
-  else body.append(pathField(src, "source", src.kind === "pst" || src.kind === "mbox"));
-  body.append(buttons(
+  if (src.kind === "thunderbird") add(body, thunderbirdPicker());
+  else if (src.kind === "imap" || src.kind === "pop3") add(body, accountForm(src, "source"));
+  else add(body, pathField(src, "source", src.kind === "pst" || src.kind === "mbox"));
+  add(body, buttons(
     h("button", { type: "button", class: "primary", id: "next-source", onclick: () => go("target") }, t("Next: the target"))));
   return body;
 }
@@ -212,14 +217,14 @@ function pageSource() {
 function thunderbirdPicker() {
   const box = h("div", { class: "tb" });
   if (S.profiles === null) {
-    box.append(h("p", { class: "wait" }, t("Looking for Thunderbird profiles…")));
+    add(box, h("p", { class: "wait" }, t("Looking for Thunderbird profiles…")));
     api("/api/thunderbird").then((d) => { S.profiles = d; render(); }, (e) => { S.profiles = { profiles: [], error: e.message }; render(); });
     return box;
   }
   const ps = S.profiles.profiles || [];
   if (ps.length === 0) {
-    box.append(h("p", {}, t("No Thunderbird profile was found on this computer. Choose the profile folder (the one with prefs.js) yourself:")));
-    box.append(pathField(S.source, "source", false));
+    add(box, h("p", {}, t("No Thunderbird profile was found on this computer. Choose the profile folder (the one with prefs.js) yourself:")));
+    add(box, pathField(S.source, "source", false));
     return box;
   }
   if (!S.source.path) {
@@ -233,21 +238,21 @@ function thunderbirdPicker() {
       h("h3", {}, t("Profile %s", p.name), p.default ? h("span", { class: "tag" }, t("default")) : null),
       h("div", { class: "path" }, p.path));
     if (p.error) {
-      card.append(errorBox(p.error));
+      add(card, errorBox(p.error));
     } else {
       const opts = [["", t("All accounts of this profile, merged into one mailbox"), ""]];
       for (const a of p.accounts) {
         const what = a.pop ? t("POP account") : t("Local Folders");
         opts.push([a.name, a.label + " (" + what + ")", t("%d messages in %d folders, %s", a.messages, a.folders, bytes(a.bytes))]);
       }
-      card.append(h("div", { class: "accounts" }, opts.map(([name, label, help]) =>
+      add(card, h("div", { class: "accounts" }, opts.map(([name, label, help]) =>
         h("label", { class: "choice" + (sel && (S.source.account || "") === name ? " picked" : "") },
           h("input", { type: "radio", name: "tb-account", value: name, "data-profile": p.path, checked: sel && (S.source.account || "") === name,
             onchange: () => { S.source.path = p.path; S.source.account = name; render(); } }),
           h("span", { class: "choice-label" }, label), help ? h("span", { class: "help" }, help) : null))));
-      for (const n of p.notes || []) card.append(h("p", { class: "note" }, n));
+      for (const n of p.notes || []) add(card, h("p", { class: "note" }, n));
     }
-    box.append(card);
+    add(box, card);
   }
   return box;
 }
@@ -270,8 +275,8 @@ function accountForm(st, role) {
       ], st.security || "tls", (v) => { st.security = v; st.port = v === "tls" ? tlsPort : plainPort; render(); })),
     field(t("Port"), h("input", { type: "number", id: role + "-port", value: st.port, min: 1, max: 65535, oninput: (e) => { st.port = Number(e.target.value) || 0; } })));
   const testBtn = h("button", { type: "button", id: "test-" + role, disabled: S.busy, onclick: () => testLogin(role) }, t("Test login"));
-  form.append(buttons(testBtn));
-  if (test) form.append(testResult(test, role));
+  add(form, buttons(testBtn));
+  if (test) add(form, testResult(test, role));
   return form;
 }
 
@@ -310,7 +315,7 @@ function pathField(st, role, file) {
     field(file ? t("File") : t("Folder"), h("div", { class: "row" },
       textInput(st, "path", { id, placeholder: file ? "/home/me/Outlook.pst" : "/home/me/mail" }),
       h("button", { type: "button", onclick: () => openBrowser(role, st) }, t("Browse…")))));
-  if (S.browse && S.browse.role === role) wrap.append(fileBrowser(st));
+  if (S.browse && S.browse.role === role) add(wrap, fileBrowser(st));
   return wrap;
 }
 
@@ -357,14 +362,14 @@ function pageTarget() {
       render();
     }));
   if (!local) {
-    body.append(accountForm(dst, "target"));
+    add(body, accountForm(dst, "target"));
   } else {
-    body.append(field(t("Format"), h("select", { id: "target-format", onchange: (e) => { dst.kind = e.target.value; } },
+    add(body, field(t("Format"), h("select", { id: "target-format", onchange: (e) => { dst.kind = e.target.value; } },
       [["maildir", "Maildir"], ["mbox", t("mbox (as Thunderbird keeps it)")], ["eml", t(".eml files, one per message")]].map(([v, l]) =>
         h("option", { value: v, selected: dst.kind === v ? "selected" : null }, l)))));
-    body.append(pathField(dst, "target", false));
+    add(body, pathField(dst, "target", false));
   }
-  body.append(buttons(
+  add(body, buttons(
     h("button", { type: "button", onclick: () => go("source") }, t("Back")),
     h("button", { type: "button", class: "primary", id: "next-target", onclick: () => { S.plan = null; go("plan"); } }, t("Next: the plan"))));
   return body;
@@ -380,26 +385,26 @@ function pagePlan() {
   }
   const st = S.plan;
   if (st.running) {
-    body.append(h("p", { class: "wait", id: "plan-wait" }, t("Reading the source and the target, comparing what is already there…"),
+    add(body, h("p", { class: "wait", id: "plan-wait" }, t("Reading the source and the target, comparing what is already there…"),
       st.folder ? h("span", { class: "sub" }, " " + st.folder) : null));
     return body;
   }
   const sum = st.summary;
   if (!sum) {
-    body.append(errorBox(t("The plan could not be made: %s", st.error || t("exit status %d", st.code))));
-    body.append(buttons(h("button", { type: "button", onclick: () => go("target") }, t("Back")),
+    add(body, errorBox(t("The plan could not be made: %s", st.error || t("exit status %d", st.code))));
+    add(body, buttons(h("button", { type: "button", onclick: () => go("target") }, t("Back")),
       h("button", { type: "button", onclick: () => { S.plan = null; render(); } }, t("Try again"))));
     return body;
   }
   const tot = sum.totals || {};
-  body.append(h("p", { class: "lead", id: "plan-lead" },
+  add(body, h("p", { class: "lead", id: "plan-lead" },
     t("%d messages in the source; %d to copy (%s), %d already in the target.", tot.messages, tot.new, bytes(tot.new_bytes), tot.duplicates)));
-  for (const q of sum.quota || []) body.append(gauge(q, sum.dry_run));
-  if (sum.quota_unknown) body.append(h("p", { class: "box warn" }, t("The target does not report a quota: mailferry cannot check that this copy fits.")));
+  for (const q of sum.quota || []) add(body, gauge(q, sum.dry_run));
+  if (sum.quota_unknown) add(body, h("p", { class: "box warn" }, t("The target does not report a quota: mailferry cannot check that this copy fits.")));
   const fits = sum.fits !== false;
   if (!fits) {
     const q = (sum.quota || []).find((x) => x.known && !x.fits) || {};
-    body.append(h("div", { class: "box bad", id: "refused", role: "alert" },
+    add(body, h("div", { class: "box bad", id: "refused", role: "alert" },
       h("strong", {}, t("This copy does not fit into the box.")), " ",
       t("It needs %s, but only %s may be used (%d%% of the limit).", bytes(q.need), bytes(Math.max(q.available || 0, 0)), Math.round((q.headroom || 0.9) * 100)),
       q.largest && q.largest.length ? h("div", {}, t("The largest folders to copy:"), h("ul", { id: "largest" }, q.largest.map((f) => h("li", {}, f)))) : null,
@@ -407,10 +412,11 @@ function pagePlan() {
       h("pre", {}, "mailferry archive " + specOf(S.target) + " maildir:~/mail-archive --older-than 365d --until-usage 70%"),
       h("p", {}, t("Or ask your provider for a larger box, or copy fewer folders."))));
   }
-  body.append(folderTable(sum, false));
-  body.append(problems(sum.problems));
-  for (const n of sum.notes || []) body.append(h("p", { class: "note" }, n));
-  body.append(buttons(
+  add(body, folderTable(sum, false));
+  add(body, deletedNote(tot));
+  add(body, problems(sum.problems));
+  for (const n of sum.notes || []) add(body, h("p", { class: "note" }, n));
+  add(body, buttons(
     h("button", { type: "button", onclick: () => go("target") }, t("Back")),
     h("button", { type: "button", onclick: () => { S.plan = null; render(); } }, t("Plan again")),
     fits ? h("button", { type: "button", class: "primary", id: "start-copy", onclick: startCopy }, t("Start the copy")) : null));
@@ -424,7 +430,7 @@ function specOf(st) {
 
 // gauge draws the quota: used now, after the copy, the limit and the
 // headroom line.
-function gauge(q, dry) {
+function gauge(q, dry, before) {
   if (!q.known) return null;
   if (q.limit < 0) return h("p", { class: "quota" }, t("The box uses %s and has no limit; this copy adds %s.", bytes(q.used), bytes(q.need)));
   const W = 600, H = 44, lim = Math.max(q.limit, 1);
@@ -444,10 +450,16 @@ function gauge(q, dry) {
     h("h3", {}, t("How full the box is"), q.root ? h("span", { class: "sub" }, " " + q.root) : null),
     svg,
     h("dl", { class: "legend" },
-      h("div", {}, h("dt", {}, h("span", { class: "key used" }), t("Used now")), h("dd", {}, bytes(q.used) + " (" + pct(q.used) + "%)")),
+      h("div", {}, h("dt", {}, h("span", { class: "key used" }), before ? t("Used before the copy") : t("Used now")), h("dd", {}, bytes(q.used) + " (" + pct(q.used) + "%)")),
       h("div", {}, h("dt", {}, h("span", { class: "key need" + (over ? " over" : "") }), dry ? t("After a copy") : t("After the copy")), h("dd", {}, bytes(after) + " (" + pct(after) + "%)")),
       h("div", {}, h("dt", {}, h("span", { class: "key limit" }), t("Limit")), h("dd", {}, bytes(q.limit))),
       h("div", {}, h("dt", {}, h("span", { class: "key line" }), t("Headroom line")), h("dd", {}, bytes(Math.round(q.limit * q.headroom)) + " (" + Math.round(q.headroom * 100) + "%)"))));
+}
+
+// copiedBytes is the share of the bytes to copy that was copied.
+function copiedBytes(tot) {
+  if (!tot.new) return 0;
+  return Math.round((tot.new_bytes || 0) * (tot.copied || 0) / tot.new);
 }
 
 function folderTable(sum, copied) {
@@ -462,6 +474,11 @@ function folderTable(sum, copied) {
   return h("div", { class: "tablewrap" }, h("table", { class: "folders", id: "folders" },
     h("thead", {}, h("tr", {}, [t("Source folder"), t("Target folder"), t("Messages"), copied ? t("Copied") : t("To copy"), t("Size"), t("Already there"), t("Skipped"), t("Errors")].map((c) => h("th", {}, c)))),
     h("tbody", {}, rows)));
+}
+
+function deletedNote(tot) {
+  if (!tot.deleted_skipped) return null;
+  return h("p", { class: "note" }, t("%d messages marked deleted at the source (deleted in the old program, not yet compacted) are not copied.", tot.deleted_skipped));
 }
 
 function problems(list) {
@@ -495,11 +512,11 @@ function pageCopy() {
   const st = S.copy || {};
   const body = h("section", { class: "card", id: "page-copy" }, h("h2", {}, t("Copying")));
   if (st.running && st.phase !== "copy") {
-    body.append(h("p", { class: "wait" }, t("Reading the source and the target, comparing what is already there…")));
+    add(body, h("p", { class: "wait" }, t("Reading the source and the target, comparing what is already there…")));
   }
   const tm = st.total_messages || 0, tb = st.total_bytes || 0;
   const pm = tm ? (st.done_messages || 0) / tm : 0, pb = tb ? (st.done_bytes || 0) / tb : pm;
-  body.append(h("div", { class: "progress", id: "progress" },
+  add(body, h("div", { class: "progress", id: "progress" },
     h("div", { class: "bar" }, (() => { const d = h("div", { class: "fill" }); d.style.width = (Math.min(pb, 1) * 100).toFixed(1) + "%"; return d; })()),
     h("dl", { class: "legend" },
       h("div", {}, h("dt", {}, t("Messages")), h("dd", { id: "p-msgs" }, t("%d of %d", st.done_messages || 0, tm))),
@@ -509,22 +526,22 @@ function pageCopy() {
         st.running && st.eta_seconds > 0 ? " · " + t("about %s left", duration(st.eta_seconds)) : ""))),
     st.folder ? h("p", { class: "sub", id: "p-folder" }, t("Folder %s → %s", st.folder, st.target || "")) : null));
   if ((st.errors || []).length) {
-    body.append(h("details", { class: "problems" }, h("summary", {}, t("Problems so far: %d", st.errors.length)),
+    add(body, h("details", { class: "problems" }, h("summary", {}, t("Problems so far: %d", st.errors.length)),
       h("ul", {}, st.errors.map((e) => h("li", {}, e.ref || e.folder, ": ", e.reason)))));
   }
   if (st.running) {
-    body.append(buttons(h("button", { type: "button", class: "danger", id: "stop", onclick: () => api("/api/stop", { id: st.id }).catch(() => {}) }, t("Stop"))));
-    if (st.stopped) body.append(h("p", { class: "wait" }, t("Stopping after the message in flight…")));
+    add(body, buttons(h("button", { type: "button", class: "danger", id: "stop", onclick: () => api("/api/stop", { id: st.id }).catch(() => {}) }, t("Stop"))));
+    if (st.stopped) add(body, h("p", { class: "wait" }, t("Stopping after the message in flight…")));
     return body;
   }
   if (st.stopped || st.code === 130) {
-    body.append(h("div", { class: "box warn", id: "stopped" }, t("Stopped. What was copied stays in the target; copy again to finish the job (nothing is copied twice).")));
+    add(body, h("div", { class: "box warn", id: "stopped" }, t("Stopped. What was copied stays in the target; copy again to finish the job (nothing is copied twice).")));
   } else if (st.code === 4) {
-    body.append(errorBox(t("The target's quota refused the copy: %s", st.error || "")));
+    add(body, errorBox(t("The target's quota refused the copy: %s", st.error || "")));
   } else if (!st.summary) {
-    body.append(errorBox(t("The copy failed: %s", st.error || t("exit status %d", st.code))));
+    add(body, errorBox(t("The copy failed: %s", st.error || t("exit status %d", st.code))));
   }
-  body.append(buttons(
+  add(body, buttons(
     h("button", { type: "button", onclick: () => { S.plan = null; go("plan"); } }, t("Back to the plan")),
     h("button", { type: "button", class: "primary", id: "copy-again", onclick: startCopy }, t("Copy again"))));
   return body;
@@ -549,29 +566,30 @@ function pageResult() {
   const tot = sum.totals || {};
   const body = h("section", { class: "card", id: "page-result" }, h("h2", {}, t("Done")));
   const ok = st.code === 0;
-  body.append(h("div", { class: "box " + (ok ? "good" : "warn"), id: "result-lead" },
+  add(body, h("div", { class: "box " + (ok ? "good" : "warn"), id: "result-lead" },
     ok ? t("All messages are in the target.") : t("The copy finished, but some messages were not copied; they are listed below with the reason.")));
-  body.append(h("dl", { class: "totals", id: "totals" },
-    [[t("Copied"), num(tot.copied) + " (" + bytes(tot.new_bytes) + ")"], [t("Already there"), num(tot.duplicates)],
+  add(body, h("dl", { class: "totals", id: "totals" },
+    [[t("Copied"), num(tot.copied) + " (" + bytes(copiedBytes(tot)) + ")"], [t("Already there"), num(tot.duplicates)],
       [t("Skipped"), num((tot.skipped || 0) + (tot.too_big || 0) + (tot.deleted_skipped || 0))], [t("Errors"), num((tot.errors || 0) + (tot.failed || 0))],
       [t("Time"), duration(sum.elapsed_seconds || 0)]].map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v)))));
   for (const q of sum.quota || []) {
-    if (q.known) body.append(gauge(Object.assign({}, q, { used: q.used, need: tot.new_bytes || 0 }), false));
+    if (q.known) add(body, gauge(Object.assign({}, q, { need: copiedBytes(tot) }), false, true));
   }
-  body.append(folderTable(sum, true));
-  body.append(problems(sum.problems));
+  add(body, folderTable(sum, true));
+  add(body, deletedNote(tot));
+  add(body, problems(sum.problems));
   const v = S.verify;
   const vb = h("div", { class: "verify", id: "verify" }, h("h3", {}, t("Check")));
-  if (!v || v.running) vb.append(h("p", { class: "wait" }, t("Checking that every message is in the target…")));
+  if (!v || v.running) add(vb, h("p", { class: "wait" }, t("Checking that every message is in the target…")));
   else if (v.verify) {
     const vs = JSON.parse(JSON.stringify(v.verify));
     const vt = vs.totals || {};
-    vb.append(vs.complete
+    add(vb, vs.complete
       ? h("div", { class: "box good", id: "verify-result" }, t("Verified: all %d messages are in the target.", vt.present))
       : h("div", { class: "box bad", id: "verify-result" }, t("Verified: %d present, %d missing, %d differing, %d unreadable.", vt.present, vt.missing, vt.differing, vt.errors)));
-  } else vb.append(errorBox(t("The check failed: %s", v.error || t("exit status %d", v.code))));
-  body.append(vb);
-  body.append(buttons(
+  } else add(vb, errorBox(t("The check failed: %s", v.error || t("exit status %d", v.code))));
+  add(body, vb);
+  add(body, buttons(
     h("a", { class: "button primary", id: "download-report", href: "/api/report?lang=" + S.lang, download: "mailferry-report.html" }, t("Download the report")),
     h("button", { type: "button", onclick: () => { S.plan = null; go("plan"); } }, t("Plan again"))));
   return body;

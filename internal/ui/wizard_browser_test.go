@@ -1,0 +1,288 @@
+package ui
+
+// mailferry ui end to end in a real browser: headless Chromium (driven
+// over the DevTools pipe, cdp_test.go) walks the wizard from a Thunderbird
+// profile into a private Dovecot, in English and in Japanese, and is
+// refused by a small quota. Screenshots go to $MAILFERRY_ARTIFACTS (else a
+// temporary directory); MAILFERRY_UPDATE_SCREENSHOTS=1 also rewrites the
+// README's testdata/ui/ui-en.png and ui-ja.png.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mailferry/mailferry/exporters/imap/dovecottest"
+)
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+	buildDir  string
+)
+
+// mailferryBinary builds cmd/mailferry once per test run.
+func mailferryBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "mailferry-ui-test")
+		if buildErr != nil {
+			return
+		}
+		builtBin = filepath.Join(buildDir, "mailferry")
+		out, err := exec.Command("go", "build", "-o", builtBin, "github.com/mailferry/mailferry/cmd/mailferry").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// artifacts is where screenshots go.
+func artifacts(t *testing.T) string {
+	if d := os.Getenv("MAILFERRY_ARTIFACTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err == nil {
+			return d
+		}
+	}
+	return t.TempDir()
+}
+
+func saveShot(t *testing.T, b *browser, name, readme string) {
+	t.Helper()
+	png := b.screenshot()
+	if len(png) < 1000 || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatalf("screenshot %s: not a PNG (%d bytes)", name, len(png))
+	}
+	p := filepath.Join(artifacts(t), name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", p)
+	if readme != "" && os.Getenv("MAILFERRY_UPDATE_SCREENSHOTS") == "1" {
+		dst := filepath.Join("..", "..", "testdata", "ui", readme)
+		os.MkdirAll(filepath.Dir(dst), 0o755)
+		if err := os.WriteFile(dst, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// tbMessage is one message of a Thunderbird mbox with a body of size
+// bytes.
+func tbMessage(id string, size int) string {
+	body := strings.Repeat("This is line of a long message, kept for the test.\n", size/51+1)
+	return "From - Mon Mar  4 14:06:07 2019\nX-Mozilla-Status: 0001\nX-Mozilla-Status2: 00000000\n" +
+		"Message-ID: <" + id + "@example.com>\nFrom: a@example.com\nTo: b@example.com\nSubject: " + id +
+		"\nDate: Mon, 04 Mar 2019 14:06:07 +0900\n\n" + body + "\n"
+}
+
+// bigProfile writes a Thunderbird base directory with one profile whose
+// Local Folders hold about 1.5 MiB (more than the user "small" may fill)
+// and returns the base directory.
+func bigProfile(t *testing.T) string {
+	base := filepath.Join(t.TempDir(), ".thunderbird")
+	lf := filepath.Join(base, "big.default", "Mail", "Local Folders")
+	os.MkdirAll(lf, 0o700)
+	var arch, inbox strings.Builder
+	for i := 0; i < 6; i++ {
+		arch.WriteString(tbMessage(fmt.Sprintf("archive-%d", i), 250<<10))
+	}
+	for i := 0; i < 3; i++ {
+		inbox.WriteString(tbMessage(fmt.Sprintf("inbox-%d", i), 2<<10))
+	}
+	os.WriteFile(filepath.Join(lf, "Archive"), []byte(arch.String()), 0o600)
+	os.WriteFile(filepath.Join(lf, "Inbox"), []byte(inbox.String()), 0o600)
+	os.WriteFile(filepath.Join(base, "profiles.ini"), []byte("[Profile0]\nName=big\nIsRelative=1\nPath=big.default\nDefault=1\n"), 0o600)
+	return base
+}
+
+type wizardEnv struct {
+	srv     *dovecottest.Server
+	bin     string
+	tbBase  string // the repository's Thunderbird fixture
+	bigBase string
+}
+
+func (e *wizardEnv) start(t *testing.T) *Server {
+	abs, _ := filepath.Abs(e.tbBase)
+	return startTest(t, Config{Exe: e.bin, Roots: []string{abs, filepath.Dir(e.bigBase)}, ThunderbirdDirs: []string{abs, e.bigBase}})
+}
+
+// toTarget fills the target page for user on the private Dovecot
+// (STARTTLS on its plain port; loopback) and tests the login.
+func (e *wizardEnv) toTarget(t *testing.T, b *browser, user string) {
+	b.click("#next-source")
+	b.waitFor("#page-target", 10*time.Second)
+	b.click(`input[name="target-security"][value="starttls"]`)
+	host, port, _ := strings.Cut(e.srv.Addr, ":")
+	b.fill("#target-host", host)
+	b.fill("#target-port", port)
+	b.fill("#target-user", user)
+	b.fill("#target-password", dovecottest.Password)
+	b.click("#test-target")
+	b.waitFor("#test-result:not(.wait)", 60*time.Second)
+}
+
+func TestUIWizardInChromium(t *testing.T) {
+	findChromium(t)
+	// alice's box is small and partly used (the gauge of the README's
+	// screenshot): 3 MiB, 0.8 MiB in it; the big profile's 1.5 MiB fit
+	// below the 90 % line.
+	srv := dovecottest.Start(t, &dovecottest.Config{QuotaBytes: 3 << 20})
+	env := &wizardEnv{srv: srv, bin: mailferryBinary(t), tbBase: filepath.Join("..", "..", "testdata", "thunderbird", "home", ".thunderbird"), bigBase: bigProfile(t)}
+	old := filepath.Join(t.TempDir(), "Old")
+	var mb strings.Builder
+	for i := 0; i < 3; i++ {
+		mb.WriteString(tbMessage(fmt.Sprintf("old-%d", i), 270<<10))
+	}
+	os.WriteFile(old, []byte(mb.String()), 0o600)
+	fill := exec.Command(env.bin, "copy", "-q", "mbox:"+old, "imap://alice@"+srv.Addr)
+	fill.Env = append(os.Environ(), "MAILFERRY_PASSWORD="+dovecottest.Password)
+	if out, err := fill.CombinedOutput(); err != nil {
+		t.Fatalf("filling alice's box: %v\n%s", err, out)
+	}
+
+	for _, c := range []struct {
+		lang, user string
+		profile    string              // the profile to pick ("": the default)
+		want       map[string][]string // element → texts
+	}{
+		{"en", "alice", "big.default", map[string][]string{
+			"#page-source":   {"Where is your mail now?", "Profile default-release", "POP account", "Local Folders", "messages in"},
+			"#test-result":   {"Login works. The box uses"},
+			"#plan-lead":     {"messages in the source", "to copy"},
+			"#gauge":         {"How full the box is", "Used now", "After the copy", "Limit", "Headroom line"},
+			"#folders":       {"Source folder", "INBOX"},
+			"#result-lead":   {"All messages are in the target."},
+			"#verify-result": {"Verified: all", "messages are in the target."},
+		}},
+		{"ja", "bob", "", map[string][]string{
+			"#page-source":   {"今、メールはどこにありますか?", "プロファイル default-release", "POP アカウント", "ローカルフォルダ", "フォルダ"},
+			"#test-result":   {"ログインできました", "を使っています"},
+			"#plan-lead":     {"移行元に", "コピーするのは"},
+			"#gauge":         {"メールボックスの使用量", "現在の使用量", "コピーの後", "上限", "余裕を残す線"},
+			"#folders":       {"移行元フォルダ", "INBOX"},
+			"#result-lead":   {"すべてのメッセージが移行先にあります。"},
+			"#verify-result": {"確認しました", "通すべてが移行先にあります。"},
+		}},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			s := env.start(t)
+			b := startBrowser(t, 1280, 800, c.lang)
+			check := func(sel string) {
+				t.Helper()
+				got := b.text(sel)
+				for _, w := range c.want[sel] {
+					if !strings.Contains(got, w) {
+						t.Errorf("%s lacks %q; it says:\n%s", sel, w, got)
+					}
+				}
+			}
+			b.navigate(s.URL())
+			b.waitFor(".profile", 30*time.Second)
+			if u := string(b.js(`location.href`)); strings.Contains(u, "token") {
+				t.Errorf("the address still carries the token: %s", u)
+			}
+			check("#page-source")
+			if notes := b.text(".profile .note"); !strings.Contains(notes, "IMAP") {
+				t.Errorf("the skipped IMAP account is not named: %q", notes)
+			}
+			saveShot(t, b, "ui-"+c.lang+"-source.png", "")
+			if c.profile != "" {
+				b.click(`input[name="tb-account"][data-profile$="` + c.profile + `"][value=""]`)
+			}
+
+			env.toTarget(t, b, c.user)
+			check("#test-result")
+			b.click("#next-target")
+			b.waitFor("#plan-lead", 60*time.Second)
+			check("#plan-lead")
+			check("#gauge")
+			check("#folders")
+			if b.text("#refused") != "" {
+				t.Fatalf("the plan was refused: %s", b.text("#refused"))
+			}
+			saveShot(t, b, "ui-"+c.lang+"-plan.png", map[string]string{"en": "ui-en.png"}[c.lang])
+
+			b.click("#start-copy")
+			b.waitFor("#page-result", 120*time.Second)
+			b.waitFor("#verify-result", 120*time.Second)
+			check("#result-lead")
+			check("#verify-result")
+			saveShot(t, b, "ui-"+c.lang+"-result.png", map[string]string{"ja": "ui-ja.png"}[c.lang])
+
+			// The report downloads, is self-contained and in the page's
+			// language.
+			var rep string
+			if v, err := b.eval(`fetch(document.querySelector("#download-report").href).then(r=>r.text())`); err != nil {
+				t.Fatal(err)
+			} else if err := json.Unmarshal(v, &rep); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(rep, "<svg") || strings.Contains(rep, "src=") || strings.Contains(rep, "href=") || strings.Contains(rep, "@import") {
+				t.Errorf("report: want an inline gauge and no external resource:\n%s", rep)
+			}
+			if c.lang == "ja" && !strings.Contains(rep, "mailferry 報告書") || c.lang == "en" && !strings.Contains(rep, "mailferry report") {
+				t.Errorf("report not in %s", c.lang)
+			}
+			if strings.Contains(rep, dovecottest.Password) {
+				t.Error("the report holds the password")
+			}
+
+			// A narrow window: the page still fits (no horizontal scroll
+			// of the whole page).
+			b.do("Emulation.setDeviceMetricsOverride", map[string]any{"width": 400, "height": 800, "deviceScaleFactor": 1, "mobile": false})
+			if w := string(b.js(`document.documentElement.scrollWidth <= window.innerWidth + 1`)); w != "true" {
+				t.Errorf("at 400 px the page scrolls sideways (scrollWidth %s)", b.js(`document.documentElement.scrollWidth`))
+			}
+			saveShot(t, b, "ui-"+c.lang+"-narrow.png", "")
+		})
+	}
+
+	t.Run("quota-refusal", func(t *testing.T) {
+		s := env.start(t)
+		b := startBrowser(t, 1280, 800, "en")
+		b.navigate(s.URL())
+		b.waitFor(".profile", 30*time.Second)
+		b.click(`input[name="tb-account"][data-profile$="big.default"][value=""]`)
+		env.toTarget(t, b, "small")
+		b.click("#next-target")
+		b.waitFor("#refused", 60*time.Second)
+		ref := b.text("#refused")
+		for _, w := range []string{"This copy does not fit into the box.", "The largest folders to copy:", "Archive", "mailferry archive"} {
+			if !strings.Contains(ref, w) {
+				t.Errorf("the refusal lacks %q:\n%s", w, ref)
+			}
+		}
+		if b.text("#largest") == "" {
+			t.Error("no largest folders listed")
+		}
+		if string(b.js(`!!document.querySelector("#start-copy")`)) != "false" {
+			t.Error("a plan that does not fit offers to start the copy")
+		}
+		if !strings.Contains(string(b.js(`document.querySelector("#gauge").className`)), "over") {
+			t.Error("the gauge does not show the overflow")
+		}
+		saveShot(t, b, "ui-en-refused.png", "")
+	})
+}
