@@ -113,6 +113,12 @@ func TestUIStringsInCatalogue(t *testing.T) {
 	for _, m := range regexp.MustCompile(`\["[a-z]+", "([A-Z][a-z]+)"\]`).FindAllStringSubmatch(string(js), -1) {
 		keys[m[1]] = true
 	}
+	for _, m := range regexp.MustCompile(`count\([^;]*?, "([^"]+)", "([^"]+)"\)`).FindAllStringSubmatch(string(js), -1) {
+		keys[m[1]], keys[m[2]] = true, true
+	}
+	if !keys["%d messages"] {
+		t.Error("the texts of count() were not found")
+	}
 	if len(keys) < 100 {
 		t.Fatalf("found only %d texts in app.js", len(keys))
 	}

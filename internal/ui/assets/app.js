@@ -52,6 +52,11 @@ function num(n) {
   return (n || 0).toLocaleString(S.lang === "ja" ? "ja-JP" : "en-US");
 }
 
+// count is n with its noun, singular or plural.
+function count(n, one, many) {
+  return n === 1 ? t(one) : t(many, num(n));
+}
+
 function duration(sec) {
   sec = Math.max(0, Math.round(sec));
   const h = Math.floor(sec / 3600), m = Math.floor((sec % 3600) / 60), s = sec % 60;
@@ -242,8 +247,9 @@ function thunderbirdPicker() {
     } else {
       const opts = [["", t("All accounts of this profile, merged into one mailbox"), ""]];
       for (const a of p.accounts) {
-        const what = a.pop ? t("POP account") : t("Local Folders");
-        opts.push([a.name, a.label + " (" + what + ")", t("%d messages in %d folders, %s", a.messages, a.folders, bytes(a.bytes))]);
+        let label = t("Local Folders");
+        if (a.pop) label = (a.label !== a.name ? a.label + " — " + a.name : a.name) + " (" + t("POP account") + ")";
+        opts.push([a.name, label, [count(a.messages, "1 message", "%d messages"), count(a.folders, "1 folder", "%d folders"), bytes(a.bytes)].join(" · ")]);
       }
       add(card, h("div", { class: "accounts" }, opts.map(([name, label, help]) =>
         h("label", { class: "choice" + (sel && (S.source.account || "") === name ? " picked" : "") },
@@ -301,7 +307,7 @@ function testResult(st, role) {
   if (role === "source") {
     let n = 0;
     for (const f of st.folders || []) n += Math.max(0, f.messages || 0);
-    return h("div", { class: "box good", id: "test-result" }, t("Login works: %d folders, %d messages.", (st.folders || []).length, n));
+    return h("div", { class: "box good", id: "test-result" }, t("Login works: %s, %s.", count((st.folders || []).length, "1 folder", "%d folders"), count(n, "1 message", "%d messages")));
   }
   const q = (st.quota || []).find((x) => x.known);
   if (!q) return h("div", { class: "box good", id: "test-result" }, t("Login works. The server does not report a quota."));
