@@ -54,6 +54,8 @@ type JobState struct {
 	Verify  json.RawMessage   `json:"verify,omitempty"`
 	Quota   []json.RawMessage `json:"quota,omitempty"`
 	Folders []json.RawMessage `json:"folders,omitempty"`
+	// Archive is archive's result event.
+	Archive json.RawMessage `json:"archive,omitempty"`
 	// Code is the exit status (when not Running), Error the run's error.
 	Code  int    `json:"code"`
 	Error string `json:"error,omitempty"`
@@ -152,6 +154,10 @@ func (j *Job) line(b []byte) {
 			s.Verify = raw
 		case "quota":
 			s.Quota = append(s.Quota, raw)
+		case "archive":
+			s.Archive = raw
+		case "archive-stage":
+			s.Phase = "archive-" + string(mustString(b, "stage"))
 		case "exit":
 			s.Error, s.Kind = ev.Error, ev.Failure
 		}
@@ -159,6 +165,15 @@ func (j *Job) line(b []byte) {
 			s.Folders = append(s.Folders, raw)
 		}
 	})
+}
+
+// mustString returns the string field k of the JSON object b ("" when
+// it has none).
+func mustString(b []byte, k string) string {
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	v, _ := m[k].(string)
+	return v
 }
 
 // childEnv is env without any mailferry password variable, plus the

@@ -11,7 +11,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -212,9 +214,66 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
 
 // runRequest is the body of POST /api/run.
 type runRequest struct {
-	Action string `json:"action"` // plan, copy, verify, test-source, test-target
+	// Action: plan, copy, verify, test-source, test-target, archive-plan
+	// (archive --dry-run), archive.
+	Action string `json:"action"`
 	Source *Store `json:"source,omitempty"`
 	Target *Store `json:"target,omitempty"`
+	// Archive is where archive puts the old mail of the target box (a
+	// local folder); OlderThan and UntilUsage are its selection
+	// (--older-than 365d, --until-usage 70%).
+	Archive    *Store `json:"archive,omitempty"`
+	OlderThan  string `json:"older_than,omitempty"`
+	UntilUsage string `json:"until_usage,omitempty"`
+}
+
+var (
+	olderThanRE  = regexp.MustCompile(`^([0-9]{1,4}[dwmy]|[0-9]{4}-[0-9]{2}-[0-9]{2})$`)
+	untilUsageRE = regexp.MustCompile(`^[0-9]{1,2}(\.[0-9]+)?%?$`)
+)
+
+// archiveArgs are the arguments of archive (the target box into the
+// archive folder).
+func (s *Server) archiveArgs(req *runRequest, lang string, dstSpec string) ([]string, error) {
+	if s.dst.Kind != "imap" {
+		return nil, errors.New("archive: the box must be an IMAP account")
+	}
+	if req.Archive == nil {
+		return nil, errors.New("archive: choose a folder for the archive")
+	}
+	a := *req.Archive
+	if a.Kind == "imap" {
+		return nil, errors.New("archive: choose a folder on this computer or a drive")
+	}
+	archSpec, _, err := a.Spec("target", s.files.allowed)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"archive", "--json", lang}
+	if req.Action == "archive-plan" {
+		args = append(args, "--dry-run")
+	}
+	switch {
+	case req.OlderThan != "" && olderThanRE.MatchString(req.OlderThan):
+		args = append(args, "--older-than", req.OlderThan)
+	case req.OlderThan != "":
+		return nil, fmt.Errorf("archive: %q is not an age", req.OlderThan)
+	}
+	switch {
+	case req.UntilUsage != "" && untilUsageRE.MatchString(req.UntilUsage):
+		u := req.UntilUsage
+		if !strings.HasSuffix(u, "%") {
+			u += "%"
+		}
+		args = append(args, "--until-usage", u)
+	case req.UntilUsage != "":
+		return nil, fmt.Errorf("archive: %q is not a percentage", req.UntilUsage)
+	}
+	if req.OlderThan == "" && req.UntilUsage == "" {
+		return nil, errors.New("archive: say which mail leaves (older than, or until the box is this full)")
+	}
+	args = append(args, s.cfg.Common...)
+	return append(args, "--", dstSpec, archSpec), nil
 }
 
 // remember takes the page's store, keeping the password of the session
@@ -278,6 +337,15 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 		}
 		args = append([]string{"ls", "--json", lang}, s.cfg.Common...)
 		args = append(append(args, srcFlags...), "--", srcSpec)
+	case "archive-plan", "archive":
+		if !need(dstErr) {
+			return
+		}
+		var err error
+		if args, err = s.archiveArgs(&req, lang, dstSpec); err != nil {
+			fail(w, 400, err.Error())
+			return
+		}
 	default:
 		fail(w, 400, "unknown action")
 		return
@@ -287,11 +355,14 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 		env = os.Environ()
 	}
 	srcPw, dstPw := s.src.Password, s.dst.Password
-	if req.Action == "test-target" {
+	switch req.Action {
+	case "test-target":
 		srcPw = ""
-	}
-	if req.Action == "test-source" {
+	case "test-source":
 		dstPw = ""
+	case "archive-plan", "archive":
+		// The box is archive's source; the archive is local.
+		srcPw, dstPw = s.dst.Password, ""
 	}
 	s.nextID++
 	act := req.Action

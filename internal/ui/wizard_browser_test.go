@@ -96,24 +96,44 @@ func tbMessage(id string, size int) string {
 		"\nDate: Mon, 04 Mar 2019 14:06:07 +0900\n\n" + body + "\n"
 }
 
-// bigProfile writes a Thunderbird base directory with one profile whose
-// Local Folders hold about 1.5 MiB (more than the user "small" may fill)
-// and returns the base directory.
+// bigProfile writes a Thunderbird base directory with two profiles and
+// returns it: "big" (its Local Folders hold about 1.5 MiB, more than the
+// user "small" may fill) and "mid" (about 260 KiB).
 func bigProfile(t *testing.T) string {
 	base := filepath.Join(t.TempDir(), ".thunderbird")
-	lf := filepath.Join(base, "big.default", "Mail", "Local Folders")
-	os.MkdirAll(lf, 0o700)
-	var arch, inbox strings.Builder
-	for i := 0; i < 6; i++ {
-		arch.WriteString(tbMessage(fmt.Sprintf("archive-%d", i), 250<<10))
+	for _, p := range []struct {
+		name string
+		n    int
+	}{{"big", 6}, {"mid", 1}} {
+		lf := filepath.Join(base, p.name+".default", "Mail", "Local Folders")
+		os.MkdirAll(lf, 0o700)
+		var arch, inbox strings.Builder
+		for i := 0; i < p.n; i++ {
+			arch.WriteString(tbMessage(fmt.Sprintf("%s-archive-%d", p.name, i), 250<<10))
+		}
+		for i := 0; i < 3; i++ {
+			inbox.WriteString(tbMessage(fmt.Sprintf("%s-inbox-%d", p.name, i), 2<<10))
+		}
+		os.WriteFile(filepath.Join(lf, "Archive"), []byte(arch.String()), 0o600)
+		os.WriteFile(filepath.Join(lf, "Inbox"), []byte(inbox.String()), 0o600)
 	}
-	for i := 0; i < 3; i++ {
-		inbox.WriteString(tbMessage(fmt.Sprintf("inbox-%d", i), 2<<10))
-	}
-	os.WriteFile(filepath.Join(lf, "Archive"), []byte(arch.String()), 0o600)
-	os.WriteFile(filepath.Join(lf, "Inbox"), []byte(inbox.String()), 0o600)
-	os.WriteFile(filepath.Join(base, "profiles.ini"), []byte("[Profile0]\nName=big\nIsRelative=1\nPath=big.default\nDefault=1\n"), 0o600)
+	os.WriteFile(filepath.Join(base, "profiles.ini"), []byte("[Profile0]\nName=big\nIsRelative=1\nPath=big.default\nDefault=1\n\n[Profile1]\nName=mid\nIsRelative=1\nPath=mid.default\n"), 0o600)
 	return base
+}
+
+// fillBox copies n old messages (2019) of 270 KiB into user's box.
+func fillBox(t *testing.T, bin string, srv *dovecottest.Server, user string, n int) {
+	old := filepath.Join(t.TempDir(), "Old")
+	var mb strings.Builder
+	for i := 0; i < n; i++ {
+		mb.WriteString(tbMessage(fmt.Sprintf("old-%s-%d", user, i), 270<<10))
+	}
+	os.WriteFile(old, []byte(mb.String()), 0o600)
+	fill := exec.Command(bin, "copy", "-q", "mbox:"+old, "imap://"+user+"@"+srv.Addr)
+	fill.Env = append(os.Environ(), "MAILFERRY_PASSWORD="+dovecottest.Password)
+	if out, err := fill.CombinedOutput(); err != nil {
+		t.Fatalf("filling %s's box: %v\n%s", user, err, out)
+	}
 }
 
 type wizardEnv struct {
@@ -150,17 +170,7 @@ func TestUIWizardInChromium(t *testing.T) {
 	// below the 90 % line.
 	srv := dovecottest.Start(t, &dovecottest.Config{QuotaBytes: 3 << 20})
 	env := &wizardEnv{srv: srv, bin: mailferryBinary(t), tbBase: filepath.Join("..", "..", "testdata", "thunderbird", "home", ".thunderbird"), bigBase: bigProfile(t)}
-	old := filepath.Join(t.TempDir(), "Old")
-	var mb strings.Builder
-	for i := 0; i < 3; i++ {
-		mb.WriteString(tbMessage(fmt.Sprintf("old-%d", i), 270<<10))
-	}
-	os.WriteFile(old, []byte(mb.String()), 0o600)
-	fill := exec.Command(env.bin, "copy", "-q", "mbox:"+old, "imap://alice@"+srv.Addr)
-	fill.Env = append(os.Environ(), "MAILFERRY_PASSWORD="+dovecottest.Password)
-	if out, err := fill.CombinedOutput(); err != nil {
-		t.Fatalf("filling alice's box: %v\n%s", err, out)
-	}
+	fillBox(t, env.bin, srv, "alice", 3)
 
 	for _, c := range []struct {
 		lang, user string
@@ -168,7 +178,7 @@ func TestUIWizardInChromium(t *testing.T) {
 		want       map[string][]string // element → texts
 	}{
 		{"en", "alice", "big.default", map[string][]string{
-			"#page-source":   {"Where is your mail now?", "Profile default-release", "POP account", "Local Folders", "messages in"},
+			"#page-source":   {"Where is your mail now?", "Profile default-release", "POP account", "Local Folders", "13 messages · 9 folders"},
 			"#test-result":   {"Login works. The box uses"},
 			"#plan-lead":     {"messages in the source", "to copy"},
 			"#gauge":         {"How full the box is", "Used now", "After the copy", "Limit", "Headroom line"},
@@ -177,7 +187,7 @@ func TestUIWizardInChromium(t *testing.T) {
 			"#verify-result": {"Verified: all", "messages are in the target."},
 		}},
 		{"ja", "bob", "", map[string][]string{
-			"#page-source":   {"今、メールはどこにありますか?", "プロファイル default-release", "POP アカウント", "ローカルフォルダ", "フォルダ"},
+			"#page-source":   {"今、メールはどこにありますか?", "プロファイル default-release", "POP アカウント", "ローカルフォルダ", "13 通 · 9 フォルダ"},
 			"#test-result":   {"ログインできました", "を使っています"},
 			"#plan-lead":     {"移行元に", "コピーするのは"},
 			"#gauge":         {"メールボックスの使用量", "現在の使用量", "コピーの後", "上限", "余裕を残す線"},
@@ -259,12 +269,16 @@ func TestUIWizardInChromium(t *testing.T) {
 		})
 	}
 
-	t.Run("quota-refusal", func(t *testing.T) {
+	// The box of "small" (1 MiB) holds 0.8 MiB of mail from 2019: the mid
+	// profile does not fit; the archive page moves the old mail into a
+	// local folder, and then the plan fits and the copy goes through.
+	t.Run("quota-refusal-archive", func(t *testing.T) {
+		fillBox(t, env.bin, srv, "small", 3)
 		s := env.start(t)
 		b := startBrowser(t, 1280, 800, "en")
 		b.navigate(s.URL())
 		b.waitFor(".profile", 30*time.Second)
-		b.click(`input[name="tb-account"][data-profile$="big.default"][value=""]`)
+		b.click(`input[name="tb-account"][data-profile$="mid.default"][value=""]`)
 		env.toTarget(t, b, "small")
 		b.click("#next-target")
 		b.waitFor("#refused", 60*time.Second)
@@ -284,5 +298,38 @@ func TestUIWizardInChromium(t *testing.T) {
 			t.Error("the gauge does not show the overflow")
 		}
 		saveShot(t, b, "ui-en-refused.png", "")
+
+		// Make room: archive what is older than a year.
+		b.click("#to-archive")
+		b.waitFor("#page-archive", 10*time.Second)
+		arch := filepath.Join(filepath.Dir(env.bigBase), "archive")
+		b.fill("#archive-path", arch)
+		b.click("#archive-show")
+		b.waitFor("#archive-plan", 60*time.Second)
+		if got := b.text("#archive-plan"); !strings.Contains(got, "0 B (0%)") || !strings.Contains(got, "3 messages") || !strings.Contains(got, "would move to the archive") || !strings.Contains(got, "After the archive") {
+			t.Errorf("archive plan:\n%s", got)
+		}
+		saveShot(t, b, "ui-en-archive-plan.png", "")
+		b.click("#archive-run")
+		b.waitFor("#archive-result", 120*time.Second)
+		if got := b.text("#archive-lead"); !strings.Contains(got, "3 messages moved to the archive") {
+			t.Errorf("archive result:\n%s", b.text("#archive-result"))
+		}
+		saveShot(t, b, "ui-en-archive.png", "")
+		if ents, err := os.ReadDir(arch); err != nil || len(ents) == 0 {
+			t.Errorf("the archive folder %s is empty: %v", arch, err)
+		}
+
+		// Now the plan fits.
+		b.click("#archive-back")
+		b.waitFor("#plan-lead", 60*time.Second)
+		if r := b.text("#refused"); r != "" {
+			t.Fatalf("still refused after the archive: %s", r)
+		}
+		b.click("#start-copy")
+		b.waitFor("#verify-result", 120*time.Second)
+		if got := b.text("#verify-result"); !strings.Contains(got, "Verified: all") {
+			t.Errorf("verify after the archive: %s", got)
+		}
 	})
 }

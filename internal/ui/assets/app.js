@@ -127,8 +127,8 @@ function follow(job, onState) {
   });
 }
 
-async function runStep(action, onState) {
-  const body = { action, source: S.source, target: S.target };
+async function runStep(action, onState, extra) {
+  const body = Object.assign({ action, source: S.source, target: S.target }, extra || {});
   const job = await api("/api/run?lang=" + S.lang, body);
   onState(job);
   return follow(job, onState);
@@ -416,7 +416,8 @@ function pagePlan() {
       q.largest && q.largest.length ? h("div", {}, t("The largest folders to copy:"), h("ul", { id: "largest" }, q.largest.map((f) => h("li", {}, f)))) : null,
       h("p", {}, t("Make room first: mailferry archive moves old mail off the box into a folder on this computer, for example:")),
       h("pre", {}, "mailferry archive " + specOf(S.target) + " maildir:~/mail-archive --older-than 365d --until-usage 70%"),
-      h("p", {}, t("Or ask your provider for a larger box, or copy fewer folders."))));
+      h("p", {}, t("Or ask your provider for a larger box, or copy fewer folders.")),
+      S.target.kind === "imap" ? buttons(h("button", { type: "button", id: "to-archive", onclick: () => { S.arch = null; go("archive"); } }, t("Make room on this box"))) : null));
   }
   add(body, folderTable(sum, false));
   add(body, deletedNote(tot));
@@ -430,7 +431,10 @@ function pagePlan() {
 }
 
 function specOf(st) {
-  if (st.kind === "imap") return (st.security === "starttls" ? "imap" : "imaps") + "://" + (st.user || "USER") + "@" + (st.host || "HOST");
+  if (st.kind === "imap") {
+    const def = st.security === "starttls" ? 143 : 993;
+    return (st.security === "starttls" ? "imap" : "imaps") + "://" + (st.user || "USER") + "@" + (st.host || "HOST") + (st.port && st.port !== def ? ":" + st.port : "");
+  }
   return st.kind + ":" + (st.path || "");
 }
 
@@ -601,10 +605,107 @@ function pageResult() {
   return body;
 }
 
-// ---- archive (not yet) ----
+// ---- archive: make room on the target box ----
+
+function archSpec() {
+  return { archive: S.arch.dest, older_than: S.arch.mode === "older" ? S.arch.older : "", until_usage: S.arch.mode === "until" ? String(S.arch.until) : "" };
+}
+
+async function runArchive(action) {
+  const key = action === "archive" ? "run" : "plan";
+  S.arch[key] = { running: true };
+  if (action === "archive-plan") S.arch.run = null;
+  render();
+  const extra = archSpec();
+  try {
+    S.arch[key] = await runStep(action, (st) => { S.arch[key] = st; if (S.step === "archive") render(); }, extra);
+  } catch (e) {
+    S.arch[key] = { code: 1, error: e.message };
+  }
+  render();
+}
+
+// archiveGauge shows the box before and after the archive.
+function archiveGauge(before, after, limit) {
+  if (!(limit > 0)) return h("p", { class: "quota" }, t("The box uses %s; after the archive %s.", bytes(before), bytes(after)));
+  const W = 600, x = (v) => Math.round((Math.min(Math.max(v, 0), limit) / limit) * W);
+  const row = (y, v, cls) => [s("rect", { x: 0, y, width: W, height: 18, rx: 3, class: "g-free" }), s("rect", { x: 0, y, width: x(v), height: 18, rx: 3, class: cls })];
+  const pct = (v) => Math.round((v / limit) * 1000) / 10;
+  return h("div", { class: "gauge", id: "archive-gauge" },
+    h("h3", {}, t("How full the box is")),
+    s("svg", { viewBox: `0 0 ${W} 64`, class: "gauge-svg", role: "img", "aria-label": t("Quota") },
+      row(4, before, "g-used"), row(34, after, "g-need"),
+      s("line", { x1: x(limit * 0.9), x2: x(limit * 0.9), y1: 0, y2: 58, class: "g-line" })),
+    h("dl", { class: "legend" },
+      h("div", {}, h("dt", {}, h("span", { class: "key used" }), t("Used now")), h("dd", {}, bytes(before) + " (" + pct(before) + "%)")),
+      h("div", {}, h("dt", {}, h("span", { class: "key need" }), t("After the archive")), h("dd", {}, bytes(after) + " (" + pct(after) + "%)")),
+      h("div", {}, h("dt", {}, h("span", { class: "key limit" }), t("Limit")), h("dd", {}, bytes(limit))),
+      h("div", {}, h("dt", {}, h("span", { class: "key line" }), t("Headroom line")), h("dd", {}, "90%"))));
+}
+
+function archiveResult(st, done) {
+  if (st.running) return h("p", { class: "wait", id: done ? "archive-wait" : "archive-plan-wait" }, done ? t("Archiving: copying, reading the copies back, then deleting from the server…") : t("Looking at the box…"));
+  if (!st.archive) {
+    const why = st.error || t("exit status %d", st.code);
+    return errorBox(done ? t("The archive failed: %s", why) : t("The archive plan could not be made: %s", why));
+  }
+  const a = st.archive;
+  const box = h("div", { id: done ? "archive-result" : "archive-plan" });
+  let selN = 0, selB = 0;
+  for (const f of a.folders || []) { selN += f.selected || 0; selB += f.selected_bytes || 0; }
+  // A dry run reports the usage of now; after is what would leave (as the
+  // command line's dry run says it).
+  if (a.quota_known) add(box, archiveGauge(a.used_before, done ? a.used_after : Math.max(a.used_before - selB, 0), a.limit));
+  if (done) {
+    add(box, h("div", { class: "box " + (st.code === 0 ? "good" : "warn"), id: "archive-lead" },
+      t("%s moved to the archive (%s); %s left on the server.", count(a.moved, "1 message", "%d messages"), bytes(a.moved_bytes), count(a.left, "1 message", "%d messages"))));
+  } else {
+    add(box, h("p", { class: "lead", id: "archive-plan-lead" }, selN === 0 ? t("No message is old enough to leave.") : t("%s (%s) would move to the archive.", count(selN, "1 message", "%d messages"), bytes(selB))));
+    add(box, h("div", { class: "tablewrap" }, h("table", { class: "folders" },
+      h("thead", {}, h("tr", {}, [t("Folder"), t("Messages"), t("Size")].map((c) => h("th", {}, c)))),
+      h("tbody", {}, (a.folders || []).filter((f) => f.selected > 0).map((f) => h("tr", {}, h("td", {}, f.folder), h("td", { class: "n" }, num(f.selected)), h("td", { class: "n" }, bytes(f.selected_bytes))))))));
+  }
+  for (const p of a.problems || []) add(box, h("p", { class: "note" }, p.folder + " " + p.uid + ": " + p.reason));
+  return box;
+}
 
 function pageArchive() {
-  return h("section", { class: "card" }, h("h2", {}, t("Archive")));
+  if (!S.arch) S.arch = { dest: { kind: "mbox", path: "" }, mode: "older", older: "365d", until: 70, plan: null, run: null };
+  const A = S.arch;
+  const body = h("section", { class: "card", id: "page-archive" }, h("h2", {}, t("Make room on the box")),
+    h("p", {}, t("Old mail moves from the box into a folder on this computer or a drive, where Thunderbird can open it. A message is deleted from the server only after its copy in the archive was read back and found identical.")));
+  if (S.target.kind !== "imap") {
+    add(body, errorBox(t("The box must be an IMAP account: choose it as the target first.")));
+    add(body, buttons(h("button", { type: "button", onclick: () => go("target") }, t("Back"))));
+    return body;
+  }
+  add(body, h("p", {}, t("Box: %s", specOf(S.target))));
+  add(body, h("fieldset", { class: "security" }, h("legend", {}, t("Which mail leaves")),
+    choice("archive-mode", [
+      ["older", t("Mail older than"), ""],
+      ["until", t("The oldest mail, until the box is at most this full"), ""],
+    ], A.mode, (v) => { A.mode = v; render(); }),
+    A.mode === "older"
+      ? field(t("Older than"), h("select", { id: "archive-older", onchange: (e) => { A.older = e.target.value; } },
+        [["180d", t("half a year")], ["365d", t("one year")], ["730d", t("two years")], ["1825d", t("five years")]].map(([v, l]) =>
+          h("option", { value: v, selected: A.older === v ? "selected" : null }, l))))
+      : field(t("At most this full, in percent"), h("input", { type: "number", id: "archive-until", min: 10, max: 95, value: A.until, oninput: (e) => { A.until = Number(e.target.value) || 70; } }))));
+  add(body, field(t("Format"), h("select", { id: "archive-format", onchange: (e) => { A.dest.kind = e.target.value; } },
+    [["mbox", t("mbox (as Thunderbird keeps it)")], ["maildir", "Maildir"], ["eml", t(".eml files, one per message")]].map(([v, l]) =>
+      h("option", { value: v, selected: A.dest.kind === v ? "selected" : null }, l)))));
+  add(body, pathField(A.dest, "archive", false));
+  const busy = (A.plan && A.plan.running) || (A.run && A.run.running);
+  add(body, buttons(
+    h("button", { type: "button", id: "archive-back", onclick: () => { S.plan = null; go("plan"); } }, t("Back to the plan")),
+    h("button", { type: "button", id: "archive-show", disabled: busy, onclick: () => runArchive("archive-plan") }, t("Show what would leave"))));
+  if (A.plan && !A.run) add(body, archiveResult(A.plan, false));
+  if (A.plan && A.plan.archive && !A.plan.running && !A.run) {
+    let n = 0;
+    for (const f of A.plan.archive.folders || []) n += f.selected || 0;
+    if (n > 0) add(body, buttons(h("button", { type: "button", class: "primary", id: "archive-run", onclick: () => runArchive("archive") }, t("Free the space: archive now"))));
+  }
+  if (A.run) add(body, archiveResult(A.run, true));
+  return body;
 }
 
 // ---- start ----
