@@ -121,6 +121,7 @@ th{color:#5b6475;font-size:.8rem}.good{color:#1e7b3c}.bad{color:#b42318}dl{displ
 <div class="wrap"><table><tr><th>{{$.T "Source folder"}}</th><th>{{$.T "Target folder"}}</th><th>{{$.T "Messages"}}</th><th>{{$.T "Copied"}}</th><th>{{$.T "Already there"}}</th><th>{{$.T "Skipped"}}</th><th>{{$.T "Errors"}}</th></tr>
 {{range .Folders}}<tr><td>{{.Source}}</td><td>{{.Target}}</td><td class="n">{{.Messages}}</td><td class="n">{{.Copied}}</td><td class="n">{{.Duplicates}}</td><td class="n">{{add .Skipped .TooBig .Deleted}}</td><td class="n">{{add .Errors .Failed}}</td></tr>
 {{end}}</table></div>
+{{if .Totals.Deleted}}<p>{{$.Tf "%d messages marked deleted at the source (deleted in the old program, not yet compacted) are not copied." .Totals.Deleted}}</p>{{end}}
 {{if .Problems}}<h2>{{$.T "Not copied"}}</h2><ul>{{range .Problems}}<li>{{$.T .Kind}} — {{.Folder}}: {{.Ref}}: {{.Reason}}</li>{{end}}</ul>{{end}}
 {{range .Notes}}<p>{{.}}</p>{{end}}
 {{else}}<p>{{.T "No copy was run in this session."}}</p>{{end}}

@@ -249,6 +249,7 @@ func TestUIWizardInChromium(t *testing.T) {
 			} else if err := json.Unmarshal(v, &rep); err != nil {
 				t.Fatal(err)
 			}
+			os.WriteFile(filepath.Join(artifacts(t), "report-"+c.lang+".html"), []byte(rep), 0o644)
 			if !strings.Contains(rep, "<svg") || strings.Contains(rep, "src=") || strings.Contains(rep, "href=") || strings.Contains(rep, "@import") {
 				t.Errorf("report: want an inline gauge and no external resource:\n%s", rep)
 			}
