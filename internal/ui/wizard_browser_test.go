@@ -334,3 +334,60 @@ func TestUIWizardInChromium(t *testing.T) {
 		}
 	})
 }
+
+// An mbox file picked with the file browser, copied into a Maildir backup
+// folder (a local target: the gauge is the disk's free space), without a
+// server.
+func TestUIFileBrowserToLocalFolderInChromium(t *testing.T) {
+	findChromium(t)
+	bin := mailferryBinary(t)
+	home := t.TempDir()
+	mail := filepath.Join(home, "Mail")
+	os.MkdirAll(mail, 0o700)
+	var mb strings.Builder
+	for i := 0; i < 5; i++ {
+		mb.WriteString(tbMessage(fmt.Sprintf("local-%d", i), 1<<10))
+	}
+	os.WriteFile(filepath.Join(mail, "saved.mbox"), []byte(mb.String()), 0o600)
+	s := startTest(t, Config{Exe: bin, Roots: []string{home}})
+	b := startBrowser(t, 1280, 800, "en")
+	b.navigate(s.URL())
+	b.waitFor("#page-source", 30*time.Second)
+	b.click(`input[name="source-kind"][value="mbox"]`)
+	b.click("#source-path + button") // Browse…
+	b.waitFor(".browser", 10*time.Second)
+	// The roots, then home, then Mail, then the file.
+	b.js(fmt.Sprintf(`[...document.querySelectorAll(".browser button.link")].find(e => e.textContent.includes(%q)).click()`, home))
+	b.waitFor(`.browser .where`, 10*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	b.js(`[...document.querySelectorAll(".browser button.link")].find(e => e.textContent.includes("Mail")).click()`)
+	time.Sleep(300 * time.Millisecond)
+	b.js(`[...document.querySelectorAll(".browser button.link")].find(e => e.textContent.includes("saved.mbox")).click()`)
+	time.Sleep(300 * time.Millisecond)
+	if got := string(b.js(`document.querySelector("#source-path").value`)); !strings.Contains(got, filepath.Join(mail, "saved.mbox")) {
+		t.Fatalf("the file browser chose %s", got)
+	}
+	// Outside the roots: refused.
+	var code int
+	json.Unmarshal(b.js(`fetch("/api/files?path=/etc").then(r=>r.status)`), &code)
+	if code != 403 {
+		t.Errorf("/api/files?path=/etc: %d, want 403", code)
+	}
+	b.click("#next-source")
+	b.click(`input[name="target-kind"][value="local"]`)
+	b.fill("#target-path", filepath.Join(home, "backup"))
+	b.click("#next-target")
+	b.waitFor("#plan-lead", 60*time.Second)
+	if got := b.text("#plan-lead"); !strings.Contains(got, "5 to copy") {
+		t.Errorf("plan: %s", got)
+	}
+	b.click("#start-copy")
+	b.waitFor("#verify-result", 120*time.Second)
+	if got := b.text("#verify-result"); !strings.Contains(got, "Verified: all 5 messages") {
+		t.Errorf("verify: %s", got)
+	}
+	if ents, err := os.ReadDir(filepath.Join(home, "backup")); err != nil || len(ents) == 0 {
+		t.Errorf("no Maildir written: %v", err)
+	}
+	saveShot(t, b, "ui-en-local.png", "")
+}

@@ -457,7 +457,7 @@ function gauge(q, dry, before) {
     s("text", { x: Math.min(x(lim * q.headroom), W - 4), y: H + 18, class: "g-label", "text-anchor": "end" }, t("%d%% line", Math.round(q.headroom * 100))));
   const pct = (v) => Math.round((v / lim) * 1000) / 10;
   return h("div", { class: "gauge" + (over ? " over" : ""), id: "gauge", "data-root": q.root },
-    h("h3", {}, t("How full the box is"), q.root ? h("span", { class: "sub" }, " " + q.root) : null),
+    h("h3", {}, /^disk\b/.test(q.root || "") ? t("How full the disk is") : t("How full the box is"), q.root ? h("span", { class: "sub" }, " " + q.root) : null),
     svg,
     h("dl", { class: "legend" },
       h("div", {}, h("dt", {}, h("span", { class: "key used" }), before ? t("Used before the copy") : t("Used now")), h("dd", {}, bytes(q.used) + " (" + pct(q.used) + "%)")),
