@@ -10,8 +10,12 @@ import (
 	"sync"
 )
 
-// cookieName is the session cookie the token is exchanged for.
-const cookieName = "mailferry_ui"
+// cookiePrefix and the port name the session cookie the token is
+// exchanged for: cookies are not kept apart by port, so two mailferry ui
+// running at once would otherwise overwrite each other's.
+const cookiePrefix = "mailferry_ui_"
+
+func (g *guard) cookieName() string { return cookiePrefix + strconv.Itoa(g.port) }
 
 // guard holds the one-time token of the first URL and the session secret
 // it is exchanged for, and checks every request.
@@ -79,7 +83,7 @@ func (g *guard) exchange(tok string) (string, bool) {
 }
 
 func (g *guard) sessionOK(r *http.Request) bool {
-	c, err := r.Cookie(cookieName)
+	c, err := r.Cookie(g.cookieName())
 	if err != nil {
 		return false
 	}
@@ -130,7 +134,7 @@ func (g *guard) wrap(next http.Handler) http.Handler {
 				forbid(w, "this address was already used or is wrong; start mailferry ui again for a new one")
 				return
 			}
-			http.SetCookie(w, &http.Cookie{Name: cookieName, Value: sess, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+			http.SetCookie(w, &http.Cookie{Name: g.cookieName(), Value: sess, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 			w.Header().Set("Cache-Control", "no-store")
 			w.Header().Set("Referrer-Policy", "no-referrer")
 			http.Redirect(w, r, "/", http.StatusSeeOther)

@@ -69,7 +69,7 @@ func login(t *testing.T, s *Server) *http.Cookie {
 		t.Fatalf("token exchange: %d, Location %q; want 303 to /", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	for _, c := range resp.Cookies() {
-		if c.Name == cookieName {
+		if c.Name == s.guard.cookieName() {
 			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
 				t.Errorf("cookie %+v: want HttpOnly, SameSite=Strict", c)
 			}
@@ -110,8 +110,13 @@ func TestUITokenHostOrigin(t *testing.T) {
 	if r := do(t, s, "GET", "/api/hello", "localhost:"+port, "", c, ""); r.StatusCode != 200 {
 		t.Errorf("GET /api/hello as localhost: %d", r.StatusCode)
 	}
-	if r := do(t, s, "GET", "/api/hello", host, "", &http.Cookie{Name: cookieName, Value: "guess"}, ""); r.StatusCode != http.StatusForbidden {
+	if r := do(t, s, "GET", "/api/hello", host, "", &http.Cookie{Name: s.guard.cookieName(), Value: "guess"}, ""); r.StatusCode != http.StatusForbidden {
 		t.Errorf("a wrong cookie: %d, want 403", r.StatusCode)
+	}
+
+	// The session of another mailferry ui (another port) is not this one's.
+	if r := do(t, s, "GET", "/api/hello", host, "", &http.Cookie{Name: cookiePrefix + "1", Value: c.Value}, ""); r.StatusCode != http.StatusForbidden {
+		t.Errorf("the cookie under another port's name: %d, want 403", r.StatusCode)
 	}
 
 	// DNS rebinding: a page of evil.example whose name now resolves to
