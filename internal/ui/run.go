@@ -126,6 +126,7 @@ func (j *Job) line(b []byte) {
 			s.Phase = "copy"
 			s.TotalMessages, s.TotalBytes = ev.Messages, ev.Bytes
 			s.started = time.Now()
+			s.Folder, s.Target = "", "" // the planning pass's
 		case "folder":
 			if s.Phase == "copy" {
 				if s.Folder != "" {

@@ -136,3 +136,37 @@ func TestUIStringsInCatalogue(t *testing.T) {
 		}
 	}
 }
+
+// The progress of a copy from its NDJSON events.
+func TestUIJobProgress(t *testing.T) {
+	j := newJob(1, "copy")
+	j.update(func(s *JobState) { s.Running = true })
+	for _, l := range []string{
+		`{"type":"scan","folder":"Inbox"}`,
+		`{"type":"start","messages":3,"bytes":300}`,
+		`{"type":"folder","folder":"Inbox","target":"INBOX"}`,
+		`{"type":"copied","ref":"a","bytes":100}`,
+		`{"type":"dup","ref":"b"}`,
+		`{"type":"folder","folder":"Sent","target":"Sent"}`,
+		`{"type":"copied","ref":"c","bytes":100}`,
+		`{"type":"error","ref":"d","reason":"unreadable"}`,
+		`not json`,
+		`{"type":"summary","totals":{"copied":2}}`,
+		`{"type":"exit","code":3,"error":"finished, but","failure":"message"}`,
+	} {
+		j.line([]byte(l))
+	}
+	st, _ := j.snapshot()
+	if st.Phase != "copy" || st.TotalMessages != 3 || st.DoneMessages != 2 || st.DoneBytes != 200 || st.Duplicates != 1 ||
+		st.FoldersDone != 1 || st.Folder != "Sent" || len(st.Errors) != 1 || st.Summary == nil || st.Error != "finished, but" || st.Kind != "message" {
+		t.Errorf("state: %+v", st)
+	}
+}
+
+func TestUIChildEnv(t *testing.T) {
+	env := childEnv([]string{"PATH=/bin", "MAILFERRY_PASSWORD=old", "MAILFERRY_TARGET_PASSWORD=old2", "HOME=/h"}, "", "new")
+	got := strings.Join(env, " ")
+	if got != "PATH=/bin HOME=/h MAILFERRY_TARGET_PASSWORD=new" {
+		t.Errorf("child environment: %s", got)
+	}
+}

@@ -174,4 +174,11 @@ func TestUITestLoginFails(t *testing.T) {
 	if st.Code != 0 || len(st.Quota) == 0 {
 		t.Errorf("test login: exit %d, quota %s, error %q", st.Code, st.Quota, st.Error)
 	}
+	// A source account: its folders.
+	apiCall(t, s, c, "POST", "/api/run", runRequest{Action: "test-source",
+		Source: &Store{Kind: "imap", Host: host, Port: p, User: "bob", Security: "starttls", Password: dovecottest.Password}}, &st)
+	st = waitJob(t, s, c, st.ID, nil)
+	if st.Code != 0 || len(st.Folders) == 0 || !strings.Contains(string(st.Folders[0]), "INBOX") {
+		t.Errorf("test login of the source: exit %d, folders %s, error %q", st.Code, st.Folders, st.Error)
+	}
 }

@@ -104,20 +104,24 @@ func bigProfile(t *testing.T) string {
 	for _, p := range []struct {
 		name string
 		n    int
-	}{{"big", 6}, {"mid", 1}} {
+	}{{"big", 6}, {"mid", 1}, {"many", 0}} {
 		lf := filepath.Join(base, p.name+".default", "Mail", "Local Folders")
 		os.MkdirAll(lf, 0o700)
 		var arch, inbox strings.Builder
 		for i := 0; i < p.n; i++ {
 			arch.WriteString(tbMessage(fmt.Sprintf("%s-archive-%d", p.name, i), 250<<10))
 		}
-		for i := 0; i < 3; i++ {
+		n := 3
+		if p.name == "many" {
+			n = 3000
+		}
+		for i := 0; i < n; i++ {
 			inbox.WriteString(tbMessage(fmt.Sprintf("%s-inbox-%d", p.name, i), 2<<10))
 		}
 		os.WriteFile(filepath.Join(lf, "Archive"), []byte(arch.String()), 0o600)
 		os.WriteFile(filepath.Join(lf, "Inbox"), []byte(inbox.String()), 0o600)
 	}
-	os.WriteFile(filepath.Join(base, "profiles.ini"), []byte("[Profile0]\nName=big\nIsRelative=1\nPath=big.default\nDefault=1\n\n[Profile1]\nName=mid\nIsRelative=1\nPath=mid.default\n"), 0o600)
+	os.WriteFile(filepath.Join(base, "profiles.ini"), []byte("[Profile0]\nName=big\nIsRelative=1\nPath=big.default\nDefault=1\n\n[Profile1]\nName=mid\nIsRelative=1\nPath=mid.default\n\n[Profile2]\nName=many\nIsRelative=1\nPath=many.default\n"), 0o600)
 	return base
 }
 
@@ -269,6 +273,46 @@ func TestUIWizardInChromium(t *testing.T) {
 			saveShot(t, b, "ui-"+c.lang+"-narrow.png", "")
 		})
 	}
+
+	// Stop in the middle of a copy; copy again finishes it.
+	t.Run("stop", func(t *testing.T) {
+		s := env.start(t)
+		b := startBrowser(t, 1280, 800, "en")
+		b.navigate(s.URL())
+		b.waitFor(".profile", 30*time.Second)
+		b.click(`input[name="tb-account"][data-profile$="many.default"][value=""]`)
+		env.toTarget(t, b, "bob")
+		b.click("#next-target")
+		b.waitFor("#start-copy", 60*time.Second)
+		b.click("#start-copy")
+		b.waitFor("#stop", 30*time.Second)
+		deadline := time.Now().Add(time.Minute)
+		for m := b.text("#p-msgs"); m == "" || strings.HasPrefix(m, "0 of"); m = b.text("#p-msgs") {
+			if time.Now().After(deadline) {
+				t.Fatalf("no progress: %s", b.text("body"))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		b.click("#stop")
+		b.waitFor("#stopped", 60*time.Second)
+		if got := b.text("#stopped"); !strings.Contains(got, "Stopped.") || !strings.Contains(got, "nothing is copied twice") {
+			t.Errorf("after Stop: %s", got)
+		}
+		saveShot(t, b, "ui-en-stopped.png", "")
+		var done int64
+		fmt.Sscanf(b.text("#p-msgs"), "%d", &done)
+		if done <= 0 || done >= 3000 {
+			t.Errorf("stopped after %d of 3000 messages", done)
+		}
+		b.click("#copy-again")
+		b.waitFor("#verify-result", 180*time.Second)
+		if got := b.text("#verify-result"); !strings.Contains(got, "Verified: all 3000 messages") {
+			t.Errorf("verify after copying again: %s", got)
+		}
+		if got := b.text("#totals"); !strings.Contains(got, "Already there") {
+			t.Errorf("totals: %s", got)
+		}
+	})
 
 	// The box of "small" (1 MiB) holds 0.8 MiB of mail from 2019: the mid
 	// profile does not fit; the archive page moves the old mail into a

@@ -520,7 +520,7 @@ async function startCopy() {
 
 function pageCopy() {
   const st = S.copy || {};
-  const body = h("section", { class: "card", id: "page-copy" }, h("h2", {}, t("Copying")));
+  const body = h("section", { class: "card", id: "page-copy" }, h("h2", {}, st.running ? t("Copying") : t("Copy")));
   if (st.running && st.phase !== "copy") {
     add(body, h("p", { class: "wait" }, t("Reading the source and the target, comparing what is already there…")));
   }
