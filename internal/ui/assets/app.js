@@ -16,6 +16,7 @@ const S = {
   verify: null,
   testTarget: null,
   testSource: null,
+  arch: null, // the archive page: {dest, mode, older, until, plan, run}
   browse: null, // {role, field, listing}
   busy: false,
 };
@@ -721,6 +722,10 @@ async function main() {
   try {
     const hello = await api("/api/hello");
     S.strings = hello.strings || {};
+    // After a reload: the choices of the session (the passwords stay on
+    // the server, which keeps using them for the same account).
+    if (hello.source && hello.source.kind) S.source = hello.source;
+    if (hello.target && hello.target.kind) S.target = hello.target;
     let l = hello.lang;
     try { l = localStorage.getItem("mailferry-lang") || l; } catch (e) { /* private mode */ }
     S.lang = l === "ja" ? "ja" : "en";
