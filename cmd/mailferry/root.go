@@ -156,6 +156,7 @@ EXIT STATUS
 	root.AddCommand(newLoginCommand(g)) // cmd_login.go
 	// batch and report: cmd_batch.go
 	root.AddCommand(newBatchCommand(g), newReportCommand(g))
+	root.AddCommand(newUICommand(g)) // cmd_ui.go
 	markUsage(root)
 	setupHelp(root, g) // help.go
 	return root
