@@ -82,7 +82,7 @@ func dateFilter(o *importers.WalkOptions) bool {
 
 // accountedWalk is safeWalk checked against the source's independent
 // count (see above). copying marks the copy pass.
-func (e *Engine) accountedWalk(ctx context.Context, plan *Plan, fp *FolderPlan, from uint32, opts *importers.WalkOptions, copying bool, fn importers.WalkFunc) error {
+func (w *worker) accountedWalk(ctx context.Context, plan *Plan, fp *FolderPlan, from uint32, opts *importers.WalkOptions, copying bool, fn importers.WalkFunc) error {
 	fp.Found, fp.Filtered, fp.Unaccounted = -1, 0, 0
 	countFrom, base := from, int64(0)
 	if copying && from > 0 && fp.inc.uidValidity != 0 && from == fp.inc.pmark.uid {
@@ -94,14 +94,14 @@ func (e *Engine) accountedWalk(ctx context.Context, plan *Plan, fp *FolderPlan, 
 	if !copying {
 		fp.acct.filteredUIDs = nil
 	}
-	count, found, ok, err := startCount(ctx, e.Src, fp.Source, countFrom, e.obs, fp.SourceP)
+	count, found, ok, err := startCount(ctx, w.src, fp.Source, countFrom, w.r.obs, fp.SourceP)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return e.safeWalk(ctx, fp, from, opts, fn)
+		return w.safeWalk(ctx, fp, from, opts, fn)
 	}
-	walk := func(o *importers.WalkOptions, fn importers.WalkFunc) error { return e.safeWalk(ctx, fp, from, o, fn) }
+	walk := func(o *importers.WalkOptions, fn importers.WalkFunc) error { return w.safeWalk(ctx, fp, from, o, fn) }
 	walked, werr := dateFilteredWalk(opts, walk, func(m *importers.Message) {
 		fp.Filtered++
 		if !copying && fp.inc.uidValidity != 0 && m.UID != 0 {
@@ -116,8 +116,8 @@ func (e *Engine) accountedWalk(ctx context.Context, plan *Plan, fp *FolderPlan, 
 	fp.Found = found
 	if d := found - accounted; d != 0 {
 		fp.Unaccounted = d
-		e.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "unaccounted", Reason: unaccountedReason(found, accounted)})
-		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: fp.SourceP, Reason: unaccountedReason(found, accounted)})
+		w.r.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "unaccounted", Reason: unaccountedReason(found, accounted)})
+		w.r.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: fp.SourceP, Reason: unaccountedReason(found, accounted)})
 	}
 	return werr
 }

@@ -96,28 +96,29 @@ type folderInc struct {
 }
 
 // incremental returns the run's state, or nil when the source, the sink
-// or the options do not allow an incremental copy.
-func (e *Engine) incremental() *incState {
-	src, ok := e.Src.(importers.IncrementalSource)
+// (the caller's pair) or the options do not allow an incremental copy.
+func (r *run) incremental() *incState {
+	w := r.main()
+	src, ok := w.src.(importers.IncrementalSource)
 	if !ok {
 		return nil
 	}
-	store, ok := e.Sink.(exporters.StateStore)
+	store, ok := w.sink.(exporters.StateStore)
 	if !ok {
 		return nil
 	}
-	id := e.Opts.SourceID
+	id := r.opts.SourceID
 	if id == "" {
-		if idf, ok := e.Src.(importers.Identified); ok {
+		if idf, ok := w.src.(importers.Identified); ok {
 			id = idf.Identity()
 		}
 	}
 	if id == "" {
 		return nil
 	}
-	st := &incState{src: src, store: store, id: id, scope: e.Opts.scope(), obs: e.obs,
+	st := &incState{src: src, store: store, id: id, scope: r.opts.scope(), obs: r.obs,
 		entries: map[string]*stateEntry{}, dirty: map[string]bool{}, failed: dedupe.NewSet(),
-		filtered: !e.Opts.Walk.Since.IsZero() || !e.Opts.Walk.Before.IsZero()}
+		filtered: !r.opts.Walk.Since.IsZero() || !r.opts.Walk.Before.IsZero()}
 	if err := st.load(st.entries); err != nil {
 		// Not fatal: the full de-duplication takes over.
 		st.obs.Event(Event{Type: "warning", Reason: "incremental state ignored: " + err.Error()})
@@ -125,13 +126,13 @@ func (e *Engine) incremental() *incState {
 	return st
 }
 
-// walk walks fp's source folder, above UID from when it is incremental.
-// The source is the engine's own (a worker's connection, parallel.go).
-func (e *Engine) walk(ctx context.Context, fp *FolderPlan, from uint32, opts *importers.WalkOptions, fn importers.WalkFunc) error {
-	if src, ok := e.Src.(importers.IncrementalSource); ok && e.inc != nil && fp.inc.uidValidity != 0 {
+// walk walks fp's source folder, above UID from when it is incremental,
+// over w's own source connection.
+func (w *worker) walk(ctx context.Context, fp *FolderPlan, from uint32, opts *importers.WalkOptions, fn importers.WalkFunc) error {
+	if src, ok := w.src.(importers.IncrementalSource); ok && w.r.inc != nil && fp.inc.uidValidity != 0 {
 		return src.WalkFrom(ctx, fp.Source, from, opts, fn)
 	}
-	return e.Src.Walk(ctx, fp.Source, opts, fn)
+	return w.src.Walk(ctx, fp.Source, opts, fn)
 }
 
 func allUpToDate(plan *Plan) bool {
