@@ -151,19 +151,24 @@ func (w *worker) account(plan *Plan, fp *FolderPlan, m *importers.Message, d dec
 	case "too-big":
 		fp.TooBig++
 		fp.TooBigB += d.in.wire
+		args := []any{d.in.wire, w.maxSize()}
 		w.r.problem(plan, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "too-big", Size: d.in.wire,
-			Reason: fmt.Sprintf("%d bytes is over the limit of %d", d.in.wire, w.maxSize())})
-		w.r.obs.Event(Event{Type: "skip", Folder: fp.SourceP, Ref: m.Ref, Reason: "too-big", Bytes: d.in.wire})
+			Reason: sentence(CodeTooBig, args...), Code: CodeTooBig, Args: args})
+		w.r.obs.Event(Event{Type: "skip", Folder: fp.SourceP, Ref: m.Ref, Reason: "too-big", Bytes: d.in.wire, Code: CodeTooBig, Args: args})
 	case "skipped":
 		fp.Skipped++
 		var se *importers.SkipError
 		errors.As(d.err, &se)
-		w.r.problem(plan, Problem{Ref: refOf(m, d.err), Folder: fp.SourceP, Kind: "skipped", Reason: se.Kind + ": " + se.Reason})
-		w.r.obs.Event(Event{Type: "skip", Folder: fp.SourceP, Ref: refOf(m, d.err), Reason: se.Kind + ": " + se.Reason})
+		code, args, detail := skipReason(se) // reasons.go
+		ref := refOf(m, d.err)
+		w.r.problem(plan, Problem{Ref: ref, Folder: fp.SourceP, Kind: "skipped", Reason: se.Kind + ": " + se.Reason, Code: code, Args: args, Detail: detail})
+		w.r.obs.Event(Event{Type: "skip", Folder: fp.SourceP, Ref: ref, Reason: se.Kind + ": " + se.Reason, Code: code, Args: args, Detail: detail})
 	case "error":
 		fp.Errors++
-		w.r.problem(plan, Problem{Ref: refOf(m, d.err), Folder: fp.SourceP, Kind: "error", Reason: d.err.Error()})
-		w.r.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: refOf(m, d.err), Reason: d.err.Error()})
+		ref := refOf(m, d.err)
+		detail := detailOf(d.err, ref)
+		w.r.problem(plan, Problem{Ref: ref, Folder: fp.SourceP, Kind: "error", Reason: d.err.Error(), Code: CodeReadError, Detail: detail})
+		w.r.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: ref, Reason: d.err.Error(), Code: CodeReadError, Detail: detail})
 	}
 }
 

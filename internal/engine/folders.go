@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 )
 
 // createEmpty creates the target folders that the copy did not create
@@ -35,9 +34,10 @@ func (r *run) createEmpty(ctx context.Context, plan *Plan) error {
 				return ctx.Err()
 			}
 			// No message is lost: the folder is empty. Said, not fatal.
-			n := fmt.Sprintf("empty target folder %s (source %s) not created: %v", fp.Target, fp.SourceP, err)
+			args := []any{fp.Target, fp.SourceP}
+			n := sentence(CodeEmptyNotCreated, args...) + ": " + err.Error()
 			plan.Notes = append(plan.Notes, n)
-			r.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Reason: n})
+			r.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Reason: n, Code: CodeEmptyNotCreated, Args: args, Detail: err.Error()})
 			continue
 		}
 		fp.Exists = true

@@ -129,7 +129,8 @@ func (r *run) startWorkers(ctx context.Context) []*worker {
 				src, sink, err := r.open(ctx)
 				if err != nil {
 					if ctx.Err() == nil {
-						r.obs.Event(Event{Type: "warning", Reason: fmt.Sprintf("connection %d of %d not opened, going on with fewer: %v", i+1, n, err)})
+						r.obs.Event(Event{Type: "warning", Reason: sentence(CodeConnections, i+1, n) + ": " + err.Error(),
+							Code: CodeConnections, Args: []any{i + 1, n}, Detail: err.Error()})
 					}
 					return
 				}

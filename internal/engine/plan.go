@@ -250,7 +250,7 @@ func (w *worker) scan(ctx context.Context, plan *Plan, fp *FolderPlan, t exporte
 			return err
 		}
 		fp.Errors++
-		w.r.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
+		w.r.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error(), Code: CodeFolderError, Detail: err.Error()})
 	}
 	return nil
 }

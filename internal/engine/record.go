@@ -31,8 +31,9 @@ func (w *worker) outcome(plan *Plan, fp *FolderPlan, m *importers.Message, wire 
 	var me *importers.MessageError
 	if errors.As(err, &rej) || errors.As(err, &me) {
 		fp.Failed++
-		w.r.problem(plan, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "rejected", Size: wire, Reason: err.Error()})
-		w.r.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: m.Ref, Reason: err.Error()})
+		detail := detailOf(err, m.Ref)
+		w.r.problem(plan, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "rejected", Size: wire, Reason: err.Error(), Code: CodeRejected, Detail: detail})
+		w.r.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: m.Ref, Reason: err.Error(), Code: CodeRejected, Detail: detail})
 		return nil
 	}
 	return &targetError{fmt.Errorf("writing %s to %s: %w", m.Ref, fp.Target, err)}
@@ -59,7 +60,7 @@ func (w *worker) folderFailed(ctx context.Context, plan *Plan, fp *FolderPlan, e
 		return err
 	}
 	fp.Errors++
-	w.r.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
+	w.r.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error(), Code: CodeFolderError, Detail: err.Error()})
 	return nil
 }
 
@@ -75,12 +76,12 @@ func (w *worker) checkAltered(ctx context.Context, plan *Plan, fp *FolderPlan) {
 	alts, err := ac.Altered(ctx)
 	if err != nil {
 		w.r.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Target: fp.Target,
-			Reason: fmt.Sprintf("could not check whether the server stored the messages unchanged: %v", err)})
+			Reason: sentence(CodeAlteredUnknown) + ": " + err.Error(), Code: CodeAlteredUnknown, Detail: err.Error()})
 		return
 	}
 	for _, a := range alts {
 		fp.Altered++
-		w.r.problem(plan, Problem{Ref: a.Ref, Folder: fp.SourceP, Kind: "altered", Reason: a.Reason})
-		w.r.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: a.Ref, Reason: a.Reason})
+		w.r.problem(plan, Problem{Ref: a.Ref, Folder: fp.SourceP, Kind: "altered", Reason: a.Reason, Code: CodeAltered, Detail: a.Reason})
+		w.r.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: a.Ref, Reason: a.Reason, Code: CodeAltered, Detail: a.Reason})
 	}
 }

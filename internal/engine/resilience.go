@@ -158,8 +158,9 @@ func (w *worker) appendRetry(ctx context.Context, fp *FolderPlan, m *importers.M
 // message already (a store whose OK was lost with the connection).
 func (w *worker) retry(ctx context.Context, fp *FolderPlan, m *importers.Message, k dedupe.Key, store func() error) error {
 	warn := func(err error, attempt int, wait time.Duration) {
+		args := []any{attempt, w.retries(), wait}
 		w.r.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Ref: m.Ref,
-			Reason: fmt.Sprintf("retry %d/%d in %s after: %v", attempt, w.retries(), wait, err)})
+			Reason: fmt.Sprintf("retry %d/%d in %s after: %v", attempt, w.retries(), wait, err), Code: CodeRetry, Args: args, Detail: err.Error()})
 	}
 	return failure.Do(ctx, w.policy(retryable, warn), func(attempt int) error {
 		if attempt == 0 || w.opts.scope() == ScopeOff {
@@ -258,7 +259,8 @@ func (w *worker) batchFallback(ctx context.Context, fp *FolderPlan, bt exporters
 func (w *worker) retryKeys(ctx context.Context, fp *FolderPlan, m *importers.Message, cause error) (*dedupe.Set, error) {
 	warn := func(err error, attempt int, _ time.Duration) {
 		w.r.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Ref: m.Ref,
-			Reason: fmt.Sprintf("batch failed (%v); reading %s again (%d/%d)", err, fp.Target, attempt, w.retries())})
+			Reason: fmt.Sprintf("batch failed (%v); reading %s again (%d/%d)", err, fp.Target, attempt, w.retries()),
+			Code:   CodeBatchReread, Args: []any{fp.Target, attempt, w.retries()}, Detail: err.Error()})
 	}
 	var set *dedupe.Set
 	err := failure.Do(ctx, w.policy(anyFailure, warn), func(attempt int) error {
@@ -288,7 +290,8 @@ func anyFailure(ctx context.Context, err error) bool { return err != nil && ctx.
 func (w *worker) keysRetry(ctx context.Context, t exporters.Target, read func() error) error {
 	warn := func(err error, attempt int, wait time.Duration) {
 		w.r.obs.Event(Event{Type: "warning", Target: t.Name(),
-			Reason: fmt.Sprintf("reading %s failed (%v); retry %d/%d in %s", t.Name(), err, attempt, w.retries(), wait)})
+			Reason: fmt.Sprintf("reading %s failed (%v); retry %d/%d in %s", t.Name(), err, attempt, w.retries(), wait),
+			Code:   CodeKeysRetry, Args: []any{t.Name(), attempt, w.retries(), wait}, Detail: err.Error()})
 	}
 	notRejected := func(ctx context.Context, err error) bool {
 		var rej *exporters.RejectedError
@@ -317,10 +320,11 @@ func (w *worker) sweep(ctx context.Context, fps []*FolderPlan) {
 		switch {
 		case err != nil:
 			w.r.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Target: fp.Target,
-				Reason: fmt.Sprintf("checking %s for duplicates left by an interrupted earlier run: %v", fp.Target, err)})
+				Reason: sentence(CodeSweepFailed, fp.Target) + ": " + err.Error(), Code: CodeSweepFailed, Args: []any{fp.Target}, Detail: err.Error()})
 		case n > 0:
+			args := []any{n, fp.Target}
 			w.r.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Target: fp.Target,
-				Reason: fmt.Sprintf("removed %d duplicate(s) from %s: an interrupted earlier run's last write was stored by the server after this run had read the folder", n, fp.Target)})
+				Reason: sentence(CodeSweepRemoved, args...), Code: CodeSweepRemoved, Args: args})
 		}
 	}
 }

@@ -121,7 +121,7 @@ func (r *run) incremental() *incState {
 		filtered: !r.opts.Walk.Since.IsZero() || !r.opts.Walk.Before.IsZero()}
 	if err := st.load(st.entries); err != nil {
 		// Not fatal: the full de-duplication takes over.
-		st.obs.Event(Event{Type: "warning", Reason: "incremental state ignored: " + err.Error()})
+		st.obs.Event(Event{Type: "warning", Reason: "incremental state ignored: " + err.Error(), Code: CodeStateIgnored, Detail: err.Error()})
 	}
 	return st
 }
@@ -192,9 +192,8 @@ func (st *incState) prepare(ctx context.Context, fp *FolderPlan) error {
 		// copied (restored from a backup with the same UIDVALIDITY): the
 		// state is wrong for this mailbox. De-duplication decides, and the
 		// state starts again from nothing for it.
-		st.obs.Event(Event{Type: "warning", Folder: fp.Source.String(), Reason: fmt.Sprintf(
-			"incremental state ignored for %s: it records UID %d as copied, but the server's UIDNEXT is %d "+
-				"(the mailbox was restored or reset); comparing with the target instead", fp.Source.String(), en.UID, next)})
+		args := []any{fp.Source.String(), en.UID, next}
+		st.obs.Event(Event{Type: "warning", Folder: fp.Source.String(), Reason: sentence(CodeStateReset, args...), Code: CodeStateReset, Args: args})
 		st.restart(k, fp, v)
 	} else if en != nil && en.UIDValidity == v {
 		fp.FromUID = en.UID
@@ -311,7 +310,7 @@ const stateSaveEvery = 1000
 // itself is fine, the next run de-duplicates.
 func (st *incState) saveWarn() {
 	if err := st.save(); err != nil {
-		st.obs.Event(Event{Type: "warning", Reason: err.Error()})
+		st.obs.Event(Event{Type: "warning", Reason: err.Error(), Code: CodeStateNotSaved, Detail: err.Error()})
 	}
 }
 
@@ -338,7 +337,7 @@ func (st *incState) save() error {
 	}
 	all := map[string]*stateEntry{}
 	if err := st.load(all); err != nil {
-		st.obs.Event(Event{Type: "warning", Reason: "incremental state replaced: " + err.Error()})
+		st.obs.Event(Event{Type: "warning", Reason: "incremental state replaced: " + err.Error(), Code: CodeStateReplaced, Detail: err.Error()})
 	}
 	for k := range st.dirty {
 		all[k] = st.entries[k]

@@ -66,6 +66,9 @@ type VerifyProblem struct {
 	Ref    string `json:"ref"`
 	Key    string `json:"key,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Code and Args type Reason where it is the engine's (reasons.go).
+	Code string `json:"code,omitempty"`
+	Args []any  `json:"args,omitempty"`
 }
 
 // VerifyReport is the outcome of Verify.
