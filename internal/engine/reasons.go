@@ -43,6 +43,8 @@ const (
 	CodeStateReplaced   = "state-replaced"        // Detail: why
 	CodeStateNotSaved   = "state-not-saved"       // Detail: why
 	CodeEmptyNotCreated = "empty-folder-not-made" // Args: target, source; Detail: why
+	CodeMissing         = "missing"               // verify; Args: key
+	CodeDiffers         = "differs"               // verify
 )
 
 // reasonFormats are the English sentences of the codes (without Detail).
@@ -68,6 +70,8 @@ var reasonFormats = map[string]string{
 	CodeStateReplaced:   "incremental state replaced",
 	CodeStateNotSaved:   "the incremental state was not saved",
 	CodeEmptyNotCreated: "empty target folder %s (source %s) not created",
+	CodeMissing:         "missing in the target: key %s",
+	CodeDiffers:         "the target's message with this key has other content",
 }
 
 // ReasonFormat is the English sentence of code, a fmt format of a

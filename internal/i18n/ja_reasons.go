@@ -33,6 +33,8 @@ var jaReasons = map[string]string{
 	"incremental state ignored":                                        "差分コピーの記録を使いません",
 	"incremental state replaced":                                       "差分コピーの記録を作り直しました",
 	"the incremental state was not saved":                              "差分コピーの記録を保存できませんでした",
+	"missing in the target: key %s":                                    "移行先にありません: キー %s",
+	"the target's message with this key has other content":             "移行先にある同じキーのメッセージは内容が違います",
 	"empty target folder %s (source %s) not created":                   "空の移行先フォルダ %s (移行元 %s) を作成できませんでした",
 	"%d items found by an independent count, %d accounted for (copied, duplicates, skipped, errors): %d not accounted for, the reader merged or passed over them":          "別の方法で数えると %d 件ありますが、確認できたのは %d 件です(コピー・重複・除外・エラー)。%d 件の行方が不明です(読み取りで項目がまとめられたか、読み飛ばされました)",
 	"%d items found by an independent count, %d accounted for (copied, duplicates, skipped, errors): %d more than found, the reader split or repeated items":               "別の方法で数えると %d 件ですが、確認できたのは %d 件です(コピー・重複・除外・エラー)。見つかった数より %d 件多く、読み取りで項目が分割されたか重複しました",
