@@ -1,7 +1,13 @@
 package main
 
 import (
+	"crypto/x509"
 	"errors"
+	"time"
+
+	"github.com/mailferry/mailferry/exporters"
+	"github.com/mailferry/mailferry/internal/imapclient"
+	"github.com/mailferry/mailferry/internal/netconn"
 
 	"github.com/mailferry/mailferry/internal/engine"
 	"github.com/mailferry/mailferry/internal/failure"
@@ -20,6 +26,9 @@ func failureIn(t *i18n.Printer, err error) string {
 		if s, ok := quotaErrorIn(t, qe); ok {
 			return s
 		}
+	}
+	if s, ok := typedErrorIn(t, err); ok {
+		return t.Sprintf(`%s: "%s"`, s, err.Error())
 	}
 	var s string
 	switch failure.Classify(err).Kind {
@@ -59,4 +68,37 @@ func quotaErrorIn(t *i18n.Printer, qe *engine.QuotaError) (string, bool) {
 		}
 	}
 	return t.Text("refused by quota"), true
+}
+
+// typedErrorIn says, for the errors with a type or value of their own
+// (a refused login, a server that stopped answering, a certificate that
+// does not verify, a target another run holds), what happened and what
+// to do, in the language of t.
+func typedErrorIn(t *i18n.Printer, err error) (string, bool) {
+	var (
+		le   *exporters.LockedError
+		host x509.HostnameError
+		ua   x509.UnknownAuthorityError
+		ci   x509.CertificateInvalidError
+	)
+	switch {
+	case errors.As(err, &le):
+		w := ""
+		if le.Waited > 0 {
+			w = le.Waited.Round(100 * time.Millisecond).String()
+		}
+		if w != "" {
+			return t.Sprintf("%s is being written by another run (waited %s): wait for it to end, or pass --wait-lock DURATION; the lock is %s", le.Target, w, le.Lock), true
+		}
+		return t.Sprintf("%s is being written by another run: wait for it to end, or pass --wait-lock DURATION; the lock is %s", le.Target, le.Lock), true
+	case errors.Is(err, imapclient.ErrLogin):
+		return t.Text("the server refused the login: check the user name and the password"), true
+	case errors.Is(err, netconn.ErrTimeout):
+		return t.Text("the server stopped answering (timeout): check the network, or raise --timeout"), true
+	case errors.Is(err, imapclient.ErrProtocol):
+		return t.Text("the server's answer does not follow the protocol: check the port and the scheme (imap://, imaps://, pop3://)"), true
+	case errors.As(err, &host), errors.As(err, &ua), errors.As(err, &ci):
+		return t.Text("the server's certificate could not be verified: check the host name, --tls-ca and --tls-server-name"), true
+	}
+	return "", false
 }

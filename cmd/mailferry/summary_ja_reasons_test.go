@@ -20,6 +20,7 @@ import (
 	"github.com/mailferry/mailferry/internal/engine"
 	"github.com/mailferry/mailferry/internal/failure"
 	"github.com/mailferry/mailferry/internal/i18n"
+	"github.com/mailferry/mailferry/internal/imapclient"
 )
 
 // reasonsSource is a source whose first folder has a message that is too
@@ -218,6 +219,14 @@ func TestFailureInJapanese(t *testing.T) {
 	got, _ = localizedError(qe, ja)
 	if !strings.Contains(got, "容量制限のため中止しました: User quota には 300.0 MiB 必要ですが") {
 		t.Errorf("Japanese quota refusal: %q", got)
+	}
+	login := fmt.Errorf("imaps://info@mail.example.jp: %w: [AUTHENTICATIONFAILED] Authentication failed.", imapclient.ErrLogin)
+	if got, _ = localizedError(login, ja); !strings.HasPrefix(got, "サーバーがログインを拒否しました") || !strings.Contains(got, "「imaps://info@mail.example.jp: login refused: [AUTHENTICATIONFAILED] Authentication failed.」") {
+		t.Errorf("Japanese refused login: %q", got)
+	}
+	locked := &exporters.LockedError{Target: "/srv/mail", Lock: "/srv/mail/.mailferry.lock"}
+	if got, _ = localizedError(locked, ja); !strings.HasPrefix(got, "/srv/mail には別の実行が書き込み中です") {
+		t.Errorf("Japanese lock: %q", got)
 	}
 	mid := &engine.QuotaError{MidRun: true, Err: errors.New("no space left on device")}
 	if got, _ = localizedError(mid, ja); got != "コピーの途中で移行先がいっぱいになりました:「no space left on device」" {
