@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
 )
 
@@ -102,11 +103,20 @@ func sentence(code string, args ...any) string {
 }
 
 // detailOf is err's text as a Detail of a message ref: a MessageError's
-// cause without the reference the summary prints anyway.
+// cause without the reference the summary prints anyway, a
+// RejectedError's account of the refusal without the sentence its code
+// says.
 func detailOf(err error, ref string) string {
 	var me *importers.MessageError
 	if errors.As(err, &me) && me.Ref == ref && me.Err != nil && err.Error() == me.Error() {
 		return me.Err.Error()
+	}
+	var rej *exporters.RejectedError
+	if errors.As(err, &rej) && err.Error() == rej.Error() {
+		if rej.Err != nil {
+			return rej.Reason + ": " + rej.Err.Error()
+		}
+		return rej.Reason
 	}
 	return err.Error()
 }
