@@ -56,6 +56,64 @@ type SkipError struct {
 	// "task", "note", "distribution-list", "not-a-message", ...
 	Kind   string
 	Reason string
+	// Code names Reason's sentence (SkipFormat) and Args are its values,
+	// so that the summary can say it in the user's language; "" for a
+	// Reason that is only English.
+	Code string
+	Args []any
+}
+
+// NewSkipError returns the SkipError of the item ref in folder f, of
+// kind, whose Reason is the sentence of code (SkipFormat) with args.
+func NewSkipError(ref string, f Folder, kind, code string, args ...any) *SkipError {
+	return &SkipError{Ref: ref, Folder: f, Kind: kind, Reason: fmt.Sprintf(SkipFormat(code), args...), Code: code, Args: args}
+}
+
+// Codes of SkipError.
+const (
+	SkipNotMail                = "not-mail"
+	SkipNotMailTitled          = "not-mail-titled"         // Args: title
+	SkipNotMailSaved           = "not-mail-saved"          // Args: path
+	SkipNotMailTitledSaved     = "not-mail-titled-saved"   // Args: title, path
+	SkipNotMailSavable         = "not-mail-savable"        // Args: extension
+	SkipNotMailTitledSavable   = "not-mail-titled-savable" // Args: title, extension
+	SkipEmptyFile              = "empty-file"
+	SkipNoHeader               = "no-header"
+	SkipOnlyFromLine           = "only-from-line"
+	SkipStartsWithContinuation = "starts-with-continuation"
+	SkipNoFirstField           = "no-first-field"          // Args: the first line
+	SkipNotAField              = "header-line-not-a-field" // Args: line number, the line
+)
+
+// skipFormats are the English sentences of the codes: fmt formats of
+// SkipError.Args, and the keys of their translations in the message
+// catalogue (internal/i18n).
+var skipFormats = map[string]string{
+	SkipNotMail:                "not mail, not copied",
+	SkipNotMailTitled:          "%q: not mail, not copied",
+	SkipNotMailSaved:           "not mail, not copied; saved as %s",
+	SkipNotMailTitledSaved:     "%q: not mail, not copied; saved as %s",
+	SkipNotMailSavable:         "not mail, not copied (--nonmail DIR saves it as %s)",
+	SkipNotMailTitledSavable:   "%q: not mail, not copied (--nonmail DIR saves it as %s)",
+	SkipEmptyFile:              "empty file",
+	SkipNoHeader:               "no header",
+	SkipOnlyFromLine:           `only an mbox "From " line`,
+	SkipStartsWithContinuation: "starts with a continuation line",
+	SkipNoFirstField:           "does not start with a header field (first line %q)",
+	SkipNotAField:              "line %d of the header block is not a header field: %q",
+}
+
+// SkipFormat is the English sentence of a SkipError code, "" for an
+// unknown one.
+func SkipFormat(code string) string { return skipFormats[code] }
+
+// SkipCodes lists the SkipError codes (for tests).
+func SkipCodes() []string {
+	out := make([]string, 0, len(skipFormats))
+	for c := range skipFormats {
+		out = append(out, c)
+	}
+	return out
 }
 
 func (e *SkipError) Error() string {

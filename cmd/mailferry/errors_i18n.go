@@ -29,7 +29,14 @@ func localizedError(err error, t *i18n.Printer) (string, bool) {
 		return l.localized(t), true
 	}
 	if h := errorHint(err, t); h != "" {
-		return err.Error() + "\n  " + h, true
+		msg := err.Error()
+		if t.Lang() != i18n.English {
+			msg = failureIn(t, err) // errors_kind_i18n.go
+		}
+		return msg + "\n  " + h, true
+	}
+	if t.Lang() != i18n.English {
+		return failureIn(t, err), true
 	}
 	return "", false
 }

@@ -7,26 +7,39 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/internal/engine"
 )
 
 // nonMailCounts groups the items a source skipped on purpose
 // (importers.SkipError: Outlook contacts, appointments, ...; files that
 // are not messages) by kind. The engine names each as a Problem of kind
-// "skipped" whose Reason starts "KIND: ".
+// "skipped" whose first Arg is the kind (and whose Reason starts
+// "KIND: ").
 func nonMailCounts(p *engine.Plan) map[string]int {
 	counts := map[string]int{}
 	for _, pr := range p.Problems {
 		if pr.Kind != "skipped" {
 			continue
 		}
-		kind, _, ok := strings.Cut(pr.Reason, ": ")
-		if !ok || kind == "" {
-			kind = "other"
-		}
-		counts[kind]++
+		counts[skipKind(pr)]++
 	}
 	return counts
+}
+
+// skipKind is the SkipError kind of a skipped problem: its first Arg
+// (internal/engine/reasons.go), else the start of its Reason.
+func skipKind(pr engine.Problem) string {
+	if len(pr.Args) > 0 && pr.Code != "" {
+		if k, ok := pr.Args[0].(string); ok && k != "" {
+			return k
+		}
+	}
+	kind, _, ok := strings.Cut(pr.Reason, ": ")
+	if !ok || kind == "" {
+		return "other"
+	}
+	return kind
 }
 
 // printNonMail writes one line naming the skipped items by kind: "72
@@ -39,7 +52,15 @@ func printNonMail(w io.Writer, t *i18n.Printer, p *engine.Plan) {
 	}
 	saved, savable := 0, 0
 	for _, pr := range p.Problems {
-		if pr.Kind == "skipped" {
+		if pr.Kind != "skipped" {
+			continue
+		}
+		switch pr.Code {
+		case importers.SkipNotMailSaved, importers.SkipNotMailTitledSaved:
+			saved++
+		case importers.SkipNotMailSavable, importers.SkipNotMailTitledSavable:
+			savable++
+		case "", engine.CodeSkipped: // a reason without a code: its text
 			switch {
 			case strings.Contains(pr.Reason, "; saved as "):
 				saved++

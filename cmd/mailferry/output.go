@@ -77,12 +77,12 @@ func (r *reporter) Event(ev engine.Event) {
 		if r.bar != nil {
 			r.bar.clear()
 		}
-		fmt.Fprintf(g.stderr, "%s: %s\n", ev.Type, refReason(ev.Ref, ev.Reason))
+		fmt.Fprintf(g.stderr, "%s: %s\n", g.T().Text(ev.Type), refReason(ev.Ref, eventReason(g.T(), ev))) // reasons_i18n.go
 	case "warning":
 		if r.bar != nil {
 			r.bar.clear()
 		}
-		fmt.Fprintf(g.stderr, "warning: %s\n", ev.Reason)
+		g.T().Fprintf(g.stderr, "warning: %s\n", eventReason(g.T(), ev))
 	case "dup":
 		if g.verbose && r.bar == nil {
 			fmt.Fprintf(g.stderr, "duplicate %s\n", ev.Ref)
@@ -168,7 +168,7 @@ func (r *reporter) summary(p *engine.Plan, copied bool) {
 	if len(p.Problems) > 0 {
 		g.T().Fprintf(w, "Not copied (%d):\n", len(p.Problems))
 		for _, pr := range p.Problems {
-			fmt.Fprintf(w, "  %s\t%s\t%s\n", g.T().Text(pr.Kind), pr.Folder, refReason(pr.Ref, pr.Reason))
+			fmt.Fprintf(w, "  %s\t%s\t%s\n", g.T().Text(pr.Kind), pr.Folder, refReason(pr.Ref, problemReason(g.T(), pr)))
 		}
 	}
 	printNonMail(w, g.T(), p)

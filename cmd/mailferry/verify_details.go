@@ -145,7 +145,7 @@ func verifyProblemLine(w io.Writer, t *i18n.Printer, p engine.VerifyProblem, det
 		ref += " (" + t.Sprintf("key %s", p.Key) + ")"
 	}
 	if p.Reason != "" {
-		ref += ": " + p.Reason
+		ref += ": " + reasonIn(t, p.Code, p.Args, p.Detail, p.Reason) // reasons_i18n.go
 	}
 	fmt.Fprintf(w, "    %s\n", ref)
 }

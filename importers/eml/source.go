@@ -157,8 +157,13 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 			m.Body = nil
 			if errors.Is(rerr, ErrNotMessage) && !named {
 				// A file beside the mail: named in the summary, not an error.
-				rerr = &importers.SkipError{Ref: m.Ref, Folder: fo.Folder, Kind: "not-a-message",
-					Reason: strings.TrimPrefix(strings.TrimPrefix(rerr.Error(), ErrNotMessage.Error()), ": ")}
+				var nm *notMessageError
+				if errors.As(rerr, &nm) {
+					rerr = importers.NewSkipError(m.Ref, fo.Folder, "not-a-message", nm.code, nm.args...)
+				} else {
+					rerr = &importers.SkipError{Ref: m.Ref, Folder: fo.Folder, Kind: "not-a-message",
+						Reason: strings.TrimPrefix(strings.TrimPrefix(rerr.Error(), ErrNotMessage.Error()), ": ")}
+				}
 			} else {
 				rerr = &importers.MessageError{Ref: m.Ref, Folder: fo.Folder, Err: rerr}
 			}
@@ -174,6 +179,21 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 
 // ErrNotMessage is wrapped by the errors of files that are not messages.
 var ErrNotMessage = errors.New("not an e-mail message")
+
+// notMessageError is a file that is not a message, with the SkipError
+// code that says why (importers.SkipFormat).
+type notMessageError struct {
+	code string
+	args []any
+}
+
+func notMessage(code string, args ...any) *notMessageError { return &notMessageError{code, args} }
+
+func (e *notMessageError) Error() string {
+	return ErrNotMessage.Error() + ": " + fmt.Sprintf(importers.SkipFormat(e.code), e.args...)
+}
+
+func (e *notMessageError) Is(target error) bool { return target == ErrNotMessage }
 
 // readMessage checks that p holds a message and fills m's body and date.
 // Unless named (a .eml file, or the file given as eml:PATH), every line of
@@ -193,14 +213,14 @@ func readMessage(p string, m *importers.Message, named bool) error {
 		return fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
 	}
 	if fi.Size() == 0 {
-		return fmt.Errorf("%w: empty file", ErrNotMessage)
+		return notMessage(importers.SkipEmptyFile)
 	}
 	h, err := scanHeader(bufio.NewReaderSize(io.LimitReader(f, maxHeader), 32<<10))
 	if err != nil {
 		return err
 	}
-	if !named && h.bad != "" {
-		return fmt.Errorf("%w: %s", ErrNotMessage, h.bad)
+	if !named && h.bad != nil {
+		return h.bad
 	}
 	if h.skip > 0 {
 		m.Body = &importers.RangeBody{Path: p, Offset: h.skip, Size: fi.Size() - h.skip}
@@ -220,8 +240,8 @@ type header struct {
 	skip int64  // bytes before the header (BOM, mbox "From " line)
 	date string // the first Date: value, unfolded
 	// bad says which later line of the header block is neither a field
-	// nor a continuation line ("" when all are).
-	bad string
+	// nor a continuation line (nil when all are).
+	bad *notMessageError
 }
 
 var utf8BOM = []byte("\xef\xbb\xbf")
@@ -241,7 +261,7 @@ func scanHeader(r *bufio.Reader) (header, error) {
 		// QUIRK: some exporters keep the mbox envelope line.
 		line, err := importers.ReadLine(r)
 		if err != nil {
-			return h, fmt.Errorf("%w: only an mbox \"From \" line", ErrNotMessage)
+			return h, notMessage(importers.SkipOnlyFromLine)
 		}
 		h.skip += int64(len(line))
 	}
@@ -262,14 +282,14 @@ func scanHeader(r *bufio.Reader) (header, error) {
 		trimmed := bytes.TrimRight(line, "\r\n")
 		if len(trimmed) == 0 {
 			if first {
-				return h, fmt.Errorf("%w: no header", ErrNotMessage)
+				return h, notMessage(importers.SkipNoHeader)
 			}
 			break // end of the header (or of the file)
 		}
 		switch {
 		case trimmed[0] == ' ' || trimmed[0] == '\t':
 			if first {
-				return h, fmt.Errorf("%w: starts with a continuation line", ErrNotMessage)
+				return h, notMessage(importers.SkipStartsWithContinuation)
 			}
 			if inDate {
 				date = append(date, trimmed...)
@@ -277,10 +297,10 @@ func scanHeader(r *bufio.Reader) (header, error) {
 		default:
 			name, ok := fieldName(trimmed)
 			if first && !ok {
-				return h, fmt.Errorf("%w: does not start with a header field (first line %q)", ErrNotMessage, clip(trimmed))
+				return h, notMessage(importers.SkipNoFirstField, clip(trimmed))
 			}
-			if !ok && h.bad == "" {
-				h.bad = fmt.Sprintf("line %d of the header block is not a header field: %q", n, clip(trimmed))
+			if !ok && h.bad == nil {
+				h.bad = notMessage(importers.SkipNotAField, n, clip(trimmed))
 			}
 			inDate = false
 			if ok && strings.EqualFold(name, "Date") && date == nil {

@@ -13,19 +13,34 @@ import (
 // item (ref, f), its title and where it was saved, or which --nonmail
 // file it would be. A failed save is an error.
 func SkipNonMail(nm *NonMail, dir *NonMailDir, id, ref string, f importers.Folder) (*importers.SkipError, error) {
-	reason := "not mail, not copied"
+	// The code says which sentence (importers.SkipFormat), so that the
+	// summary can say it in the user's language.
+	var args []any
 	if t := nm.Title(); t != "" {
-		reason = fmt.Sprintf("%q: %s", t, reason)
+		args = append(args, t)
 	}
+	code := importers.SkipNotMail
 	switch {
 	case dir != nil && nm.Ext() != "":
 		path, err := dir.Save(nm, id)
 		if err != nil {
 			return nil, fmt.Errorf("--nonmail: %w", err)
 		}
-		reason += "; saved as " + path
+		code = importers.SkipNotMailSaved
+		args = append(args, path)
 	case nm.Ext() != "":
-		reason += " (--nonmail DIR saves it as " + nm.Ext() + ")"
+		code = importers.SkipNotMailSavable
+		args = append(args, nm.Ext())
 	}
-	return &importers.SkipError{Ref: ref, Folder: f, Kind: nm.Kind, Reason: reason}, nil
+	if nm.Title() != "" {
+		code = titled[code]
+	}
+	return importers.NewSkipError(ref, f, nm.Kind, code, args...), nil
+}
+
+// titled is the code of a sentence with the item's title first.
+var titled = map[string]string{
+	importers.SkipNotMail:        importers.SkipNotMailTitled,
+	importers.SkipNotMailSaved:   importers.SkipNotMailTitledSaved,
+	importers.SkipNotMailSavable: importers.SkipNotMailTitledSavable,
 }

@@ -3,7 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
+
 	"time"
 
 	"github.com/mailferry/mailferry/importers"
@@ -82,7 +82,7 @@ func dateFilter(o *importers.WalkOptions) bool {
 
 // accountedWalk is safeWalk checked against the source's independent
 // count (see above). copying marks the copy pass.
-func (e *Engine) accountedWalk(ctx context.Context, plan *Plan, fp *FolderPlan, from uint32, opts *importers.WalkOptions, copying bool, fn importers.WalkFunc) error {
+func (w *worker) accountedWalk(ctx context.Context, plan *Plan, fp *FolderPlan, from uint32, opts *importers.WalkOptions, copying bool, fn importers.WalkFunc) error {
 	fp.Found, fp.Filtered, fp.Unaccounted = -1, 0, 0
 	countFrom, base := from, int64(0)
 	if copying && from > 0 && fp.inc.uidValidity != 0 && from == fp.inc.pmark.uid {
@@ -94,14 +94,14 @@ func (e *Engine) accountedWalk(ctx context.Context, plan *Plan, fp *FolderPlan, 
 	if !copying {
 		fp.acct.filteredUIDs = nil
 	}
-	count, found, ok, err := startCount(ctx, e.Src, fp.Source, countFrom, e.obs, fp.SourceP)
+	count, found, ok, err := startCount(ctx, w.src, fp.Source, countFrom, w.r.obs, fp.SourceP)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return e.safeWalk(ctx, fp, from, opts, fn)
+		return w.safeWalk(ctx, fp, from, opts, fn)
 	}
-	walk := func(o *importers.WalkOptions, fn importers.WalkFunc) error { return e.safeWalk(ctx, fp, from, o, fn) }
+	walk := func(o *importers.WalkOptions, fn importers.WalkFunc) error { return w.safeWalk(ctx, fp, from, o, fn) }
 	walked, werr := dateFilteredWalk(opts, walk, func(m *importers.Message) {
 		fp.Filtered++
 		if !copying && fp.inc.uidValidity != 0 && m.UID != 0 {
@@ -116,8 +116,10 @@ func (e *Engine) accountedWalk(ctx context.Context, plan *Plan, fp *FolderPlan, 
 	fp.Found = found
 	if d := found - accounted; d != 0 {
 		fp.Unaccounted = d
-		e.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "unaccounted", Reason: unaccountedReason(found, accounted)})
-		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: fp.SourceP, Reason: unaccountedReason(found, accounted)})
+		code, args := unaccountedReason(found, accounted)
+		reason := sentence(code, args...)
+		w.r.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "unaccounted", Reason: reason, Code: code, Args: args})
+		w.r.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: fp.SourceP, Reason: reason, Code: code, Args: args})
 	}
 	return werr
 }
@@ -137,7 +139,7 @@ func startCount(ctx context.Context, src importers.Source, f importers.Folder, m
 			return nil, 0, false, ctx.Err()
 		}
 		obs.Event(Event{Type: "warning", Folder: folder,
-			Reason: fmt.Sprintf("folder %s: cannot count its items to check that none is lost: %v", folder, err)})
+			Reason: sentence(CodeCountFailed, folder) + ": " + err.Error(), Code: CodeCountFailed, Args: []any{folder}, Detail: err.Error()})
 		return nil, 0, false, nil
 	}
 	return count, found, true, nil
@@ -198,11 +200,13 @@ func stopped(ctx context.Context, err error) bool {
 	return ctx.Err() != nil || errors.Is(err, ErrInterrupted) || errors.As(err, &qe) || isWalkFatal(err)
 }
 
-func unaccountedReason(found, accounted int64) string {
+// unaccountedReason is the code and args of a difference between found
+// and accounted.
+func unaccountedReason(found, accounted int64) (code string, args []any) {
 	if d := found - accounted; d > 0 {
-		return fmt.Sprintf("%d items found by an independent count, %d accounted for (copied, duplicates, skipped, errors): %d not accounted for, the reader merged or passed over them", found, accounted, d)
+		return CodeUnaccounted, []any{found, accounted, d}
 	}
-	return fmt.Sprintf("%d items found by an independent count, %d accounted for (copied, duplicates, skipped, errors): %d more than found, the reader split or repeated items", found, accounted, accounted-found)
+	return CodeUnaccountedMore, []any{found, accounted, accounted - found}
 }
 
 // foundTotal sums the known counts; -1 when no folder has one.
@@ -269,9 +273,10 @@ func (v *Verifier) accountedWalk(ctx context.Context, rep *VerifyReport, vf *Ver
 	vf.Found = found
 	if d := found - accounted; d != 0 {
 		vf.Unaccounted = d
-		p := VerifyProblem{Kind: "unaccounted", Folder: vf.Source, Target: vf.Target, Ref: vf.Source, Reason: unaccountedReason(found, accounted)}
+		code, args := unaccountedReason(found, accounted)
+		p := VerifyProblem{Kind: "unaccounted", Folder: vf.Source, Target: vf.Target, Ref: vf.Source, Reason: sentence(code, args...), Code: code, Args: args}
 		rep.Problems = append(rep.Problems, p)
-		obs.Event(Event{Type: "error", Folder: vf.Source, Ref: vf.Source, Reason: p.Reason})
+		obs.Event(Event{Type: "error", Folder: vf.Source, Ref: vf.Source, Reason: p.Reason, Code: code, Args: args})
 	}
 	return werr
 }

@@ -18,7 +18,7 @@ import (
 // A batch is stored in the background while the source is read for the
 // next one (one batch in flight at a time, so at most two batches in
 // memory): the network or disk wait of the target overlaps with reading
-// the source. The outcome of each message is accounted in the engine's
+// the source. The outcome of each message is accounted in the worker's
 // goroutine when the batch is collected (drain), before anything else
 // touches the target.
 const (
@@ -42,8 +42,8 @@ type flight struct {
 
 // load reads m as the target stores it (CRLF converted when needed); the
 // result must be wire bytes long.
-func (e *Engine) load(m *importers.Message, wire int64) (exporters.BatchItem, error) {
-	r, err := e.openWire(m)
+func (w *worker) load(m *importers.Message, wire int64) (exporters.BatchItem, error) {
+	r, err := w.openWire(m)
 	if err != nil {
 		return exporters.BatchItem{}, err
 	}
@@ -66,8 +66,8 @@ func (e *Engine) load(m *importers.Message, wire int64) (exporters.BatchItem, er
 
 // flush starts storing the pending batch in the background, after
 // collecting the one in flight.
-func (e *Engine) flush(ctx context.Context, plan *Plan, fp *FolderPlan, b *batcher) error {
-	if err := e.drain(ctx, plan, fp, b); err != nil {
+func (w *worker) flush(ctx context.Context, plan *Plan, fp *FolderPlan, b *batcher) error {
+	if err := w.drain(ctx, plan, fp, b); err != nil {
 		return err
 	}
 	if len(b.items) == 0 {
@@ -85,7 +85,7 @@ func (e *Engine) flush(ctx context.Context, plan *Plan, fp *FolderPlan, b *batch
 // drain waits for the batch in flight and accounts for its messages. When
 // the target refused it as a whole (over quota, one bad message), the
 // messages are stored one by one so that each gets its own outcome.
-func (e *Engine) drain(ctx context.Context, plan *Plan, fp *FolderPlan, b *batcher) error {
+func (w *worker) drain(ctx context.Context, plan *Plan, fp *FolderPlan, b *batcher) error {
 	f := b.fl
 	if f == nil {
 		return nil
@@ -106,7 +106,7 @@ func (e *Engine) drain(ctx context.Context, plan *Plan, fp *FolderPlan, b *batch
 	var pe *exporters.PartialBatchError
 	if errors.As(err, &pe) && pe.Stored > 0 && pe.Stored <= len(items) {
 		for _, it := range items[:pe.Stored] {
-			if oerr := e.outcome(plan, fp, it.M, int64(len(it.Data)), nil); oerr != nil {
+			if oerr := w.outcome(plan, fp, it.M, int64(len(it.Data)), nil); oerr != nil {
 				return oerr
 			}
 		}
@@ -118,14 +118,14 @@ func (e *Engine) drain(ctx context.Context, plan *Plan, fp *FolderPlan, b *batch
 	}
 	var errs []error
 	if err != nil {
-		errs = e.batchFallback(ctx, fp, b.bt, items, err)
+		errs = w.batchFallback(ctx, fp, b.bt, items, err)
 	}
 	for i, it := range items {
 		var aerr error
 		if errs != nil {
 			aerr = errs[i]
 		}
-		if err := e.outcome(plan, fp, it.M, int64(len(it.Data)), aerr); err != nil {
+		if err := w.outcome(plan, fp, it.M, int64(len(it.Data)), aerr); err != nil {
 			return err
 		}
 	}

@@ -24,9 +24,9 @@ type inspected struct {
 // tells, from the key, that the message will not be written whatever its
 // size (a duplicate): its size after CRLF conversion, which costs reading
 // the whole body, is not counted then, and wire is its source length.
-func (e *Engine) inspect(m *importers.Message, skip func(dedupe.Key) bool) (inspected, error) {
+func (w *worker) inspect(m *importers.Message, skip func(dedupe.Key) bool) (inspected, error) {
 	var in inspected
-	needCount := e.caps.CRLF && !m.CRLF
+	needCount := w.caps.CRLF && !m.CRLF
 	kc := keyCacheOf(m.Body) // a local source's key cache (keycache.go)
 	if k, n, ok := cachedKey(kc); ok {
 		in = inspected{key: dedupe.Key(k), wire: m.Body.Len()}
@@ -57,7 +57,7 @@ func (e *Engine) inspect(m *importers.Message, skip func(dedupe.Key) bool) (insp
 	}
 	// The size decides too-big before dedupe: count unless the source
 	// length alone decides it (wire is between Len and 2×Len).
-	if n, max := m.Body.Len(), e.maxSize(); skip != nil && (max == 0 || n > max || 2*n <= max) && skip(k) {
+	if n, max := m.Body.Len(), w.maxSize(); skip != nil && (max == 0 || n > max || 2*n <= max) && skip(k) {
 		in.wire = n
 		return in, nil
 	}
@@ -74,10 +74,10 @@ func (e *Engine) inspect(m *importers.Message, skip func(dedupe.Key) bool) (insp
 	return in, nil
 }
 
-func (e *Engine) maxSize() int64 {
-	max := e.caps.MaxSize
-	if e.Opts.MaxSize > 0 && (max == 0 || e.Opts.MaxSize < max) {
-		max = e.Opts.MaxSize
+func (w *worker) maxSize() int64 {
+	max := w.caps.MaxSize
+	if w.opts.MaxSize > 0 && (max == 0 || w.opts.MaxSize < max) {
+		max = w.opts.MaxSize
 	}
 	return max
 }
@@ -93,7 +93,7 @@ type decision struct {
 // decide applies the rules to one source message; set is the target's
 // index (nil: no de-duplication), open reads its stored messages back,
 // estimate marks the plan (dedupe.Index.Match).
-func (e *Engine) decide(ctx context.Context, m *importers.Message, rerr error, set *dedupe.Index, open dedupe.Opener, estimate bool) (d decision) {
+func (w *worker) decide(ctx context.Context, m *importers.Message, rerr error, set *dedupe.Index, open dedupe.Opener, estimate bool) (d decision) {
 	defer func() {
 		if v := recover(); v != nil { // a panic parsing this message is its error
 			me := &importers.MessageError{Err: recovered(v)}
@@ -110,15 +110,15 @@ func (e *Engine) decide(ctx context.Context, m *importers.Message, rerr error, s
 		}
 		return decision{kind: "error", err: rerr}
 	}
-	if !e.Opts.KeepDeleted && m.HasFlag(imap.FlagDeleted) {
+	if !w.opts.KeepDeleted && m.HasFlag(imap.FlagDeleted) {
 		return decision{kind: "deleted"}
 	}
 	// The size is always counted: it is the first content comparison.
-	in, err := e.inspect(m, nil)
+	in, err := w.inspect(m, nil)
 	if err != nil {
 		return decision{kind: "error", err: &importers.MessageError{Ref: m.Ref, Folder: m.Folder, Err: err}}
 	}
-	if max := e.maxSize(); max > 0 && in.wire > max {
+	if max := w.maxSize(); max > 0 && in.wire > max {
 		return decision{kind: "too-big", in: in}
 	}
 	if set == nil {
@@ -136,7 +136,7 @@ func (e *Engine) decide(ctx context.Context, m *importers.Message, rerr error, s
 
 // account counts a decision in the plan; copying marks the copy pass,
 // whose counts replace the plan's.
-func (e *Engine) account(plan *Plan, fp *FolderPlan, m *importers.Message, d decision, copying bool) {
+func (w *worker) account(plan *Plan, fp *FolderPlan, m *importers.Message, d decision, copying bool) {
 	switch d.kind {
 	case "new":
 		fp.New++
@@ -151,19 +151,24 @@ func (e *Engine) account(plan *Plan, fp *FolderPlan, m *importers.Message, d dec
 	case "too-big":
 		fp.TooBig++
 		fp.TooBigB += d.in.wire
-		e.problem(plan, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "too-big", Size: d.in.wire,
-			Reason: fmt.Sprintf("%d bytes is over the limit of %d", d.in.wire, e.maxSize())})
-		e.obs.Event(Event{Type: "skip", Folder: fp.SourceP, Ref: m.Ref, Reason: "too-big", Bytes: d.in.wire})
+		args := []any{d.in.wire, w.maxSize()}
+		w.r.problem(plan, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "too-big", Size: d.in.wire,
+			Reason: sentence(CodeTooBig, args...), Code: CodeTooBig, Args: args})
+		w.r.obs.Event(Event{Type: "skip", Folder: fp.SourceP, Ref: m.Ref, Reason: "too-big", Bytes: d.in.wire, Code: CodeTooBig, Args: args})
 	case "skipped":
 		fp.Skipped++
 		var se *importers.SkipError
 		errors.As(d.err, &se)
-		e.problem(plan, Problem{Ref: refOf(m, d.err), Folder: fp.SourceP, Kind: "skipped", Reason: se.Kind + ": " + se.Reason})
-		e.obs.Event(Event{Type: "skip", Folder: fp.SourceP, Ref: refOf(m, d.err), Reason: se.Kind + ": " + se.Reason})
+		code, args, detail := skipReason(se) // reasons.go
+		ref := refOf(m, d.err)
+		w.r.problem(plan, Problem{Ref: ref, Folder: fp.SourceP, Kind: "skipped", Reason: se.Kind + ": " + se.Reason, Code: code, Args: args, Detail: detail})
+		w.r.obs.Event(Event{Type: "skip", Folder: fp.SourceP, Ref: ref, Reason: se.Kind + ": " + se.Reason, Code: code, Args: args, Detail: detail})
 	case "error":
 		fp.Errors++
-		e.problem(plan, Problem{Ref: refOf(m, d.err), Folder: fp.SourceP, Kind: "error", Reason: d.err.Error()})
-		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: refOf(m, d.err), Reason: d.err.Error()})
+		ref := refOf(m, d.err)
+		detail := detailOf(d.err, ref)
+		w.r.problem(plan, Problem{Ref: ref, Folder: fp.SourceP, Kind: "error", Reason: d.err.Error(), Code: CodeReadError, Detail: detail})
+		w.r.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: ref, Reason: d.err.Error(), Code: CodeReadError, Detail: detail})
 	}
 }
 

@@ -18,16 +18,16 @@ import (
 
 // inventoryInto adds what t holds to x as store number store, reading it
 // again after a failure (keysRetry).
-func (e *Engine) inventoryInto(ctx context.Context, t exporters.Target, store uint32, x *dedupe.Index) error {
+func (w *worker) inventoryInto(ctx context.Context, t exporters.Target, store uint32, x *dedupe.Index) error {
 	var got []exporters.Stored
 	var err error
 	if inv, ok := t.(exporters.Inventoried); ok {
-		err = e.keysRetry(ctx, t, func() error {
+		err = w.keysRetry(ctx, t, func() error {
 			got = got[:0]
 			return inv.Inventory(ctx, func(s exporters.Stored) error { got = append(got, s); return nil })
 		})
 	} else {
-		err = e.keysRetry(ctx, t, func() error {
+		err = w.keysRetry(ctx, t, func() error {
 			got = got[:0]
 			return t.Keys(ctx, func(k dedupe.Key) error { got = append(got, exporters.Stored{Key: k, Size: -1}); return nil })
 		})

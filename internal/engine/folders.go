@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 )
 
 // createEmpty creates the target folders that the copy did not create
@@ -12,15 +11,15 @@ import (
 // Plan.CreatedEmpty. A folder with errors is left alone (reported
 // already); one that cannot be created is a note and a warning, not a
 // failure of the copy (no message is missing).
-func (e *Engine) createEmpty(ctx context.Context, plan *Plan) error {
+func (r *run) createEmpty(ctx context.Context, plan *Plan) error {
 	there := map[string]bool{} // by unit key: a folder of several sources is created once
 	for _, fp := range plan.Folders {
 		if fp.target != nil && (fp.Exists || fp.target.Exists()) {
-			there[e.unitKey(fp)] = true
+			there[r.unitKey(fp)] = true
 		}
 	}
 	for _, fp := range plan.Folders {
-		if fp.target == nil || there[e.unitKey(fp)] {
+		if fp.target == nil || there[r.unitKey(fp)] {
 			if fp.target != nil {
 				fp.Exists = true
 			}
@@ -29,20 +28,21 @@ func (e *Engine) createEmpty(ctx context.Context, plan *Plan) error {
 		if fp.Errors > 0 || fp.Failed > 0 {
 			continue // not empty: something failed there, and is reported
 		}
-		there[e.unitKey(fp)] = true
+		there[r.unitKey(fp)] = true
 		if err := fp.target.Create(ctx); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			// No message is lost: the folder is empty. Said, not fatal.
-			n := fmt.Sprintf("empty target folder %s (source %s) not created: %v", fp.Target, fp.SourceP, err)
+			args := []any{fp.Target, fp.SourceP}
+			n := sentence(CodeEmptyNotCreated, args...) + ": " + err.Error()
 			plan.Notes = append(plan.Notes, n)
-			e.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Reason: n})
+			r.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Reason: n, Code: CodeEmptyNotCreated, Args: args, Detail: err.Error()})
 			continue
 		}
 		fp.Exists = true
 		plan.CreatedEmpty++
-		e.obs.Event(Event{Type: "folder-created", Folder: fp.SourceP, Target: fp.Target})
+		r.obs.Event(Event{Type: "folder-created", Folder: fp.SourceP, Target: fp.Target})
 	}
 	return nil
 }
@@ -50,4 +50,4 @@ func (e *Engine) createEmpty(ctx context.Context, plan *Plan) error {
 // unitKey is the identity of fp's target folder (FolderNamer.NameKey):
 // the folders with one key are one unit of work (parallel.go) and one
 // folder to create.
-func (e *Engine) unitKey(fp *FolderPlan) string { return nameKey(e.Sink, fp.Target) }
+func (r *run) unitKey(fp *FolderPlan) string { return nameKey(r.main().sink, fp.Target) }

@@ -3,7 +3,7 @@ package engine
 import "github.com/mailferry/mailferry/importers"
 
 // keyCacheOf is the key cache of a local source's message body
-// (importers.KeyCache, see importers/keycache), or nil: Engine.inspect
+// (importers.KeyCache, see importers/keycache), or nil: worker.inspect
 // asks it for the key and CRLF length before reading the body, so that a
 // re-run into IMAP need not read every body to learn its CRLF size.
 func keyCacheOf(b importers.Body) importers.KeyCache {

@@ -4,11 +4,16 @@ package engine
 // "scan", "plan", "start", "folder", "copied", "dup", "skip", "error", "warning",
 // "folder-created" (an empty target folder made at the end of a copy).
 type Event struct {
-	Type     string `json:"type"`
-	Folder   string `json:"folder,omitempty"`
-	Target   string `json:"target,omitempty"`
-	Ref      string `json:"ref,omitempty"`
-	Reason   string `json:"reason,omitempty"`
+	Type   string `json:"type"`
+	Folder string `json:"folder,omitempty"`
+	Target string `json:"target,omitempty"`
+	Ref    string `json:"ref,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Code, Args and Detail type Reason (reasons.go) for a "skip",
+	// "error" or "warning".
+	Code     string `json:"code,omitempty"`
+	Args     []any  `json:"args,omitempty"`
+	Detail   string `json:"detail,omitempty"`
 	Bytes    int64  `json:"bytes,omitempty"`
 	Messages int64  `json:"messages,omitempty"`
 	Plan     *Plan  `json:"-"`

@@ -20,27 +20,27 @@ import (
 // target's dedupe set, its inventory and its writes stay in one goroutine.
 // Global dedupe shares one set across all targets: it runs on one worker.
 //
-// Worker 0 is the engine itself (the plan's connections). The others are
+// Worker 0 has the caller's Src and Sink (run.main). The others are
 // opened with Engine.Open when the plan starts and serve the copy too; a
 // connection the server refuses (a per-user connection limit) leaves
 // fewer workers, with a warning, never fails the run.
 
 // parallel tells whether units of work go to several workers.
-func (e *Engine) parallel(units int) bool {
-	return e.Opts.Connections > 1 && e.Open != nil && units > 1 && e.Opts.scope() != ScopeGlobal
+func (r *run) parallel(units int) bool {
+	return r.opts.Connections > 1 && r.open != nil && units > 1 && r.opts.scope() != ScopeGlobal
 }
 
 // group groups the folders that keep is true for by target: by the
-// target's identity (Engine.unitKey: case-folded where the target ignores
+// target's identity (run.unitKey: case-folded where the target ignores
 // case), so that two names of one folder never go to two workers.
-func (e *Engine) group(fps []*FolderPlan, keep func(*FolderPlan) bool) [][]*FolderPlan {
+func (r *run) group(fps []*FolderPlan, keep func(*FolderPlan) bool) [][]*FolderPlan {
 	idx := map[string]int{}
 	var units [][]*FolderPlan
 	for _, fp := range fps {
 		if !keep(fp) {
 			continue
 		}
-		key := e.unitKey(fp)
+		key := r.unitKey(fp)
 		i, ok := idx[key]
 		if !ok {
 			i = len(units)
@@ -75,16 +75,16 @@ func biggestFirst(units [][]*FolderPlan, weight func(*FolderPlan) int64) {
 
 // planUnits are the plan's units: the folders to scan, by target, the
 // biggest (as the source listed them) first.
-func (e *Engine) planUnits(plan *Plan) [][]*FolderPlan {
-	units := e.group(plan.Folders, func(fp *FolderPlan) bool { return !fp.inc.upToDate })
+func (r *run) planUnits(plan *Plan) [][]*FolderPlan {
+	units := r.group(plan.Folders, func(fp *FolderPlan) bool { return !fp.inc.upToDate })
 	biggestFirst(units, func(fp *FolderPlan) int64 { return max(fp.listed, 0) })
 	return units
 }
 
 // units are the copy's units: the folders with something to write, by
 // target, the most work first.
-func (e *Engine) units(plan *Plan) [][]*FolderPlan {
-	units := e.group(plan.Folders, func(fp *FolderPlan) bool { return !fp.inc.upToDate && !fp.settled })
+func (r *run) units(plan *Plan) [][]*FolderPlan {
+	units := r.group(plan.Folders, func(fp *FolderPlan) bool { return !fp.inc.upToDate && !fp.settled })
 	// Bytes to write, plus a per-message cost for the walk.
 	biggestFirst(units, func(fp *FolderPlan) int64 {
 		return fp.inc.planNew*4096 + fp.NewBytes + fp.Messages*256
@@ -104,65 +104,68 @@ func (l *lockedObserver) Event(ev Event) {
 	l.o.Event(ev)
 }
 
-// startWorkers makes the engine safe for workers and opens the other
-// connections, once; it returns every worker, the engine first.
-func (e *Engine) startWorkers(ctx context.Context) []*Engine {
-	if !e.opened {
-		e.opened = true
-		e.mu = &sync.Mutex{}
-		if _, ok := e.obs.(*lockedObserver); !ok {
-			e.obs = &lockedObserver{o: e.obs}
+// startWorkers makes the run safe for workers and opens the other
+// connections, once; it returns every worker, the caller's first.
+func (r *run) startWorkers(ctx context.Context) []*worker {
+	if !r.opened {
+		r.opened = true
+		r.mu = &sync.Mutex{}
+		if _, ok := r.obs.(*lockedObserver); !ok {
+			r.obs = &lockedObserver{o: r.obs}
 		}
-		if e.inc != nil {
-			e.inc.obs = e.obs
+		if r.inc != nil {
+			r.inc.obs = r.obs
 		}
-		n := e.Opts.Connections
+		n := r.opts.Connections
 		var (
 			mu      sync.Mutex
 			wg      sync.WaitGroup
-			workers []*Engine
+			workers []*worker
 		)
 		for i := 1; i < n; i++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				src, sink, err := e.Open(ctx)
+				src, sink, err := r.open(ctx)
 				if err != nil {
 					if ctx.Err() == nil {
-						e.obs.Event(Event{Type: "warning", Reason: fmt.Sprintf("connection %d of %d not opened, going on with fewer: %v", i+1, n, err)})
+						r.obs.Event(Event{Type: "warning", Reason: sentence(CodeConnections, i+1, n) + ": " + err.Error(),
+							Code: CodeConnections, Args: []any{i + 1, n}, Detail: err.Error()})
 					}
 					return
 				}
-				w := e.worker(src, sink)
+				w := r.worker(src, sink)
 				mu.Lock()
 				workers = append(workers, w)
 				mu.Unlock()
 			}()
 		}
 		wg.Wait()
-		e.workers = workers
+		r.workers = append(r.workers[:1], workers...)
 	}
-	return append([]*Engine{e}, e.workers...)
+	return r.workers
 }
 
-// closeWorkers closes the other connections.
-func (e *Engine) closeWorkers() {
-	for _, w := range e.workers {
-		w.Src.Close()
-		w.Sink.Close()
+// closeWorkers closes the connections startWorkers opened (not the
+// caller's).
+func (r *run) closeWorkers() {
+	for _, w := range r.workers[1:] {
+		w.src.Close()
+		w.sink.Close()
 	}
-	e.workers, e.opened = nil, false
+	r.workers, r.opened = r.workers[:1], false
 }
 
 // targetOf is fp's target on w's connection.
-func (e *Engine) targetOf(ctx context.Context, w *Engine, fp *FolderPlan) (exporters.Target, error) {
-	if w == e {
+func (w *worker) targetOf(ctx context.Context, fp *FolderPlan) (exporters.Target, error) {
+	main := w.r.main()
+	if w == main {
 		return fp.target, nil
 	}
-	t, err := w.Sink.Resolve(ctx, fp.mapped.Folder, fp.mapped.Use)
+	t, err := w.sink.Resolve(ctx, fp.mapped.Folder, fp.mapped.Use)
 	// The same folder may have another name there: the safe name an
 	// earlier Create had to use (FolderNamer.NameKey).
-	if err == nil && t.Name() != fp.Target && nameKey(e.Sink, t.Name()) != nameKey(e.Sink, fp.Target) {
+	if err == nil && t.Name() != fp.Target && nameKey(main.sink, t.Name()) != nameKey(main.sink, fp.Target) {
 		err = fmt.Errorf("resolves to %s on another connection", t.Name())
 	}
 	if err != nil {
@@ -175,8 +178,8 @@ func (e *Engine) targetOf(ctx context.Context, w *Engine, fp *FolderPlan) (expor
 // are units; after, when non-nil, runs in each worker at its end with the
 // units it did. After an error no worker starts another unit; the first
 // error (a QuotaError before others) is returned.
-func (e *Engine) runUnits(ctx context.Context, plan *Plan, units [][]*FolderPlan, fn func(w *Engine, u []*FolderPlan) error, after func(w *Engine, done [][]*FolderPlan)) error {
-	workers := e.startWorkers(ctx)
+func (r *run) runUnits(ctx context.Context, plan *Plan, units [][]*FolderPlan, fn func(w *worker, u []*FolderPlan) error, after func(w *worker, done [][]*FolderPlan)) error {
+	workers := r.startWorkers(ctx)
 	workers = workers[:min(len(workers), len(units))]
 	queue := make(chan []*FolderPlan, len(units))
 	for _, u := range units {
@@ -233,20 +236,20 @@ func (e *Engine) runUnits(ctx context.Context, plan *Plan, units [][]*FolderPlan
 
 // planParallel keys each unit's target and scans its source folders on
 // the workers; it returns the targets' keys as existing does.
-func (e *Engine) planParallel(ctx context.Context, plan *Plan, units [][]*FolderPlan) (*sets, error) {
-	ex := &sets{scope: e.Opts.scope(), by: map[string]*dedupe.Index{}}
+func (r *run) planParallel(ctx context.Context, plan *Plan, units [][]*FolderPlan) (*sets, error) {
+	ex := &sets{scope: r.opts.scope(), by: map[string]*dedupe.Index{}}
 	if ex.scope == ScopeFolder {
 		for _, u := range units { // the map is only read by the workers
 			ex.by[u[0].Target] = dedupe.NewIndex()
 		}
 	}
-	err := e.runUnits(ctx, plan, units, func(w *Engine, u []*FolderPlan) error {
+	err := r.runUnits(ctx, plan, units, func(w *worker, u []*FolderPlan) error {
 		have := ex.get(u[0].Target)
 		var set *dedupe.Index
 		var t exporters.Target
 		if have != nil {
 			var err error
-			t, err = e.targetOf(ctx, w, u[0])
+			t, err = w.targetOf(ctx, u[0])
 			if err != nil {
 				return err
 			}
@@ -273,17 +276,17 @@ func (e *Engine) planParallel(ctx context.Context, plan *Plan, units [][]*Folder
 
 // copyParallel runs copyFolder for the units on the workers; each sweeps
 // the targets it wrote at its end.
-func (e *Engine) copyParallel(ctx context.Context, plan *Plan, work *sets, units [][]*FolderPlan) error {
+func (r *run) copyParallel(ctx context.Context, plan *Plan, work *sets, units [][]*FolderPlan) error {
 	for _, u := range units { // the sets map is not written by the workers
 		work.get(u[0].Target)
 	}
-	return e.runUnits(ctx, plan, units, func(w *Engine, u []*FolderPlan) error {
+	return r.runUnits(ctx, plan, units, func(w *worker, u []*FolderPlan) error {
 		var shared exporters.Target // the unit's one target folder on w
 		for _, fp := range u {
 			t := shared
 			if t == nil {
 				var err error
-				if t, err = e.targetOf(ctx, w, fp); err != nil {
+				if t, err = w.targetOf(ctx, fp); err != nil {
 					return err
 				}
 				shared = t
@@ -294,7 +297,7 @@ func (e *Engine) copyParallel(ctx context.Context, plan *Plan, work *sets, units
 			}
 		}
 		return nil
-	}, func(w *Engine, done [][]*FolderPlan) {
+	}, func(w *worker, done [][]*FolderPlan) {
 		w.sweep(ctx, slices.Concat(done...))
 	})
 }

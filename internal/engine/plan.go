@@ -52,8 +52,8 @@ func (s *sets) clone() *sets {
 // off, every target folder into one index with global scope
 // (existingGlobal), else each planned target folder into its own
 // (existingPerTarget).
-func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
-	s := &sets{scope: e.Opts.scope(), by: map[string]*dedupe.Index{}}
+func (w *worker) existing(ctx context.Context, plan *Plan) (*sets, error) {
+	s := &sets{scope: w.opts.scope(), by: map[string]*dedupe.Index{}}
 	switch s.scope {
 	case ScopeOff:
 		return s, nil
@@ -62,12 +62,12 @@ func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
 		if allUpToDate(plan) {
 			return s, nil
 		}
-		if err := e.existingGlobal(ctx, s); err != nil {
+		if err := w.existingGlobal(ctx, s); err != nil {
 			return nil, err
 		}
 		return s, nil
 	}
-	if err := e.existingPerTarget(ctx, plan, s); err != nil {
+	if err := w.existingPerTarget(ctx, plan, s); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -75,8 +75,8 @@ func (e *Engine) existing(ctx context.Context, plan *Plan) (*sets, error) {
 
 // existingGlobal keys every selectable folder of the sink into s.global;
 // s.targets gets the folders in the order of their store numbers.
-func (e *Engine) existingGlobal(ctx context.Context, s *sets) error {
-	fis, err := e.Sink.Folders(ctx)
+func (w *worker) existingGlobal(ctx context.Context, s *sets) error {
+	fis, err := w.sink.Folders(ctx)
 	if err != nil {
 		return err
 	}
@@ -84,12 +84,12 @@ func (e *Engine) existingGlobal(ctx context.Context, s *sets) error {
 		if fi.NoSelect {
 			continue
 		}
-		t, err := e.Sink.Resolve(ctx, fi.Folder, "")
+		t, err := w.sink.Resolve(ctx, fi.Folder, "")
 		if err != nil {
 			return err
 		}
 		s.targets = append(s.targets, t)
-		if err := e.inventoryInto(ctx, t, uint32(len(s.targets)-1), s.global); err != nil {
+		if err := w.inventoryInto(ctx, t, uint32(len(s.targets)-1), s.global); err != nil {
 			return fmt.Errorf("reading target folder %s: %w", t.Name(), err)
 		}
 	}
@@ -99,7 +99,7 @@ func (e *Engine) existingGlobal(ctx context.Context, s *sets) error {
 // existingPerTarget keys each target folder of the plan that exists once,
 // into its own index, unless every source folder mapped to it is up to
 // date (incremental state).
-func (e *Engine) existingPerTarget(ctx context.Context, plan *Plan, s *sets) error {
+func (w *worker) existingPerTarget(ctx context.Context, plan *Plan, s *sets) error {
 	done := map[string]bool{}
 	needed := map[string]bool{}
 	for _, fp := range plan.Folders {
@@ -110,7 +110,7 @@ func (e *Engine) existingPerTarget(ctx context.Context, plan *Plan, s *sets) err
 			continue
 		}
 		done[fp.Target] = true
-		if err := e.inventory(ctx, fp.target, s.get(fp.Target)); err != nil {
+		if err := w.inventory(ctx, fp.target, s.get(fp.Target)); err != nil {
 			return err
 		}
 	}
@@ -118,9 +118,9 @@ func (e *Engine) existingPerTarget(ctx context.Context, plan *Plan, s *sets) err
 }
 
 // inventory adds what target t holds to set.
-func (e *Engine) inventory(ctx context.Context, t exporters.Target, set *dedupe.Index) error {
-	e.obs.Event(Event{Type: "inventory", Folder: t.Name()})
-	if err := e.inventoryInto(ctx, t, 0, set); err != nil {
+func (w *worker) inventory(ctx context.Context, t exporters.Target, set *dedupe.Index) error {
+	w.r.obs.Event(Event{Type: "inventory", Folder: t.Name()})
+	if err := w.inventoryInto(ctx, t, 0, set); err != nil {
 		return fmt.Errorf("reading target folder %s: %w", t.Name(), err)
 	}
 	return nil
@@ -130,28 +130,27 @@ func (e *Engine) inventory(ctx context.Context, t exporters.Target, set *dedupe.
 // (planFolders), keys the target and walks the source headers, in
 // parallel where the run has several connections (parallel.go), and
 // checks the quota.
-func (e *Engine) plan(ctx context.Context) (*Plan, *sets, error) {
-	e.init()
+func (r *run) plan(ctx context.Context) (*Plan, *sets, error) {
 	start := time.Now()
-	plan := &Plan{DryRun: e.Opts.DryRun}
-	if n, ok := e.Src.(importers.Noter); ok {
+	plan := &Plan{DryRun: r.opts.DryRun}
+	if n, ok := r.main().src.(importers.Noter); ok {
 		plan.Notes = n.Notes()
 	}
-	e.inc = e.incremental()
-	if err := e.planFolders(ctx, plan); err != nil {
+	r.inc = r.incremental()
+	if err := r.planFolders(ctx, plan); err != nil {
 		return nil, nil, err
 	}
 	var err error
 	var ex *sets
-	if units := e.planUnits(plan); e.parallel(len(units)) {
-		ex, err = e.planParallel(ctx, plan, units) // parallel.go
+	if units := r.planUnits(plan); r.parallel(len(units)) {
+		ex, err = r.planParallel(ctx, plan, units) // parallel.go
 	} else {
-		ex, err = e.planSequential(ctx, plan)
+		ex, err = r.planSequential(ctx, plan)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	e.quota(ctx, plan)
+	r.quota(ctx, plan)
 	plan.Elapsed = time.Since(start)
 	return plan, ex, nil
 }
@@ -159,36 +158,37 @@ func (e *Engine) plan(ctx context.Context) (*Plan, *sets, error) {
 // planFolders lists the source folders and adds a FolderPlan to plan for
 // each selectable folder the mapping selects: its target folder resolved
 // through the mapping (mapping.go) and its incremental state prepared
-// (state.go).
-func (e *Engine) planFolders(ctx context.Context, plan *Plan) error {
-	fis, err := e.Src.Folders(ctx)
+// (state.go), over the caller's Src and Sink.
+func (r *run) planFolders(ctx context.Context, plan *Plan) error {
+	w := r.main()
+	fis, err := w.src.Folders(ctx)
 	if err != nil {
 		return fmt.Errorf("listing source folders: %w", err)
 	}
-	mapped := e.Opts.Mapper.MapAll(fis, e.Sink) // distinct folders stay distinct (mapping.go)
+	mapped := r.opts.Mapper.MapAll(fis, w.sink) // distinct folders stay distinct (mapping.go)
 	// Source folders mapped to one target folder share its Target: its
 	// inventory (and what OpenStored finds by it) is the same object's.
 	targets := map[string]exporters.Target{}
 	for i, fi := range fis {
-		if fi.NoSelect || !e.Opts.Mapper.Selected(fi.Folder) {
+		if fi.NoSelect || !r.opts.Mapper.Selected(fi.Folder) {
 			continue
 		}
 		mp := mapped[i]
-		t, err := e.Sink.Resolve(ctx, mp.Folder, mp.Use)
+		t, err := w.sink.Resolve(ctx, mp.Folder, mp.Use)
 		if err != nil {
 			return fmt.Errorf("mapping folder %s: %w", fi.Folder, err)
 		}
-		if prev, ok := targets[nameKey(e.Sink, t.Name())]; ok {
+		if prev, ok := targets[nameKey(w.sink, t.Name())]; ok {
 			t = prev
 		} else {
-			targets[nameKey(e.Sink, t.Name())] = t
+			targets[nameKey(w.sink, t.Name())] = t
 		}
 		fp := &FolderPlan{
 			Source: fi.Folder, SourceP: fi.Folder.String(), Target: t.Name(), TargetP: mp.Folder.String(), Use: mp.Use,
 			Exists: t.Exists(), target: t, mapped: mp, listed: fi.Messages, Found: -1,
 		}
 		plan.Folders = append(plan.Folders, fp)
-		if err := e.inc.prepare(ctx, fp); err != nil {
+		if err := r.inc.prepare(ctx, fp); err != nil {
 			return err
 		}
 	}
@@ -196,9 +196,10 @@ func (e *Engine) planFolders(ctx context.Context, plan *Plan) error {
 }
 
 // planSequential keys the targets, then the source folders, over the
-// plan's connections.
-func (e *Engine) planSequential(ctx context.Context, plan *Plan) (*sets, error) {
-	ex, err := e.existing(ctx, plan)
+// caller's Src and Sink.
+func (r *run) planSequential(ctx context.Context, plan *Plan) (*sets, error) {
+	w := r.main()
+	ex, err := w.existing(ctx, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +208,7 @@ func (e *Engine) planSequential(ctx context.Context, plan *Plan) (*sets, error) 
 		if fp.inc.upToDate {
 			continue
 		}
-		if err := e.scan(ctx, plan, fp, fp.target, ex, work.get(fp.Target), ex.get(fp.Target)); err != nil {
+		if err := w.scan(ctx, plan, fp, fp.target, ex, work.get(fp.Target), ex.get(fp.Target)); err != nil {
 			return nil, err
 		}
 	}
@@ -221,17 +222,17 @@ func (e *Engine) planSequential(ctx context.Context, plan *Plan) (*sets, error) 
 // against set (the target's keys and what the plan took so far; have: the
 // target's keys alone). An unreadable folder is a problem of the plan; the
 // error returned stops the plan (cancelled, interrupted).
-func (e *Engine) scan(ctx context.Context, plan *Plan, fp *FolderPlan, t exporters.Target, ex *sets, set, have *dedupe.Index) error {
-	hdrOnly := e.Opts.Walk
+func (w *worker) scan(ctx context.Context, plan *Plan, fp *FolderPlan, t exporters.Target, ex *sets, set, have *dedupe.Index) error {
+	hdrOnly := w.opts.Walk
 	hdrOnly.HeadersOnly = true
-	e.obs.Event(Event{Type: "scan", Folder: fp.SourceP})
-	err := e.accountedWalk(ctx, plan, fp, fp.FromUID, &hdrOnly, false, func(m *importers.Message, rerr error) error {
+	w.r.obs.Event(Event{Type: "scan", Folder: fp.SourceP})
+	err := w.accountedWalk(ctx, plan, fp, fp.FromUID, &hdrOnly, false, func(m *importers.Message, rerr error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		fp.Messages++
-		d := e.decide(ctx, m, rerr, set, ex.opener(ctx, t), true)
-		e.account(plan, fp, m, d, false)
+		d := w.decide(ctx, m, rerr, set, ex.opener(ctx, t), true)
+		w.account(plan, fp, m, d, false)
 		fp.inc.planned(m.UID, d.kind == "dup" && d.stored)
 		return nil
 	})
@@ -249,21 +250,21 @@ func (e *Engine) scan(ctx context.Context, plan *Plan, fp *FolderPlan, t exporte
 			return err
 		}
 		fp.Errors++
-		e.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
+		w.r.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error(), Code: CodeFolderError, Detail: err.Error()})
 	}
 	return nil
 }
 
 // quota fills plan.Quota from the sink: per quota root, what the plan's
 // new messages need against what the root has left (quotaCheck).
-func (e *Engine) quota(ctx context.Context, plan *Plan) {
+func (r *run) quota(ctx context.Context, plan *Plan) {
 	need, targets := planNeeds(plan)
-	roots, err := e.Sink.Quota(ctx, targets)
+	roots, err := r.main().sink.Quota(ctx, targets)
 	if err != nil {
 		plan.QuotaErr = err.Error()
 		return
 	}
-	h := e.Opts.headroom()
+	h := r.opts.headroom()
 	for _, r := range roots {
 		plan.Quota = append(plan.Quota, quotaCheck(r, need, h))
 	}

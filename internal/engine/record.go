@@ -15,14 +15,14 @@ import (
 // outcome accounts for the result of storing one message: nil goes on
 // with the next message, an error stops the folder (a *QuotaError or a
 // *targetError stops the run).
-func (e *Engine) outcome(plan *Plan, fp *FolderPlan, m *importers.Message, wire int64, err error) error {
-	e.inc.stored(fp, m.UID, err == nil)
+func (w *worker) outcome(plan *Plan, fp *FolderPlan, m *importers.Message, wire int64, err error) error {
+	w.r.inc.stored(fp, m.UID, err == nil)
 	switch {
 	case err == nil:
 		fp.New++
 		fp.NewBytes += wire
 		fp.Copied++
-		e.obs.Event(Event{Type: "copied", Folder: fp.SourceP, Ref: m.Ref, Bytes: wire})
+		w.r.obs.Event(Event{Type: "copied", Folder: fp.SourceP, Ref: m.Ref, Bytes: wire})
 		return nil
 	case errors.Is(err, exporters.ErrOverQuota):
 		return &QuotaError{Plan: plan, MidRun: true, Err: err}
@@ -31,8 +31,9 @@ func (e *Engine) outcome(plan *Plan, fp *FolderPlan, m *importers.Message, wire 
 	var me *importers.MessageError
 	if errors.As(err, &rej) || errors.As(err, &me) {
 		fp.Failed++
-		e.problem(plan, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "rejected", Size: wire, Reason: err.Error()})
-		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: m.Ref, Reason: err.Error()})
+		detail := detailOf(err, m.Ref)
+		w.r.problem(plan, Problem{Ref: m.Ref, Folder: fp.SourceP, Kind: "rejected", Size: wire, Reason: err.Error(), Code: CodeRejected, Detail: detail})
+		w.r.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: m.Ref, Reason: err.Error(), Code: CodeRejected, Detail: detail})
 		return nil
 	}
 	return &targetError{fmt.Errorf("writing %s to %s: %w", m.Ref, fp.Target, err)}
@@ -41,16 +42,16 @@ func (e *Engine) outcome(plan *Plan, fp *FolderPlan, m *importers.Message, wire 
 // recordNotNew counts a message the copy does not write (a duplicate, too
 // big, deleted, skipped, unreadable).
 func (c *folderCopy) recordNotNew(m *importers.Message, d decision) {
-	c.e.account(c.plan, c.fp, m, d, true)
+	c.w.account(c.plan, c.fp, m, d, true)
 	if d.kind == "dup" {
-		c.e.obs.Event(Event{Type: "dup", Folder: c.fp.SourceP, Ref: m.Ref})
+		c.w.r.obs.Event(Event{Type: "dup", Folder: c.fp.SourceP, Ref: m.Ref})
 	}
 }
 
 // folderFailed records err, the end of fp's copy pass: a source folder
 // that could not be read (counted, the run goes on: nil), or a failure
 // that stops the run (cancelled, interrupted, quota, the target's).
-func (e *Engine) folderFailed(ctx context.Context, plan *Plan, fp *FolderPlan, err error) error {
+func (w *worker) folderFailed(ctx context.Context, plan *Plan, fp *FolderPlan, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -59,7 +60,7 @@ func (e *Engine) folderFailed(ctx context.Context, plan *Plan, fp *FolderPlan, e
 		return err
 	}
 	fp.Errors++
-	e.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error()})
+	w.r.problem(plan, Problem{Ref: fp.SourceP, Folder: fp.SourceP, Kind: "error", Reason: err.Error(), Code: CodeFolderError, Detail: err.Error()})
 	return nil
 }
 
@@ -67,20 +68,20 @@ func (e *Engine) folderFailed(ctx context.Context, plan *Plan, fp *FolderPlan, e
 // which of the messages this folder's copy stored the server altered;
 // each is counted (still copied: it is in the target) and named. A check
 // that fails is a warning: the messages are stored.
-func (e *Engine) checkAltered(ctx context.Context, plan *Plan, fp *FolderPlan) {
+func (w *worker) checkAltered(ctx context.Context, plan *Plan, fp *FolderPlan) {
 	ac, ok := fp.target.(exporters.AlterationChecker)
 	if !ok || ctx.Err() != nil {
 		return
 	}
 	alts, err := ac.Altered(ctx)
 	if err != nil {
-		e.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Target: fp.Target,
-			Reason: fmt.Sprintf("could not check whether the server stored the messages unchanged: %v", err)})
+		w.r.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Target: fp.Target,
+			Reason: sentence(CodeAlteredUnknown) + ": " + err.Error(), Code: CodeAlteredUnknown, Detail: err.Error()})
 		return
 	}
 	for _, a := range alts {
 		fp.Altered++
-		e.problem(plan, Problem{Ref: a.Ref, Folder: fp.SourceP, Kind: "altered", Reason: a.Reason})
-		e.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: a.Ref, Reason: a.Reason})
+		w.r.problem(plan, Problem{Ref: a.Ref, Folder: fp.SourceP, Kind: "altered", Reason: a.Reason, Code: CodeAltered, Detail: a.Reason})
+		w.r.obs.Event(Event{Type: "error", Folder: fp.SourceP, Ref: a.Ref, Reason: a.Reason, Code: CodeAltered, Detail: a.Reason})
 	}
 }

@@ -72,7 +72,12 @@ type Problem struct {
 	Folder string `json:"folder"`
 	Kind   string `json:"kind"` // "error", "too-big", "rejected", "skipped", "unaccounted", "altered"
 	Size   int64  `json:"size,omitempty"`
+	// Reason is the English text (as before codes); Code, Args and Detail
+	// are the same reason typed, for other languages (reasons.go).
 	Reason string `json:"reason"`
+	Code   string `json:"code,omitempty"`
+	Args   []any  `json:"args,omitempty"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // QuotaCheck is the preflight result for one quota root.

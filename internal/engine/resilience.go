@@ -38,18 +38,18 @@ func (p *PanicError) Error() string { return fmt.Sprintf("panic: %v", p.Value) }
 
 func recovered(v any) error { return &PanicError{Value: v, Stack: debug.Stack()} }
 
-// safeWalk is e.walk with panics of the source (or of fn) turned into the
+// safeWalk is w.walk with panics of the source (or of fn) turned into the
 // folder's error, and with each message's Body guarded so that a panic in
 // Open or Read is an error of that message.
-func (e *Engine) safeWalk(ctx context.Context, fp *FolderPlan, from uint32, opts *importers.WalkOptions, fn importers.WalkFunc) (err error) {
+func (w *worker) safeWalk(ctx context.Context, fp *FolderPlan, from uint32, opts *importers.WalkOptions, fn importers.WalkFunc) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("reading folder %s: %w", fp.SourceP, recovered(v))
 		}
 	}()
-	return e.walk(ctx, fp, from, opts, func(m *importers.Message, rerr error) error {
+	return w.walk(ctx, fp, from, opts, func(m *importers.Message, rerr error) error {
 		select {
-		case <-e.Opts.Stop:
+		case <-w.opts.Stop:
 			return ErrInterrupted
 		default:
 		}
@@ -134,38 +134,39 @@ func retryable(ctx context.Context, err error) bool {
 
 // policy is the engine's retry policy (Options.RetryDelays and
 // RetryBudget) with before announcing each retry.
-func (e *Engine) policy(retry func(ctx context.Context, err error) bool, before func(err error, attempt int, wait time.Duration)) failure.Policy {
-	return failure.Policy{Delays: e.Opts.RetryDelays, Budget: e.Opts.RetryBudget, Retryable: retry,
+func (w *worker) policy(retry func(ctx context.Context, err error) bool, before func(err error, attempt int, wait time.Duration)) failure.Policy {
+	return failure.Policy{Delays: w.opts.RetryDelays, Budget: w.opts.RetryBudget, Retryable: retry,
 		Before: func(err error, attempt int, wait time.Duration) error { before(err, attempt, wait); return nil }}
 }
 
 // retries is the number of retries the policy allows, for messages.
-func (e *Engine) retries() int {
-	if e.Opts.RetryDelays != nil {
-		return len(e.Opts.RetryDelays)
+func (w *worker) retries() int {
+	if w.opts.RetryDelays != nil {
+		return len(w.opts.RetryDelays)
 	}
 	return len(failure.Backoff)
 }
 
 // appendRetry stores one message with appendOne, retrying connection
 // failures.
-func (e *Engine) appendRetry(ctx context.Context, fp *FolderPlan, m *importers.Message, in inspected) error {
-	return e.retry(ctx, fp, m, in.key, func() error { return e.appendOne(ctx, fp, m, in.wire) })
+func (w *worker) appendRetry(ctx context.Context, fp *FolderPlan, m *importers.Message, in inspected) error {
+	return w.retry(ctx, fp, m, in.key, func() error { return w.appendOne(ctx, fp, m, in.wire) })
 }
 
 // retry calls store and, while it fails with a retryable error, again
 // (failure.Do), stopping early when the target turns out to hold the
 // message already (a store whose OK was lost with the connection).
-func (e *Engine) retry(ctx context.Context, fp *FolderPlan, m *importers.Message, k dedupe.Key, store func() error) error {
+func (w *worker) retry(ctx context.Context, fp *FolderPlan, m *importers.Message, k dedupe.Key, store func() error) error {
 	warn := func(err error, attempt int, wait time.Duration) {
-		e.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Ref: m.Ref,
-			Reason: fmt.Sprintf("retry %d/%d in %s after: %v", attempt, e.retries(), wait, err)})
+		args := []any{attempt, w.retries(), wait}
+		w.r.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Ref: m.Ref,
+			Reason: fmt.Sprintf("retry %d/%d in %s after: %v", attempt, w.retries(), wait, err), Code: CodeRetry, Args: args, Detail: err.Error()})
 	}
-	return failure.Do(ctx, e.policy(retryable, warn), func(attempt int) error {
-		if attempt == 0 || e.Opts.scope() == ScopeOff {
+	return failure.Do(ctx, w.policy(retryable, warn), func(attempt int) error {
+		if attempt == 0 || w.opts.scope() == ScopeOff {
 			return store()
 		}
-		found, herr := e.has(ctx, fp, m, k)
+		found, herr := w.has(ctx, fp, m, k)
 		if herr != nil {
 			return &targetError{fmt.Errorf("checking %s for %s before a retry: %w", fp.Target, m.Ref, herr)}
 		}
@@ -177,21 +178,21 @@ func (e *Engine) retry(ctx context.Context, fp *FolderPlan, m *importers.Message
 }
 
 // has reports whether fp's target holds a message with key k.
-func (e *Engine) has(ctx context.Context, fp *FolderPlan, m *importers.Message, k dedupe.Key) (bool, error) {
+func (w *worker) has(ctx context.Context, fp *FolderPlan, m *importers.Message, k dedupe.Key) (bool, error) {
 	if h, ok := fp.target.(exporters.Haser); ok {
 		found, known, err := h.Has(ctx, m, k)
 		if err != nil || known {
 			return found, err
 		}
 	}
-	set, err := e.targetKeys(ctx, fp)
+	set, err := w.targetKeys(ctx, fp)
 	if err != nil {
 		return false, err
 	}
 	return set.Has(k), nil
 }
 
-func (e *Engine) targetKeys(ctx context.Context, fp *FolderPlan) (*dedupe.Set, error) {
+func (w *worker) targetKeys(ctx context.Context, fp *FolderPlan) (*dedupe.Set, error) {
 	set := dedupe.NewSet()
 	err := fp.target.Keys(ctx, func(k dedupe.Key) error { set.Add(k); return nil })
 	return set, err
@@ -217,16 +218,16 @@ func ofTarget(ctx context.Context, err error) error {
 // have been committed) the target's keys are read first and what is there
 // is not stored again; each Append is retried like appendRetry. It
 // returns one error per item.
-func (e *Engine) batchFallback(ctx context.Context, fp *FolderPlan, bt exporters.BatchTarget, items []exporters.BatchItem, err error) []error {
+func (w *worker) batchFallback(ctx context.Context, fp *FolderPlan, bt exporters.BatchTarget, items []exporters.BatchItem, err error) []error {
 	out := make([]error, len(items))
 	lost := ctx.Err() == nil && ofTarget(context.Background(), err) != err
 	var present *dedupe.Set
 	for i, it := range items {
 		k, _, _ := dedupe.Of(bytes.NewReader(it.Data))
-		if lost && e.Opts.scope() != ScopeOff {
+		if lost && w.opts.scope() != ScopeOff {
 			if present == nil {
 				var serr error
-				present, serr = e.retryKeys(ctx, fp, it.M, err)
+				present, serr = w.retryKeys(ctx, fp, it.M, err)
 				if serr != nil {
 					for j := i; j < len(items); j++ {
 						out[j] = serr
@@ -238,7 +239,7 @@ func (e *Engine) batchFallback(ctx context.Context, fp *FolderPlan, bt exporters
 				continue
 			}
 		}
-		out[i] = e.retry(ctx, fp, it.M, k, func() error {
+		out[i] = w.retry(ctx, fp, it.M, k, func() error {
 			return ofTarget(ctx, bt.Append(ctx, it.M, int64(len(it.Data)), bytes.NewReader(it.Data)))
 		})
 		if errors.Is(out[i], exporters.ErrOverQuota) || retryable(ctx, out[i]) {
@@ -255,18 +256,19 @@ func (e *Engine) batchFallback(ctx context.Context, fp *FolderPlan, bt exporters
 
 // retryKeys reads fp's target keys after a connection failure (cause),
 // first after the policy's first wait, then again on failure.
-func (e *Engine) retryKeys(ctx context.Context, fp *FolderPlan, m *importers.Message, cause error) (*dedupe.Set, error) {
+func (w *worker) retryKeys(ctx context.Context, fp *FolderPlan, m *importers.Message, cause error) (*dedupe.Set, error) {
 	warn := func(err error, attempt int, _ time.Duration) {
-		e.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Ref: m.Ref,
-			Reason: fmt.Sprintf("batch failed (%v); reading %s again (%d/%d)", err, fp.Target, attempt, e.retries())})
+		w.r.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Ref: m.Ref,
+			Reason: fmt.Sprintf("batch failed (%v); reading %s again (%d/%d)", err, fp.Target, attempt, w.retries()),
+			Code:   CodeBatchReread, Args: []any{fp.Target, attempt, w.retries()}, Detail: err.Error()})
 	}
 	var set *dedupe.Set
-	err := failure.Do(ctx, e.policy(anyFailure, warn), func(attempt int) error {
+	err := failure.Do(ctx, w.policy(anyFailure, warn), func(attempt int) error {
 		if attempt == 0 {
 			return cause // the batch's failure: wait before reading
 		}
 		var kerr error
-		set, kerr = e.targetKeys(ctx, fp)
+		set, kerr = w.targetKeys(ctx, fp)
 		return kerr
 	})
 	switch {
@@ -285,22 +287,23 @@ func anyFailure(ctx context.Context, err error) bool { return err != nil && ctx.
 // keysRetry runs read (a reading of t's keys or inventory), again after a
 // failure (failure.Do with the engine's policy); a *RejectedError is not
 // retried. read must be idempotent: a retry starts it over.
-func (e *Engine) keysRetry(ctx context.Context, t exporters.Target, read func() error) error {
+func (w *worker) keysRetry(ctx context.Context, t exporters.Target, read func() error) error {
 	warn := func(err error, attempt int, wait time.Duration) {
-		e.obs.Event(Event{Type: "warning", Target: t.Name(),
-			Reason: fmt.Sprintf("reading %s failed (%v); retry %d/%d in %s", t.Name(), err, attempt, e.retries(), wait)})
+		w.r.obs.Event(Event{Type: "warning", Target: t.Name(),
+			Reason: fmt.Sprintf("reading %s failed (%v); retry %d/%d in %s", t.Name(), err, attempt, w.retries(), wait),
+			Code:   CodeKeysRetry, Args: []any{t.Name(), attempt, w.retries(), wait}, Detail: err.Error()})
 	}
 	notRejected := func(ctx context.Context, err error) bool {
 		var rej *exporters.RejectedError
 		return anyFailure(ctx, err) && !errors.As(err, &rej)
 	}
-	return failure.Do(ctx, e.policy(notRejected, warn), func(int) error { return read() })
+	return failure.Do(ctx, w.policy(notRejected, warn), func(int) error { return read() })
 }
 
 // sweep runs each written target's SweepDuplicates after the copy pass
 // (not with ScopeOff: duplicates were asked for).
-func (e *Engine) sweep(ctx context.Context, fps []*FolderPlan) {
-	if e.Opts.scope() == ScopeOff {
+func (w *worker) sweep(ctx context.Context, fps []*FolderPlan) {
+	if w.opts.scope() == ScopeOff {
 		return
 	}
 	done := map[string]bool{}
@@ -316,11 +319,12 @@ func (e *Engine) sweep(ctx context.Context, fps []*FolderPlan) {
 		n, err := sw.SweepDuplicates(ctx)
 		switch {
 		case err != nil:
-			e.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Target: fp.Target,
-				Reason: fmt.Sprintf("checking %s for duplicates left by an interrupted earlier run: %v", fp.Target, err)})
+			w.r.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Target: fp.Target,
+				Reason: sentence(CodeSweepFailed, fp.Target) + ": " + err.Error(), Code: CodeSweepFailed, Args: []any{fp.Target}, Detail: err.Error()})
 		case n > 0:
-			e.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Target: fp.Target,
-				Reason: fmt.Sprintf("removed %d duplicate(s) from %s: an interrupted earlier run's last write was stored by the server after this run had read the folder", n, fp.Target)})
+			args := []any{n, fp.Target}
+			w.r.obs.Event(Event{Type: "warning", Folder: fp.SourceP, Target: fp.Target,
+				Reason: sentence(CodeSweepRemoved, args...), Code: CodeSweepRemoved, Args: args})
 		}
 	}
 }

@@ -12,6 +12,15 @@ import (
 )
 
 // The run: Engine.Plan and Engine.Copy, top to bottom.
+//
+// Three objects: the Engine is the caller's (what to copy, from where to
+// where, how); each Plan or Copy call makes a run, the state of that call
+// (observer, incremental state, the plan's problems, the workers); a
+// worker is one connection pair of the run (a source and a sink) and does
+// the per-folder steps over it: plan a folder (plan.go), decide each
+// message (decide.go), write (write.go, batch.go, resilience.go), record
+// (record.go). Worker 0 has the caller's Src and Sink; the others are
+// opened with Engine.Open for Options.Connections (parallel.go).
 
 // Engine plans and runs copies.
 type Engine struct {
@@ -22,73 +31,104 @@ type Engine struct {
 	// Open opens one more source and sink like Src and Sink (another
 	// connection each), for Options.Connections; nil: one pair only.
 	Open func(ctx context.Context) (importers.Source, exporters.Sink, error)
-
-	caps exporters.Caps // of Sink
-	*run                // the state of the current Plan or Copy
 }
 
-// run is the state of one Plan or Copy call, shared by the engine and
-// its workers: the engines of the other connections (Engine.worker).
+// run is the state of one Plan or Copy call, shared by its workers.
 type run struct {
-	obs Observer
-	inc *incState   // nil: not incremental (state.go)
-	mu  *sync.Mutex // guards the Plan's Problems while workers run (parallel.go)
-	// workers are the engines of the other connections (parallel.go),
-	// opened by the plan, used by the copy too, closed at the end.
-	workers []*Engine
+	opts *Options // the Engine's
+	open func(ctx context.Context) (importers.Source, exporters.Sink, error)
+	obs  Observer
+	inc  *incState   // nil: not incremental (state.go)
+	mu   *sync.Mutex // guards the Plan's Problems while workers run (parallel.go)
+	// workers are the run's connection pairs: workers[0] the caller's
+	// Src and Sink, the others opened by the plan (startWorkers), used by
+	// the copy too, closed at the end (closeWorkers).
+	workers []*worker
 	opened  bool
 }
 
-// init starts a run.
-func (e *Engine) init() {
-	e.caps = e.Sink.Caps()
+// worker is one connection pair of a run: a source and a sink of its own.
+// Every per-folder step is a worker method; a folder is copied by one
+// worker at a time (parallel.go).
+type worker struct {
+	r    *run
+	opts *Options // the run's
+	src  importers.Source
+	sink exporters.Sink
+	caps exporters.Caps // of sink
+}
+
+// newRun starts a run over e's Src and Sink.
+func (e *Engine) newRun() *run {
 	obs := e.Opts.Observer
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	e.run = &run{obs: obs}
+	r := &run{opts: &e.Opts, open: e.Open, obs: obs}
+	r.workers = []*worker{r.worker(e.Src, e.Sink)}
+	return r
 }
 
-// worker is the engine of one more connection of e's run: its own source
-// and sink, the run (observer, state, problems lock) shared with e.
-func (e *Engine) worker(src importers.Source, sink exporters.Sink) *Engine {
-	return &Engine{Src: src, Sink: sink, Opts: e.Opts, Open: e.Open, caps: e.caps, run: e.run}
+// worker makes a worker of r over src and sink.
+func (r *run) worker(src importers.Source, sink exporters.Sink) *worker {
+	return &worker{r: r, opts: r.opts, src: src, sink: sink, caps: sink.Caps()}
 }
+
+// main is the worker of the caller's Src and Sink: the plan lists,
+// maps and checks quota over it.
+func (r *run) main() *worker { return r.workers[0] }
 
 // Plan lists the source, maps folders, keys the target and the source,
 // and checks quota. It writes nothing.
 func (e *Engine) Plan(ctx context.Context) (*Plan, *sets, error) {
-	defer e.closeWorkers()
-	return e.plan(ctx)
+	r := e.newRun()
+	defer r.closeWorkers()
+	return r.plan(ctx)
 }
 
 // Copy plans, checks quota, and copies. It returns the plan with the
 // outcome filled in. A quota refusal returns a *QuotaError and writes
 // nothing. Per-message problems do not make Copy fail: see Plan.Incomplete.
 func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
-	defer e.closeWorkers()
-	plan, ex, err := e.plan(ctx)
+	r := e.newRun()
+	defer r.closeWorkers()
+	plan, ex, err := r.plan(ctx)
 	if err != nil {
 		return plan, err
 	}
-	e.obs.Event(Event{Type: "plan", Plan: plan})
-	if !plan.Fits() && !e.Opts.IgnoreQuota {
-		var bad []QuotaCheck
-		for _, q := range plan.Quota {
-			if q.Known && !q.Fits {
-				bad = append(bad, q)
-			}
-		}
-		return plan, &QuotaError{Plan: plan, Checks: bad}
+	r.obs.Event(Event{Type: "plan", Plan: plan})
+	if err := r.refuse(plan); err != nil {
+		return plan, err
 	}
-	if e.Opts.DryRun {
+	if r.opts.DryRun {
 		return plan, nil
 	}
+	return plan, r.copy(ctx, plan, ex)
+}
+
+// refuse returns a *QuotaError when the plan does not fit the target's
+// quota and the options do not say to ignore it.
+func (r *run) refuse(plan *Plan) error {
+	if plan.Fits() || r.opts.IgnoreQuota {
+		return nil
+	}
+	var bad []QuotaCheck
+	for _, q := range plan.Quota {
+		if q.Known && !q.Fits {
+			bad = append(bad, q)
+		}
+	}
+	return &QuotaError{Plan: plan, Checks: bad}
+}
+
+// copy is the copy pass of the plan: the folders with something to
+// write, on one worker or several, then the empty folders.
+func (r *run) copy(ctx context.Context, plan *Plan, ex *sets) error {
 	start := time.Now()
 	// The copy pass recomputes its decisions from the same existing keys,
 	// so a source that changed in between is handled, not trusted.
 	tot := plan.Totals()
-	e.obs.Event(Event{Type: "start", Messages: tot.New, Bytes: tot.NewBytes})
+	r.obs.Event(Event{Type: "start", Messages: tot.New, Bytes: tot.NewBytes})
 	work := ex.clone()
 	settled := map[string]bool{}
 	for _, fp := range plan.Folders {
@@ -106,35 +146,37 @@ func (e *Engine) Copy(ctx context.Context) (*Plan, error) {
 	}
 	// The copy pass lists its own problems, but for the settled folders.
 	plan.Problems = slices.DeleteFunc(plan.Problems, func(p Problem) bool { return !settled[p.Folder] })
-	if units := e.units(plan); e.parallel(len(units)) {
-		err = e.copyParallel(ctx, plan, work, units) // parallel.go
+	var err error
+	if units := r.units(plan); r.parallel(len(units)) {
+		err = r.copyParallel(ctx, plan, work, units) // parallel.go
 	} else {
-		err = e.copySequential(ctx, plan, work)
+		err = r.copySequential(ctx, plan, work)
 	}
 	if err == nil {
-		err = e.createEmpty(ctx, plan) // folders.go
+		err = r.createEmpty(ctx, plan) // folders.go
 	}
 	plan.Elapsed = time.Since(start)
-	return plan, err
+	return err
 }
 
 // copySequential copies the folders one after the other over the plan's
 // connections, then sweeps the targets written.
-func (e *Engine) copySequential(ctx context.Context, plan *Plan, work *sets) error {
+func (r *run) copySequential(ctx context.Context, plan *Plan, work *sets) error {
+	w := r.main()
 	for _, fp := range plan.Folders {
-		if err := e.copyFolder(ctx, plan, fp, work, work.get(fp.Target)); err != nil {
+		if err := w.copyFolder(ctx, plan, fp, work, work.get(fp.Target)); err != nil {
 			return err
 		}
 	}
-	e.sweep(ctx, plan.Folders) // resilience.go
+	w.sweep(ctx, plan.Folders) // resilience.go
 	return nil
 }
 
 // problem records a message or folder that was not copied.
-func (e *Engine) problem(plan *Plan, p Problem) {
-	if e.mu != nil {
-		e.mu.Lock()
-		defer e.mu.Unlock()
+func (r *run) problem(plan *Plan, p Problem) {
+	if r.mu != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
 	}
 	plan.Problems = append(plan.Problems, p)
 }

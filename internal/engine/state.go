@@ -96,42 +96,43 @@ type folderInc struct {
 }
 
 // incremental returns the run's state, or nil when the source, the sink
-// or the options do not allow an incremental copy.
-func (e *Engine) incremental() *incState {
-	src, ok := e.Src.(importers.IncrementalSource)
+// (the caller's pair) or the options do not allow an incremental copy.
+func (r *run) incremental() *incState {
+	w := r.main()
+	src, ok := w.src.(importers.IncrementalSource)
 	if !ok {
 		return nil
 	}
-	store, ok := e.Sink.(exporters.StateStore)
+	store, ok := w.sink.(exporters.StateStore)
 	if !ok {
 		return nil
 	}
-	id := e.Opts.SourceID
+	id := r.opts.SourceID
 	if id == "" {
-		if idf, ok := e.Src.(importers.Identified); ok {
+		if idf, ok := w.src.(importers.Identified); ok {
 			id = idf.Identity()
 		}
 	}
 	if id == "" {
 		return nil
 	}
-	st := &incState{src: src, store: store, id: id, scope: e.Opts.scope(), obs: e.obs,
+	st := &incState{src: src, store: store, id: id, scope: r.opts.scope(), obs: r.obs,
 		entries: map[string]*stateEntry{}, dirty: map[string]bool{}, failed: dedupe.NewSet(),
-		filtered: !e.Opts.Walk.Since.IsZero() || !e.Opts.Walk.Before.IsZero()}
+		filtered: !r.opts.Walk.Since.IsZero() || !r.opts.Walk.Before.IsZero()}
 	if err := st.load(st.entries); err != nil {
 		// Not fatal: the full de-duplication takes over.
-		st.obs.Event(Event{Type: "warning", Reason: "incremental state ignored: " + err.Error()})
+		st.obs.Event(Event{Type: "warning", Reason: "incremental state ignored: " + err.Error(), Code: CodeStateIgnored, Detail: err.Error()})
 	}
 	return st
 }
 
-// walk walks fp's source folder, above UID from when it is incremental.
-// The source is the engine's own (a worker's connection, parallel.go).
-func (e *Engine) walk(ctx context.Context, fp *FolderPlan, from uint32, opts *importers.WalkOptions, fn importers.WalkFunc) error {
-	if src, ok := e.Src.(importers.IncrementalSource); ok && e.inc != nil && fp.inc.uidValidity != 0 {
+// walk walks fp's source folder, above UID from when it is incremental,
+// over w's own source connection.
+func (w *worker) walk(ctx context.Context, fp *FolderPlan, from uint32, opts *importers.WalkOptions, fn importers.WalkFunc) error {
+	if src, ok := w.src.(importers.IncrementalSource); ok && w.r.inc != nil && fp.inc.uidValidity != 0 {
 		return src.WalkFrom(ctx, fp.Source, from, opts, fn)
 	}
-	return e.Src.Walk(ctx, fp.Source, opts, fn)
+	return w.src.Walk(ctx, fp.Source, opts, fn)
 }
 
 func allUpToDate(plan *Plan) bool {
@@ -191,9 +192,8 @@ func (st *incState) prepare(ctx context.Context, fp *FolderPlan) error {
 		// copied (restored from a backup with the same UIDVALIDITY): the
 		// state is wrong for this mailbox. De-duplication decides, and the
 		// state starts again from nothing for it.
-		st.obs.Event(Event{Type: "warning", Folder: fp.Source.String(), Reason: fmt.Sprintf(
-			"incremental state ignored for %s: it records UID %d as copied, but the server's UIDNEXT is %d "+
-				"(the mailbox was restored or reset); comparing with the target instead", fp.Source.String(), en.UID, next)})
+		args := []any{fp.Source.String(), en.UID, next}
+		st.obs.Event(Event{Type: "warning", Folder: fp.Source.String(), Reason: sentence(CodeStateReset, args...), Code: CodeStateReset, Args: args})
 		st.restart(k, fp, v)
 	} else if en != nil && en.UIDValidity == v {
 		fp.FromUID = en.UID
@@ -310,7 +310,7 @@ const stateSaveEvery = 1000
 // itself is fine, the next run de-duplicates.
 func (st *incState) saveWarn() {
 	if err := st.save(); err != nil {
-		st.obs.Event(Event{Type: "warning", Reason: err.Error()})
+		st.obs.Event(Event{Type: "warning", Reason: err.Error(), Code: CodeStateNotSaved, Detail: err.Error()})
 	}
 }
 
@@ -337,7 +337,7 @@ func (st *incState) save() error {
 	}
 	all := map[string]*stateEntry{}
 	if err := st.load(all); err != nil {
-		st.obs.Event(Event{Type: "warning", Reason: "incremental state replaced: " + err.Error()})
+		st.obs.Event(Event{Type: "warning", Reason: "incremental state replaced: " + err.Error(), Code: CodeStateReplaced, Detail: err.Error()})
 	}
 	for k := range st.dirty {
 		all[k] = st.entries[k]

@@ -66,6 +66,10 @@ type VerifyProblem struct {
 	Ref    string `json:"ref"`
 	Key    string `json:"key,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Code, Args and Detail type Reason (reasons.go).
+	Code   string `json:"code,omitempty"`
+	Args   []any  `json:"args,omitempty"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // VerifyReport is the outcome of Verify.
@@ -279,7 +283,11 @@ func (v *Verifier) verifyFolder(ctx context.Context, rep *VerifyReport, vf *Veri
 	problem := func(p VerifyProblem) {
 		p.Folder, p.Target = vf.Source, vf.Target
 		rep.Problems = append(rep.Problems, p)
-		obs.Event(Event{Type: "error", Folder: vf.Source, Ref: p.Ref, Reason: p.Kind + " " + p.Key + " " + p.Reason})
+		ev := Event{Type: "error", Folder: vf.Source, Ref: p.Ref, Reason: p.Kind + " " + p.Key + " " + p.Reason, Code: p.Code, Args: p.Args, Detail: p.Detail}
+		if p.Kind == "missing" {
+			ev.Code, ev.Args = CodeMissing, []any{p.Key}
+		}
+		obs.Event(ev)
 	}
 	err := v.accountedWalk(ctx, rep, vf, f, &wopts, obs, func(m *importers.Message, rerr error) error {
 		if err := ctx.Err(); err != nil {
@@ -293,7 +301,8 @@ func (v *Verifier) verifyFolder(ctx context.Context, rep *VerifyReport, vf *Veri
 		}
 		if rerr != nil {
 			vf.Errors++
-			problem(VerifyProblem{Kind: "error", Ref: refOf(m, rerr), Reason: rerr.Error()})
+			ref := refOf(m, rerr)
+			problem(VerifyProblem{Kind: "error", Ref: ref, Reason: rerr.Error(), Code: CodeReadError, Detail: detailOf(rerr, ref)})
 			return nil
 		}
 		if !v.Opts.KeepDeleted && m.HasFlag(imap.FlagDeleted) {
@@ -303,7 +312,7 @@ func (v *Verifier) verifyFolder(ctx context.Context, rep *VerifyReport, vf *Veri
 		k, h, err := keyAndHash(m, v.Content)
 		if err != nil {
 			vf.Errors++
-			problem(VerifyProblem{Kind: "error", Ref: m.Ref, Reason: err.Error()})
+			problem(VerifyProblem{Kind: "error", Ref: m.Ref, Reason: err.Error(), Code: CodeReadError, Detail: detailOf(err, m.Ref)})
 			return nil
 		}
 		switch {
@@ -328,7 +337,7 @@ func (v *Verifier) verifyFolder(ctx context.Context, rep *VerifyReport, vf *Veri
 	for _, ps := range differ {
 		for _, p := range ps {
 			vf.Differing++
-			problem(VerifyProblem{Kind: "differs", Ref: p.ref, Key: p.key, Reason: "the target's message with this key has other content"})
+			problem(VerifyProblem{Kind: "differs", Ref: p.ref, Key: p.key, Reason: sentence(CodeDiffers), Code: CodeDiffers})
 		}
 	}
 	if err != nil {
@@ -336,7 +345,7 @@ func (v *Verifier) verifyFolder(ctx context.Context, rep *VerifyReport, vf *Veri
 			return ctx.Err()
 		}
 		vf.Errors++
-		problem(VerifyProblem{Kind: "error", Ref: vf.Source, Reason: err.Error()})
+		problem(VerifyProblem{Kind: "error", Ref: vf.Source, Reason: err.Error(), Code: CodeFolderError, Detail: err.Error()})
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ import (
 // folderCopy is the copy pass over one folder, a pipeline per source
 // message: decide (decide.go), write (here), record (record.go).
 type folderCopy struct {
-	e       *Engine
+	w       *worker
 	plan    *Plan
 	fp      *FolderPlan
 	ex      *sets
@@ -28,22 +28,22 @@ type folderCopy struct {
 }
 
 // copyFolder runs the copy pass over fp's source folder.
-func (e *Engine) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, ex *sets, set *dedupe.Index) error {
+func (w *worker) copyFolder(ctx context.Context, plan *Plan, fp *FolderPlan, ex *sets, set *dedupe.Index) error {
 	if fp.inc.upToDate || fp.settled {
 		return nil // the incremental state and UIDNEXT, or the plan, say nothing is new
 	}
-	e.obs.Event(Event{Type: "folder", Folder: fp.SourceP, Target: fp.Target})
-	c := &folderCopy{e: e, plan: plan, fp: fp, ex: ex, set: set, created: fp.target.Exists()}
-	if bt, ok := fp.target.(exporters.BatchTarget); ok && !e.Opts.NoBatch {
+	w.r.obs.Event(Event{Type: "folder", Folder: fp.SourceP, Target: fp.Target})
+	c := &folderCopy{w: w, plan: plan, fp: fp, ex: ex, set: set, created: fp.target.Exists()}
+	if bt, ok := fp.target.(exporters.BatchTarget); ok && !w.opts.NoBatch {
 		c.batch = &batcher{bt: bt}
 	}
-	wopts := e.Opts.Walk
+	wopts := w.opts.Walk
 	// When the plan found most messages in the target already, fetch only
 	// the new ones' bodies (on Body.Open), not every message's.
 	wopts.HeadersOnly = fp.inc.planNew*8 <= fp.inc.planWalked
-	from := e.inc.copyStart(ctx, e.Src, fp)
-	defer e.inc.copyDone(fp)
-	err := e.accountedWalk(ctx, plan, fp, from, &wopts, true, func(m *importers.Message, rerr error) error {
+	from := w.r.inc.copyStart(ctx, w.src, fp)
+	defer w.r.inc.copyDone(fp)
+	err := w.accountedWalk(ctx, plan, fp, from, &wopts, true, func(m *importers.Message, rerr error) error {
 		return c.message(ctx, m, rerr)
 	})
 	return c.finish(ctx, err)
@@ -55,8 +55,8 @@ func (c *folderCopy) message(ctx context.Context, m *importers.Message, rerr err
 		return err
 	}
 	c.fp.Messages++
-	d := c.e.decide(ctx, m, rerr, c.set, c.ex.opener(ctx, c.fp.target), false)
-	c.e.inc.walked(c.fp, m.UID, d)
+	d := c.w.decide(ctx, m, rerr, c.set, c.ex.opener(ctx, c.fp.target), false)
+	c.w.r.inc.walked(c.fp, m.UID, d)
 	if d.kind != "new" {
 		c.recordNotNew(m, d)
 		return nil
@@ -80,7 +80,7 @@ func (c *folderCopy) write(ctx context.Context, m *importers.Message, d decision
 	if err := c.flush(ctx); err != nil {
 		return err
 	}
-	return c.e.outcome(c.plan, c.fp, m, d.in.wire, c.e.appendRetry(ctx, c.fp, m, d.in))
+	return c.w.outcome(c.plan, c.fp, m, d.in.wire, c.w.appendRetry(ctx, c.fp, m, d.in))
 }
 
 // ensureFolder creates the target folder before its first message.
@@ -98,16 +98,16 @@ func (c *folderCopy) ensureFolder(ctx context.Context) error {
 
 // addToBatch adds m to the batch and sends the batch when it is full.
 func (c *folderCopy) addToBatch(ctx context.Context, m *importers.Message, wire int64) error {
-	item, err := c.e.load(m, wire)
+	item, err := c.w.load(m, wire)
 	if err != nil {
-		return c.e.outcome(c.plan, c.fp, m, wire, err)
+		return c.w.outcome(c.plan, c.fp, m, wire, err)
 	}
 	c.batch.items = append(c.batch.items, item)
 	c.batch.bytes += wire
 	if len(c.batch.items) < batchMaxItems && c.batch.bytes < batchMaxBytes {
 		return nil
 	}
-	return c.e.flush(ctx, c.plan, c.fp, c.batch)
+	return c.w.flush(ctx, c.plan, c.fp, c.batch)
 }
 
 // flush sends the pending batch and waits for every batch in flight.
@@ -115,9 +115,9 @@ func (c *folderCopy) flush(ctx context.Context) error {
 	if c.batch == nil {
 		return nil
 	}
-	err := c.e.flush(ctx, c.plan, c.fp, c.batch)
+	err := c.w.flush(ctx, c.plan, c.fp, c.batch)
 	if err == nil {
-		err = c.e.drain(ctx, c.plan, c.fp, c.batch)
+		err = c.w.drain(ctx, c.plan, c.fp, c.batch)
 	}
 	return err
 }
@@ -127,24 +127,24 @@ func (c *folderCopy) flush(ctx context.Context) error {
 func (c *folderCopy) finish(ctx context.Context, err error) error {
 	if c.batch != nil {
 		if err == nil {
-			err = c.e.flush(ctx, c.plan, c.fp, c.batch)
+			err = c.w.flush(ctx, c.plan, c.fp, c.batch)
 		}
-		if derr := c.e.drain(ctx, c.plan, c.fp, c.batch); err == nil {
+		if derr := c.w.drain(ctx, c.plan, c.fp, c.batch); err == nil {
 			err = derr
 		}
 	}
-	c.e.checkAltered(ctx, c.plan, c.fp)
-	return c.e.folderFailed(ctx, c.plan, c.fp, err)
+	c.w.checkAltered(ctx, c.plan, c.fp)
+	return c.w.folderFailed(ctx, c.plan, c.fp, err)
 }
 
 // openWire opens m's body as the target stores it: converted to CRLF when
 // the target wants CRLF and the source does not have it.
-func (e *Engine) openWire(m *importers.Message) (io.ReadCloser, error) {
+func (w *worker) openWire(m *importers.Message) (io.ReadCloser, error) {
 	rc, err := m.Body.Open()
 	if err != nil {
 		return nil, &importers.MessageError{Ref: m.Ref, Folder: m.Folder, Err: err}
 	}
-	if e.caps.CRLF && !m.CRLF {
+	if w.caps.CRLF && !m.CRLF {
 		return struct {
 			io.Reader
 			io.Closer
@@ -153,8 +153,8 @@ func (e *Engine) openWire(m *importers.Message) (io.ReadCloser, error) {
 	return rc, nil
 }
 
-func (e *Engine) appendOne(ctx context.Context, fp *FolderPlan, m *importers.Message, wire int64) error {
-	r, err := e.openWire(m)
+func (w *worker) appendOne(ctx context.Context, fp *FolderPlan, m *importers.Message, wire int64) error {
+	r, err := w.openWire(m)
 	if err != nil {
 		return err
 	}

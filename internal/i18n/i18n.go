@@ -9,6 +9,7 @@ package i18n
 import (
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 
 	"golang.org/x/text/language"
@@ -51,6 +52,7 @@ func Detect(flag string, getenv func(string) string) (Lang, error) {
 
 var cat = func() catalog.Catalog {
 	b := catalog.NewBuilder(catalog.Fallback(language.English))
+	maps.Copy(ja, jaReasons) // ja_reasons.go
 	for k, v := range ja {
 		if err := b.SetString(language.Japanese, k, v); err != nil {
 			panic(fmt.Sprintf("i18n: %q: %v", k, err))
