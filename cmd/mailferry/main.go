@@ -153,7 +153,14 @@ func exitCode(ctx context.Context, err error) int {
 
 func (g *globalOptions) printError(err error, code int) {
 	if g.json {
-		g.emit(map[string]any{"type": "exit", "code": code, "error": err.Error(), "failure": failure.Classify(err).Kind.String()})
+		ev := map[string]any{"type": "exit", "code": code, "error": err.Error(), "failure": failure.Classify(err).Kind.String()}
+		// message: the error in the user's language (--lang), for a
+		// reader that shows it to a person (mailferry ui); error stays
+		// the English text.
+		if msg, ok := localizedError(err, g.T()); ok {
+			ev["message"] = msg
+		}
+		g.emit(ev)
 		return
 	}
 	w := &wrapWriter{w: g.stderr, width: outWidth(g.stderr)}

@@ -76,6 +76,8 @@ type Event struct {
 	// Error and Failure are in the exit event.
 	Error   string `json:"error,omitempty"`
 	Failure string `json:"failure,omitempty"`
+	// Message is Error in the child's language (--lang), when it has one.
+	Message string `json:"message,omitempty"`
 }
 
 const maxErrors = 200
@@ -161,6 +163,9 @@ func (j *Job) line(b []byte) {
 			s.Phase = "archive-" + string(mustString(b, "stage"))
 		case "exit":
 			s.Error, s.Kind = ev.Error, ev.Failure
+			if ev.Message != "" {
+				s.Error = ev.Message // the page's language
+			}
 		}
 		if ev.Type == "folder" && s.Phase == "" && j.Action == "ls" {
 			s.Folders = append(s.Folders, raw)
