@@ -126,12 +126,13 @@ func (s *Source) planned(it *outlook.Item) (body importers.Body, err error) {
 	}
 	b := &planBody{s: s, it: it, n: w.crlf.N, crlf: w.crlf.Len()}
 	b.key, b.keyed = w.key()
+	s.planBuf = w.head[:0] // the next message's: nothing keeps it
 	return b, nil
 }
 
 // plan builds it into a new planWriter, sizing attachments when sized.
 func (s *Source) plan(it *outlook.Item, sized bool) (w *planWriter, failed bool) {
-	w = &planWriter{}
+	w = &planWriter{head: s.planBuf[:0]}
 	var dst io.Writer = w
 	if !sized {
 		dst = struct{ io.Writer }{w} // not an outlook.Sizer
