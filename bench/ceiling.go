@@ -19,13 +19,21 @@ package main
 // others: the account, or the new Maildir, must hold every message.
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"io/fs"
+	"log"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/mailferry/mailferry/internal/labserver"
 )
@@ -135,6 +143,33 @@ func rotated(tools []string, r int) []string {
 	return out
 }
 
+// pullTools adds the raw FETCH ceiling to the pull's tools.
+func (c *ceiling) pullTools(tools []string) []string {
+	if c == nil {
+		return tools
+	}
+	return append(slices.Clone(tools), rawFetchTool)
+}
+
+// rawPull measures one raw FETCH of the whole account into pull.
+func (c *ceiling) rawPull(pull map[string]*series, addr string, count, r int) error {
+	res, n, err := rawFetch(addr, "alice", labserver.Password)
+	if err != nil {
+		return fmt.Errorf("pull with %s: %w", rawFetchTool, err)
+	}
+	if n != count {
+		return fmt.Errorf("pull with %s: %d messages fetched, want %d", rawFetchTool, n, count)
+	}
+	s := pull[rawFetchTool]
+	if s == nil {
+		s = &series{op: "pull ceiling: server → nothing", tool: rawFetchTool, msgs: pull["mailferry"].msgs, bytes: pull["mailferry"].bytes}
+		pull[rawFetchTool] = s
+	}
+	s.runs = append(s.runs, res)
+	log.Printf("round %d pull %-9s %6.2fs", r+1, rawFetchTool, res.wall.Seconds())
+	return nil
+}
+
 // rows adds the ceiling's rows to the table (with their "vs mbsync").
 func (c *ceiling) rows(row func(s, ref *series), push, pull map[string]*series) {
 	if c.measured(push) {
@@ -142,6 +177,9 @@ func (c *ceiling) rows(row func(s, ref *series), push, pull map[string]*series) 
 		pull[ceilingTool].op = "pull ceiling: server → Maildir"
 		row(push[ceilingTool], push["mbsync"])
 		row(pull[ceilingTool], pull["mbsync"])
+		if pull[rawFetchTool] != nil {
+			row(pull[rawFetchTool], pull["mbsync"])
+		}
 	}
 }
 
@@ -154,9 +192,182 @@ func (c *ceiling) summary(w io.Writer, push, pull map[string]*series) {
 	if !c.measured(push) {
 		return
 	}
-	frac := func(m map[string]*series) float64 {
-		return 100 * m[ceilingTool].median().wall.Seconds() / m["mailferry"].median().wall.Seconds()
+	frac := func(m map[string]*series, tool string) float64 {
+		return 100 * m[tool].median().wall.Seconds() / m["mailferry"].median().wall.Seconds()
 	}
-	fmt.Fprintf(w, "\nceiling (Dovecot's own dsync of the same mail, no IMAP): mailferry's push at %.0f%% of it, its pull at %.0f%% (the ceiling's time / mailferry's)\n",
-		frac(push), frac(pull))
+	fmt.Fprintf(w, "\nceilings (the ceiling's time / mailferry's): push at %.0f%% of Dovecot's own dsync of the Maildir (no IMAP); pull at %.0f%% of dsync into a new Maildir",
+		frac(push, ceilingTool), frac(pull, ceilingTool))
+	if pull[rawFetchTool] != nil {
+		fmt.Fprintf(w, ", at %.0f%% of the server sending every body (%s, %d connections, bytes discarded)", frac(pull, rawFetchTool), rawFetchTool, rawFetchConns)
+	}
+	fmt.Fprintln(w)
+}
+
+// rawFetchConns is how many connections the raw FETCH ceiling uses:
+// mailferry's default --connections.
+const rawFetchConns = 3
+
+// rawFetchTool is the pull ceiling's name: every body fetched over IMAP
+// by a minimal client that keeps nothing.
+const rawFetchTool = "raw FETCH"
+
+// rawFetch logs in as alice on rawFetchConns connections and fetches
+// BODY.PEEK[] of every message of every mailbox (a queue of mailboxes, as
+// mailferry's connections share them), discarding the bytes: how fast the
+// server can send the mail, with no client work to speak of. It returns
+// the wall time and the number of messages.
+func rawFetch(addr, user, password string) (result, int, error) {
+	c, err := dialRaw(addr, user, password)
+	if err != nil {
+		return result{}, 0, err
+	}
+	start := time.Now()
+	boxes, err := c.list()
+	c.close()
+	if err != nil {
+		return result{}, 0, err
+	}
+	queue := make(chan string, len(boxes))
+	for _, b := range boxes {
+		queue <- b
+	}
+	close(queue)
+	var (
+		mu    sync.Mutex
+		total int
+		first error
+	)
+	var wg sync.WaitGroup
+	for range rawFetchConns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := dialRaw(addr, user, password)
+			if err == nil {
+				defer c.close()
+				for b := range queue {
+					var n int
+					if n, err = c.fetchAll(b); err != nil {
+						break
+					}
+					mu.Lock()
+					total += n
+					mu.Unlock()
+				}
+			}
+			mu.Lock()
+			if err != nil && first == nil {
+				first = err
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return result{wall: time.Since(start)}, total, first
+}
+
+// rawConn is a plaintext IMAP connection (loopback) read line by line,
+// literals skipped.
+type rawConn struct {
+	c   net.Conn
+	r   *bufio.Reader
+	tag int
+}
+
+func dialRaw(addr, user, password string) (*rawConn, error) {
+	nc, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	c := &rawConn{c: nc, r: bufio.NewReaderSize(nc, 256<<10)}
+	if _, err := c.r.ReadString('\n'); err != nil { // greeting
+		nc.Close()
+		return nil, err
+	}
+	if _, err := c.cmd(fmt.Sprintf("LOGIN %q %q", user, password), nil); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *rawConn) close() {
+	c.cmd("LOGOUT", nil)
+	c.c.Close()
+}
+
+// cmd sends one command and reads its answer to the tagged line, calling
+// untagged (when not nil) with each untagged line (literals skipped, not
+// included). It returns how many literals were skipped.
+func (c *rawConn) cmd(line string, untagged func(string)) (int, error) {
+	c.tag++
+	tag := fmt.Sprintf("b%d", c.tag)
+	if _, err := fmt.Fprintf(c.c, "%s %s\r\n", tag, line); err != nil {
+		return 0, err
+	}
+	literals := 0
+	for {
+		l, err := c.r.ReadString('\n')
+		if err != nil {
+			return literals, err
+		}
+		for {
+			t := strings.TrimRight(l, "\r\n")
+			i := strings.LastIndexByte(t, '{')
+			if i < 0 || !strings.HasSuffix(t, "}") {
+				break
+			}
+			n, err := strconv.ParseInt(t[i+1:len(t)-1], 10, 64)
+			if err != nil {
+				break
+			}
+			if _, err := c.r.Discard(int(n)); err != nil {
+				return literals, err
+			}
+			literals++
+			rest, err := c.r.ReadString('\n') // the line goes on after the literal
+			if err != nil {
+				return literals, err
+			}
+			l = t[:i] + rest
+		}
+		if strings.HasPrefix(l, tag+" ") {
+			if !strings.HasPrefix(l, tag+" OK") {
+				return literals, fmt.Errorf("raw FETCH: %s: %s", line, strings.TrimSpace(l))
+			}
+			return literals, nil
+		}
+		if untagged != nil && strings.HasPrefix(l, "* ") {
+			untagged(strings.TrimRight(l, "\r\n"))
+		}
+	}
+}
+
+// list names the selectable mailboxes (LIST "" "*").
+func (c *rawConn) list() ([]string, error) {
+	var boxes []string
+	_, err := c.cmd(`LIST "" "*"`, func(l string) {
+		if !strings.HasPrefix(l, "* LIST ") || strings.Contains(strings.ToLower(l), `\noselect`) {
+			return
+		}
+		// * LIST (attrs) "/" name: the name is the rest after the delimiter.
+		rest := l[strings.IndexByte(l, ')')+1:]
+		rest = strings.TrimSpace(rest)
+		if strings.HasPrefix(rest, "NIL") {
+			rest = strings.TrimSpace(rest[3:])
+		} else if j := strings.Index(rest[1:], `"`); j >= 0 {
+			rest = strings.TrimSpace(rest[j+2:])
+		}
+		boxes = append(boxes, rest)
+	})
+	return boxes, err
+}
+
+// fetchAll examines the mailbox and fetches every body, returning how
+// many it fetched.
+func (c *rawConn) fetchAll(box string) (int, error) {
+	if _, err := c.cmd("EXAMINE "+box, nil); err != nil {
+		return 0, err
+	}
+	return c.cmd("UID FETCH 1:* BODY.PEEK[]", nil)
 }

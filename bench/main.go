@@ -265,7 +265,13 @@ func run(count, avg, rounds int, extra []string, keep bool, server string) error
 	}
 	// The account holds the corpus now (the last push); pull it.
 	for r := 0; r < rounds; r++ {
-		for _, tool := range rotated(tools, r) {
+		for _, tool := range rotated(ceil.pullTools(tools), r) {
+			if tool == rawFetchTool { // bench/ceiling.go
+				if err := ceil.rawPull(pull, srv.Addr(), count, r); err != nil {
+					return err
+				}
+				continue
+			}
 			out := filepath.Join(work, "pull")
 			os.RemoveAll(out)
 			os.RemoveAll(filepath.Join(work, "mbsync-state"))
