@@ -125,7 +125,7 @@ func (c *crlfReader) Read(p []byte) (int, error) {
 				}
 			}
 			buf, _ := c.r.Peek(c.r.Buffered())
-			i := bytes.IndexAny(buf, "\r\n")
+			i := IndexLineEnd(buf)
 			if i < 0 {
 				i = len(buf)
 			}
@@ -186,7 +186,7 @@ func (c *CRLFCounter) Read(p []byte) (int, error) {
 	prev := c.prevCR
 	// From line end to line end: a run of other bytes only ends a CR.
 	for b := p[:n]; len(b) > 0; {
-		i := bytes.IndexAny(b, "\r\n")
+		i := IndexLineEnd(b)
 		if i != 0 && prev {
 			c.BareCR++ // a CR followed by another byte
 			prev = false
