@@ -183,9 +183,21 @@ type CRLFCounter struct {
 
 func (c *CRLFCounter) Read(p []byte) (int, error) {
 	n, err := c.R.Read(p)
+	c.count(p[:n])
+	return n, err
+}
+
+// Write counts p as if it had been read through c (c.R is not used): a
+// message already in memory is counted without a copy.
+func (c *CRLFCounter) Write(p []byte) (int, error) {
+	c.count(p)
+	return len(p), nil
+}
+
+func (c *CRLFCounter) count(p []byte) {
 	prev := c.prevCR
 	// From line end to line end: a run of other bytes only ends a CR.
-	for b := p[:n]; len(b) > 0; {
+	for b := p; len(b) > 0; {
 		i := IndexLineEnd(b)
 		if i != 0 && prev {
 			c.BareCR++ // a CR followed by another byte
@@ -208,8 +220,7 @@ func (c *CRLFCounter) Read(p []byte) (int, error) {
 		b = b[i+1:]
 	}
 	c.prevCR = prev
-	c.N += int64(n)
-	return n, err
+	c.N += int64(len(p))
 }
 
 // Len is the length of the stream after CRLF conversion (CRLFReader): each

@@ -104,9 +104,15 @@ func TestCRLFReaderSameAsByteByByte(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Fatalf("input %q:\ngot  %q\nwant %q", src, got, want)
 		}
-		for _, r := range []io.Reader{bytes.NewReader(src), iotest.OneByteReader(bytes.NewReader(src)), iotest.HalfReader(bytes.NewReader(src))} {
+		for k, r := range []io.Reader{bytes.NewReader(src), iotest.OneByteReader(bytes.NewReader(src)), iotest.HalfReader(bytes.NewReader(src)), nil} {
 			cnt := &CRLFCounter{R: r}
-			io.Copy(io.Discard, cnt)
+			if k == 3 { // counted as written, in two pieces
+				h := len(src) / 3
+				cnt.Write(src[:h])
+				cnt.Write(src[h:])
+			} else {
+				io.Copy(io.Discard, cnt)
+			}
 			var lf, cr int64 // the byte-by-byte count
 			for j, b := range src {
 				switch {
