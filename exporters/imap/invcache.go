@@ -116,6 +116,22 @@ func (s *Sink) inv() *invStore {
 	return st
 }
 
+// closeInv writes the Sink's account's cache and lets it go from memory
+// (a long process, mailferry batch or ui, meets many accounts): another
+// Sink of the run that is still open reads the file again if it needs
+// it; an entry it adds to the old one meanwhile costs a header fetch
+// next time, nothing else.
+func (s *Sink) closeInv() {
+	st := s.inv()
+	if st == nil {
+		return
+	}
+	st.save()
+	invMu.Lock()
+	delete(invStores, invID{s.opts, st.id})
+	invMu.Unlock()
+}
+
 // box returns the mailbox's cache, read from its file once; the caller
 // holds st.mu.
 func (st *invStore) box(mailbox string) *invBox {

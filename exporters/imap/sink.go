@@ -102,7 +102,7 @@ func (s *Sink) Caps() exporters.Caps { return s.caps }
 
 // Close logs out and writes the inventory cache (invcache.go).
 func (s *Sink) Close() error {
-	s.inv().save()
+	s.closeInv()
 	if s.raw != nil {
 		s.raw.Close()
 		s.raw = nil
