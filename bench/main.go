@@ -201,7 +201,9 @@ func run(count, avg, rounds int, extra []string, keep bool, server string) error
 	push := map[string]*series{}
 	pull := map[string]*series{}
 	var rerunPush, rerunPull series
-	for _, t := range []string{"mailferry", "mbsync"} {
+	ceil := newCeiling(srv, env) // bench/ceiling.go: Dovecot's own dsync, nil on other servers
+	tools := ceil.tools([]string{"mailferry", "mbsync"})
+	for _, t := range tools {
 		push[t] = &series{op: "push Maildir → IMAP", tool: t, msgs: count, bytes: size}
 		pull[t] = &series{op: "pull IMAP → Maildir", tool: t, msgs: count, bytes: size}
 	}
@@ -219,11 +221,7 @@ func run(count, avg, rounds int, extra []string, keep bool, server string) error
 		return nil
 	}
 	for r := 0; r < rounds; r++ {
-		order := []string{"mailferry", "mbsync"}
-		if r%2 == 1 {
-			slices.Reverse(order)
-		}
-		for _, tool := range order {
+		for _, tool := range rotated(tools, r) {
 			if err := srv.Reset(); err != nil {
 				return err
 			}
@@ -240,6 +238,8 @@ func run(count, avg, rounds int, extra []string, keep bool, server string) error
 			penv := append(slices.Clone(env), "XDG_CACHE_HOME="+filepath.Join(work, fmt.Sprintf("cache-%d", r+1)))
 			if tool == "mailferry" {
 				res, err = measure(profiled(penv, fmt.Sprintf("push-%d", r+1)), bin, copyArgs(extra, "maildir:"+corpus, url())...)
+			} else if tool == ceilingTool {
+				res, err = ceil.push(work, corpus)
 			} else {
 				res, err = measure(env, mbsync, "-q", "-c", conf, "push")
 			}
@@ -265,11 +265,13 @@ func run(count, avg, rounds int, extra []string, keep bool, server string) error
 	}
 	// The account holds the corpus now (the last push); pull it.
 	for r := 0; r < rounds; r++ {
-		order := []string{"mailferry", "mbsync"}
-		if r%2 == 1 {
-			slices.Reverse(order)
-		}
-		for _, tool := range order {
+		for _, tool := range rotated(ceil.pullTools(tools), r) {
+			if tool == rawFetchTool { // bench/ceiling.go
+				if err := ceil.rawPull(pull, srv.Addr(), count, r); err != nil {
+					return err
+				}
+				continue
+			}
 			out := filepath.Join(work, "pull")
 			os.RemoveAll(out)
 			os.RemoveAll(filepath.Join(work, "mbsync-state"))
@@ -278,6 +280,8 @@ func run(count, avg, rounds int, extra []string, keep bool, server string) error
 			var err error
 			if tool == "mailferry" {
 				res, err = measure(profiled(env, fmt.Sprintf("pull-%d", r+1)), bin, copyArgs(extra, url(), "maildir:"+out)...)
+			} else if tool == ceilingTool {
+				res, err = ceil.pull(out)
 			} else {
 				os.MkdirAll(out, 0o700)
 				res, err = measure(env, mbsync, "-q", "-c", conf, "pull")
@@ -331,9 +335,11 @@ func run(count, avg, rounds int, extra []string, keep bool, server string) error
 	row(push["mbsync"], nil)
 	row(pull["mailferry"], pull["mbsync"])
 	row(pull["mbsync"], nil)
+	ceil.rows(row, push, pull)
 	row(&rerunPush, nil)
 	row(&rerunPull, nil)
 	tw.Flush()
+	ceil.summary(os.Stdout, push, pull)
 	fmt.Printf("\nre-run / first run: push %.1f%%, pull %.1f%% (mailferry's CPU time: push %.1f%%, pull %.1f%%)\n",
 		100*rerunPush.median().wall.Seconds()/push["mailferry"].median().wall.Seconds(),
 		100*rerunPull.median().wall.Seconds()/pull["mailferry"].median().wall.Seconds(),

@@ -113,6 +113,29 @@ func (c *crlfReader) Read(p []byte) (int, error) {
 			c.pendLF = false
 			continue
 		}
+		if !c.prevCR {
+			// A run without CR or LF is copied as it is, straight from
+			// the buffer; line ends go byte by byte below.
+			if c.r.Buffered() == 0 {
+				if _, err := c.r.Peek(1); err != nil {
+					if n > 0 {
+						return n, nil
+					}
+					return 0, err
+				}
+			}
+			buf, _ := c.r.Peek(c.r.Buffered())
+			i := IndexLineEnd(buf)
+			if i < 0 {
+				i = len(buf)
+			}
+			if i > 0 {
+				k := copy(p[n:], buf[:i])
+				c.r.Discard(k)
+				n += k
+				continue
+			}
+		}
 		b, err := c.r.ReadByte()
 		if err != nil {
 			if c.prevCR {
@@ -160,21 +183,44 @@ type CRLFCounter struct {
 
 func (c *CRLFCounter) Read(p []byte) (int, error) {
 	n, err := c.R.Read(p)
+	c.count(p[:n])
+	return n, err
+}
+
+// Write counts p as if it had been read through c (c.R is not used): a
+// message already in memory is counted without a copy.
+func (c *CRLFCounter) Write(p []byte) (int, error) {
+	c.count(p)
+	return len(p), nil
+}
+
+func (c *CRLFCounter) count(p []byte) {
 	prev := c.prevCR
-	for _, b := range p[:n] {
-		switch {
-		case b == '\n':
+	// From line end to line end: a run of other bytes only ends a CR.
+	for b := p; len(b) > 0; {
+		i := IndexLineEnd(b)
+		if i != 0 && prev {
+			c.BareCR++ // a CR followed by another byte
+			prev = false
+		}
+		if i < 0 {
+			break
+		}
+		if b[i] == '\n' {
 			if !prev {
 				c.BareLF++
 			}
-		case prev:
-			c.BareCR++
+			prev = false
+		} else {
+			if prev {
+				c.BareCR++
+			}
+			prev = true
 		}
-		prev = b == '\r'
+		b = b[i+1:]
 	}
 	c.prevCR = prev
-	c.N += int64(n)
-	return n, err
+	c.N += int64(len(p))
 }
 
 // Len is the length of the stream after CRLF conversion (CRLFReader): each

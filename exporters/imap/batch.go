@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/mailferry/mailferry/dedupe"
 	"github.com/mailferry/mailferry/exporters"
 	ic "github.com/mailferry/mailferry/internal/imapclient"
 )
@@ -99,9 +100,19 @@ func (t *Target) noteBatch(items []exporters.BatchItem, rc *ic.RawConn) {
 	if !ok || len(uids) != len(items) {
 		return
 	}
+	var known []invEntry // for the inventory cache (invcache.go)
+	inv := t.s.inv()
 	for i, it := range items {
 		if hdr, eightBit, ok := headerOf(it.Data); ok && eightBit {
 			t.noteSent(it.M, it.Data, hdr, int64(len(it.Data)), validity, uids[i])
+			continue // the server may alter it: let the next Inventory look
+		}
+		if inv == nil {
+			continue
+		}
+		if k, kind, err := dedupe.Of(bytes.NewReader(it.Data)); err == nil && kind == dedupe.ByMessageID {
+			known = append(known, invEntry{uid: uids[i], size: int64(len(it.Data)), key: k})
 		}
 	}
+	inv.add(t.name, validity, known)
 }

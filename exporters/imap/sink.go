@@ -100,8 +100,9 @@ func Open(ctx context.Context, url string, opts *importers.Options) (*Sink, erro
 // it announces one for all mailboxes.
 func (s *Sink) Caps() exporters.Caps { return s.caps }
 
-// Close logs out.
+// Close logs out and writes the inventory cache (invcache.go).
 func (s *Sink) Close() error {
+	s.closeInv()
 	if s.raw != nil {
 		s.raw.Close()
 		s.raw = nil

@@ -138,6 +138,11 @@ var keyFields = []string{"MESSAGE-ID"}
 func (t *Target) scanHeaders(ctx context.Context, c *ic.Conn, withSize bool, each func(uid imap.UID, size int64, hdr map[string][]string, cut bool) error) error {
 	var all imap.UIDSet
 	all.AddRange(1, 0)
+	return t.scanHeadersOf(ctx, c, all, withSize, each)
+}
+
+// scanHeadersOf is scanHeaders for the messages of the UID set all.
+func (t *Target) scanHeadersOf(ctx context.Context, c *ic.Conn, all imap.UIDSet, withSize bool, each func(uid imap.UID, size int64, hdr map[string][]string, cut bool) error) error {
 	fo := &imap.FetchOptions{UID: true, RFC822Size: withSize, BodySection: []*imap.FetchItemBodySection{
 		{Specifier: imap.PartSpecifierHeader, HeaderFields: keyFields, Peek: true},
 	}}
@@ -175,6 +180,36 @@ msgs:
 		// again (see internal/imapclient Conn.Abandon), drop the connection.
 		t.s.sess.Drop()
 		return ctxErr(ctx, c.Err(fmt.Errorf("imap: UID FETCH in %q: %w", t.name, readErr)))
+	}
+	if err := cmd.Close(); err != nil {
+		return ctxErr(ctx, c.Err(fmt.Errorf("imap: UID FETCH in %q: %w", t.name, err)))
+	}
+	return fnErr
+}
+
+// scanSizes fetches the UID and RFC822.SIZE of every message of the
+// mailbox c has selected (the server's index answers it) and calls each
+// with them. After each failed, the answers are read to the end and its
+// error returned.
+func (t *Target) scanSizes(ctx context.Context, c *ic.Conn, each func(uid imap.UID, size int64) error) error {
+	var all imap.UIDSet
+	all.AddRange(1, 0)
+	var fnErr error
+	cmd := c.C.Fetch(all, &imap.FetchOptions{UID: true, RFC822Size: true})
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		var uid imap.UID
+		size := int64(-1)
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			switch it := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = it.UID
+			case imapclient.FetchItemDataRFC822Size:
+				size = it.Size
+			}
+		}
+		if fnErr == nil && uid != 0 {
+			fnErr = each(uid, size)
+		}
 	}
 	if err := cmd.Close(); err != nil {
 		return ctxErr(ctx, c.Err(fmt.Errorf("imap: UID FETCH in %q: %w", t.name, err)))
@@ -361,27 +396,52 @@ var _ exporters.Inventoried = (*Target)(nil)
 // RFC822.SIZE (the CRLF size the engine compares, at no extra cost) and
 // BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]; a message without a usable
 // Message-ID, or whose header answer was longer than kept, is fetched
-// whole for its fallback key and content hash.
+// whole for its fallback key and content hash. With an inventory cache of
+// the mailbox (invcache.go) the first FETCH asks for UID and RFC822.SIZE
+// only, and the header only of the messages the cache does not know.
 func (t *Target) Inventory(ctx context.Context, fn func(exporters.Stored) error) error {
 	c, stop, err := t.examineAll(ctx)
 	if c == nil {
 		return err
 	}
 	defer stop()
+	inv := t.s.inv()
+	var found []invEntry // keyed by Message-ID: the cache's next entries
 	var missing []imap.UID
-	err = t.scanHeaders(ctx, c, true, func(uid imap.UID, size int64, hdr map[string][]string, cut bool) error {
+	each := func(uid imap.UID, size int64, hdr map[string][]string, cut bool) error {
 		if st, ok := t.storedAs(t.validity, uid); ok { // the server altered it (alter.go)
 			return fn(st)
 		}
 		if k, ok := dedupe.FromHeader(hdr); ok && size >= 0 && !cut { // a cut answer proves nothing
+			found = append(found, invEntry{uid: uid, size: size, key: k})
 			return fn(exporters.Stored{Key: k, Size: size, Loc: uint64(uid)})
 		}
 		missing = append(missing, uid)
 		return nil
-	})
+	}
+	if cached := inv.lookup(t.name, t.validity); len(cached) > 0 {
+		var unknown imap.UIDSet
+		err = t.scanSizes(ctx, c, func(uid imap.UID, size int64) error {
+			if _, altered := t.storedAs(t.validity, uid); !altered {
+				if st, ok := cachedStored(cached, uid, size); ok {
+					invHits.Add(1)
+					found = append(found, invEntry{uid: uid, size: size, key: st.Key})
+					return fn(st)
+				}
+			}
+			unknown.AddNum(uid)
+			return nil
+		})
+		if err == nil && len(unknown) > 0 {
+			err = t.scanHeadersOf(ctx, c, unknown, true, each)
+		}
+	} else {
+		err = t.scanHeaders(ctx, c, true, each)
+	}
 	if err != nil {
 		return err
 	}
+	inv.replace(t.name, t.validity, found)
 	for _, uid := range missing {
 		rc, err := t.openStored(ctx, c, uid)
 		if err != nil {

@@ -3,6 +3,7 @@ package localfs
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -695,12 +697,34 @@ var uniqueCounter atomic.Uint64
 // Unique returns a name part that is unique across processes, hosts
 // sharing a directory, restarts and crashes: seconds, microseconds, pid, a
 // per-process counter and 32 random bits ("1700000000.M123456P789Q3R9f3c2a1b").
+// The random bits are drawn once per process: with the pid and the
+// counter they tell this process's names from those of any other, also
+// one with the same pid on another host or in another container.
 func Unique() string {
 	now := time.Now()
+	p := uniquePart()
+	b := make([]byte, 0, 64)
+	b = strconv.AppendInt(b, now.Unix(), 10)
+	b = append(b, ".M"...)
+	b = strconv.AppendInt(b, int64(now.Nanosecond()/1000), 10)
+	b = append(b, 'P')
+	b = strconv.AppendInt(b, int64(p.pid), 10)
+	b = append(b, 'Q')
+	b = strconv.AppendUint(b, uniqueCounter.Add(1), 10)
+	b = append(b, 'R')
+	b = append(b, p.rand...)
+	return string(b)
+}
+
+var uniquePart = sync.OnceValue(func() (p struct {
+	pid  int
+	rand string
+}) {
 	var rb [4]byte
 	rand.Read(rb[:])
-	return fmt.Sprintf("%d.M%dP%dQ%dR%x", now.Unix(), now.Nanosecond()/1000, os.Getpid(), uniqueCounter.Add(1), rb)
-}
+	p.pid, p.rand = os.Getpid(), hex.EncodeToString(rb[:])
+	return p
+})
 
 // Quota returns the file system of the root (or of its nearest existing
 // parent, before it is created) as one quota root covering targets:

@@ -1,10 +1,8 @@
 package maildir
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 
@@ -73,8 +71,9 @@ func (t *target) AppendBatch(ctx context.Context, items []exporters.BatchItem) (
 			return fmt.Errorf("maildir %s: %w", d.Join(tmp...), err)
 		}
 		files = append(files, file{f: f, tmp: tmp})
-		cnt := &importers.CRLFCounter{R: bytes.NewReader(it.Data)}
-		if _, err := io.Copy(f, cnt); err != nil {
+		cnt := &importers.CRLFCounter{}
+		cnt.Write(it.Data) // counted in place, written in one write
+		if _, err := f.Write(it.Data); err != nil {
 			return fmt.Errorf("maildir %s: %w", d.Join(tmp...), localfs.DiskFull(err))
 		}
 		if !it.M.InternalDate.IsZero() {

@@ -94,6 +94,7 @@ func Build(w io.Writer, it *Item) error {
 	}()
 	tw := &trackWriter{w: bw}
 	b := &builder{w: tw, seed: itemSeed(it)}
+	b.sizer, _ = w.(Sizer)
 	if err := b.message(it, 0, "m"); err != nil {
 		return err
 	}
@@ -142,8 +143,31 @@ func (t *trackWriter) WriteString(s string) {
 }
 
 type builder struct {
-	w    *trackWriter
-	seed string
+	w     *trackWriter
+	seed  string
+	sizer Sizer // the destination, when it wants lengths (Sizer)
+}
+
+// A Sizer is a Build destination that needs the message's length and its
+// header, not every byte (a plan that only counts): the base64 lines of
+// an attachment whose length is known (Attachment.Size above 0) reach it as their
+// length, through SkipLines, instead of being read and encoded. The bytes
+// it is given and the lengths it is told add up to exactly what Build
+// writes to any other writer, as long as the attachment's Open delivers
+// Size bytes (else a real Build fails where a sizing one did not).
+type Sizer interface {
+	io.Writer
+	// SkipLines accounts for n bytes of base64 lines, each ending in
+	// CRLF, that follow everything written so far.
+	SkipLines(n int64)
+}
+
+// Base64Len is the length of n bytes in base64 with 76-character lines,
+// each ending in CRLF, as Build writes an attachment.
+func Base64Len(n int64) int64 {
+	enc := (n + 2) / 3 * 4
+	lines := (enc + 75) / 76
+	return enc + 2*lines
 }
 
 func itemSeed(it *Item) string {
@@ -403,6 +427,20 @@ func (b *builder) attachmentPart(a *Attachment, depth int, path string) *part {
 	}
 	if a.Open == nil {
 		p.body = func() error { return nil }
+		return p
+	}
+	if b.sizer != nil && a.Size > 0 { // 0: unknown, or empty: read it
+		size := a.Size
+		p.body = func() error {
+			if b.w.err == nil {
+				b.w.err = b.w.w.Flush() // what came before, in order
+			}
+			if n := Base64Len(size); n > 0 && b.w.err == nil {
+				b.sizer.SkipLines(n)
+				b.w.last = '\n'
+			}
+			return b.w.err
+		}
 		return p
 	}
 	open := a.Open

@@ -25,6 +25,18 @@ type planWriter struct {
 	head []byte
 	crlf importers.CRLFCounter
 	r    bytes.Reader
+	// skipped: bytes of attachments counted, not written (SkipLines).
+	skipped int64
+}
+
+var _ outlook.Sizer = (*planWriter)(nil)
+
+// SkipLines implements outlook.Sizer: the builder counts an attachment's
+// base64 lines instead of reading and encoding it. They end in CRLF and
+// follow a part header that ends in CRLF, so they change no CRLF count.
+func (w *planWriter) SkipLines(n int64) {
+	w.crlf.N += n
+	w.skipped += n
 }
 
 func (w *planWriter) Write(p []byte) (int, error) {
@@ -41,7 +53,7 @@ func (w *planWriter) Write(p []byte) (int, error) {
 // the whole message was kept, or its header ends within it and has a
 // Message-ID (a key by Message-ID does not depend on the body).
 func (w *planWriter) key() (dedupe.Key, bool) {
-	if w.crlf.N <= int64(len(w.head)) {
+	if w.skipped == 0 && w.crlf.N <= int64(len(w.head)) {
 		k, _, err := dedupe.Of(bytes.NewReader(w.head))
 		return k, err == nil
 	}
@@ -98,21 +110,37 @@ func (b *planBody) CachedKey() ([16]byte, int64, bool) { return b.key, b.crlf, b
 // RememberKey: nothing to remember beyond this walk.
 func (b *planBody) RememberKey([16]byte, int64) {}
 
-// planned builds it for a HeadersOnly walk.
+// planned builds it for a HeadersOnly walk: sized (attachments counted,
+// not read), and, when that gives no key (the header has no usable
+// Message-ID, so the key is the content's), built whole into the
+// planWriter like before.
 func (s *Source) planned(it *outlook.Item) (body importers.Body, err error) {
-	w := &planWriter{}
-	failed := func() (failed bool) {
-		defer func() {
-			if recover() != nil {
-				failed = true
-			}
-		}()
-		return s.hooks.build(w, it) != nil
-	}()
+	w, failed := s.plan(it, true)
+	if !failed && w.skipped > 0 {
+		if _, keyed := w.key(); !keyed {
+			w, failed = s.plan(it, false)
+		}
+	}
 	if failed {
 		return s.spool(it) // the same error, worded as for a full walk
 	}
 	b := &planBody{s: s, it: it, n: w.crlf.N, crlf: w.crlf.Len()}
 	b.key, b.keyed = w.key()
+	s.planBuf = w.head[:0] // the next message's: nothing keeps it
 	return b, nil
+}
+
+// plan builds it into a new planWriter, sizing attachments when sized.
+func (s *Source) plan(it *outlook.Item, sized bool) (w *planWriter, failed bool) {
+	w = &planWriter{head: s.planBuf[:0]}
+	var dst io.Writer = w
+	if !sized {
+		dst = struct{ io.Writer }{w} // not an outlook.Sizer
+	}
+	defer func() {
+		if recover() != nil {
+			failed = true
+		}
+	}()
+	return w, s.hooks.build(dst, it) != nil
 }

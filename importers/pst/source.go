@@ -50,6 +50,8 @@ type Source struct {
 	crcLog int      // CRC errors already reported
 
 	nonmail *outlook.NonMailDir // outlook.Settings.NonMailDir, nil without
+
+	planBuf []byte // a planWriter's head, reused from message to message
 }
 
 var _ importers.Source = (*Source)(nil)

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
 
@@ -169,9 +170,13 @@ func (c *RawConn) startTLS(ctx context.Context, opts *importers.Options, trace *
 	}
 	cfg := netconn.ForHost(opts.TLS, ep.Host)
 	if !ep.startTLSRequired(opts) {
-		cfg = netconn.Opportunistic(cfg, func(err error) {
-			opts.Log().Debug("imap: STARTTLS: certificate not verified (plaintext is allowed for this host, so the connection stays encrypted)", "host", ep.Host, "error", err)
-		})
+		var unverified func(error) // only a debug line wants the outcome
+		if log := opts.Log(); log.Enabled(ctx, slog.LevelDebug) {
+			unverified = func(err error) {
+				log.Debug("imap: STARTTLS: certificate not verified (plaintext is allowed for this host, so the connection stays encrypted)", "host", ep.Host, "error", err)
+			}
+		}
+		cfg = netconn.Opportunistic(cfg, unverified)
 	}
 	tc := tls.Client(c.conn, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {

@@ -138,9 +138,18 @@ func notTLS(err error) bool {
 // plaintext (PlainAllowed): the certificate is checked as cfg says, but a
 // failed check is passed to unverified instead of failing the handshake:
 // encrypted without proof of the peer is still better than plaintext.
+// With unverified nil nobody wants the outcome, so the check is not made
+// at all: it would load the system's root certificates (tens of
+// milliseconds of CPU, once per process) for nothing.
 func Opportunistic(cfg *tls.Config, unverified func(error)) *tls.Config {
 	if cfg.InsecureSkipVerify {
 		return cfg
+	}
+	if unverified == nil {
+		o := cfg.Clone()
+		o.InsecureSkipVerify = true
+		o.VerifyConnection = nil
+		return o
 	}
 	strict := cfg.Clone()
 	o := cfg.Clone()
