@@ -29,6 +29,7 @@ package imap
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -43,6 +44,7 @@ import (
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
 	"github.com/mailferry/mailferry/importers/keycache"
+	ic "github.com/mailferry/mailferry/internal/imapclient"
 )
 
 // invMax is the most messages of one mailbox the cache keeps (32 bytes
@@ -307,4 +309,33 @@ func cachedStored(es []invEntry, uid imap.UID, size int64) (exporters.Stored, bo
 		return exporters.Stored{}, false
 	}
 	return exporters.Stored{Key: es[i].key, Size: size, Loc: uint64(uid)}, true
+}
+
+// invSample is how many cached entries cacheHolds checks against the
+// server before the cache is used.
+const invSample = 8
+
+// cacheHolds fetches the Message-ID and size of a few cached messages,
+// spread over the mailbox, and tells whether the server still holds
+// what the cache says of each one it lists. It guards what the protocol
+// cannot: another server behind the same address whose mailbox got the
+// same UIDVALIDITY (Dovecot draws it from the clock, so two fresh
+// servers can). Any difference, or a failed FETCH, and the cache is not
+// used: the inventory is read from the server, as without a cache.
+func (t *Target) cacheHolds(ctx context.Context, c *ic.Conn, cached []invEntry) bool {
+	var set imap.UIDSet
+	n := min(invSample, len(cached))
+	for i := range n {
+		set.AddNum(cached[i*(len(cached)-1)/max(n-1, 1)].uid)
+	}
+	same := true
+	err := t.scanHeadersOf(ctx, c, set, true, func(uid imap.UID, size int64, hdr map[string][]string, cut bool) error {
+		st, ok := cachedStored(cached, uid, size)
+		k, kok := dedupe.FromHeader(hdr)
+		if !ok || !kok || cut || k != st.Key {
+			same = false
+		}
+		return nil
+	})
+	return err == nil && same
 }

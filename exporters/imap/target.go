@@ -419,7 +419,7 @@ func (t *Target) Inventory(ctx context.Context, fn func(exporters.Stored) error)
 		missing = append(missing, uid)
 		return nil
 	}
-	if cached := inv.lookup(t.name, t.validity); len(cached) > 0 {
+	if cached := inv.lookup(t.name, t.validity); len(cached) > 0 && t.cacheHolds(ctx, c, cached) {
 		var unknown imap.UIDSet
 		err = t.scanSizes(ctx, c, func(uid imap.UID, size int64) error {
 			if _, altered := t.storedAs(t.validity, uid); !altered {
