@@ -14,8 +14,6 @@ type refEntry struct {
 	flags uint8
 }
 
-
-
 // refIndex is the key index of a target (or of every target, for a global
 // de-duplication) and of what a run takes. Safe for concurrent use.
 type refIndex struct {
@@ -122,9 +120,6 @@ func (x *refIndex) Clone() *refIndex {
 	return c
 }
 
-
-
-
 // Match applies the rule to m: a duplicate of a stored or taken message,
 // or new (then it is recorded as taken). open reads stored messages when
 // their Sum is needed; estimate (a plan reading headers only) lets a
@@ -229,4 +224,3 @@ func (x *refIndex) nextTaken() uint64 {
 	x.taken++
 	return x.taken
 }
-
