@@ -34,6 +34,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -216,6 +217,17 @@ func (f *Folder) Close(present func(name uint64) bool) {
 	}
 	sort.Slice(recs, func(i, j int) bool { return recs[i].name < recs[j].name })
 	save(f.path, recs)
+}
+
+// NamesOf returns a membership test over n unique names (name(i) for i
+// in [0, n)): 8 bytes per name, sorted hashes, no map.
+func NamesOf(n int, name func(i int) string) func(uint64) bool {
+	hs := make([]uint64, n)
+	for i := range hs {
+		hs[i] = nameHash(name(i))
+	}
+	slices.Sort(hs)
+	return func(h uint64) bool { _, ok := slices.BinarySearch(hs, h); return ok }
 }
 
 // Names returns a membership test over the unique names given.
