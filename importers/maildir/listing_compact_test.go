@@ -73,7 +73,6 @@ type refEntry struct {
 	ent    fs.DirEntry
 }
 
-
 // listMessages returns the messages of one Maildir (cur/ and new/, not
 // tmp/), sorted by the time prefix of their names, then by name. Hidden
 // files and directories are skipped.
@@ -129,4 +128,3 @@ func refTimePrefix(name string) (uint64, bool) {
 	n, err := strconv.ParseUint(name[:i], 10, 64)
 	return n, err == nil
 }
-
