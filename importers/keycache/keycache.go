@@ -25,6 +25,7 @@ package keycache
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -35,7 +36,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -91,8 +91,11 @@ var dirFunc = func() (string, error) {
 type Folder struct {
 	path string // the cache file
 	mu   sync.Mutex
-	old  map[uint64]record
-	new  map[uint64]record
+	// old holds the records of the file, new those recorded in this
+	// walk: slices (72 bytes a message, no map: a folder may hold a
+	// million), old sorted by name as the file is, new in recording order.
+	old []record
+	new []record
 	// dirty: new entries were recorded or old ones are gone.
 	dirty bool
 }
@@ -113,7 +116,7 @@ func Open(kind, dir string) *Folder {
 		return nil
 	}
 	sum := sha256.Sum256([]byte(kind + "\x00" + abs))
-	f := &Folder{path: filepath.Join(base, kind+"-"+hex.EncodeToString(sum[:12])), new: map[uint64]record{}}
+	f := &Folder{path: filepath.Join(base, kind+"-"+hex.EncodeToString(sum[:12]))}
 	f.old = load(f.path)
 	return f
 }
@@ -145,6 +148,9 @@ type body struct {
 	name   uint64
 	st     stat
 	listed time.Time
+	// mine is what RememberKey recorded for this body (when hasMine).
+	mine    record
+	hasMine bool
 }
 
 var _ importers.KeyCache = (*body)(nil)
@@ -157,10 +163,10 @@ func (r record) matches(st stat) bool {
 func (b *body) CachedKey() ([16]byte, int64, bool) {
 	b.f.mu.Lock()
 	defer b.f.mu.Unlock()
-	if r, ok := b.f.new[b.name]; ok && r.matches(b.st) {
+	if r := b.mine; b.hasMine && r.matches(b.st) {
 		return r.key, r.crlf, true
 	}
-	if r, ok := b.f.old[b.name]; ok && r.matches(b.st) {
+	if r, ok := find(b.f.old, b.name); ok && r.matches(b.st) {
 		return r.key, r.crlf, true // kept by Close: its name is listed
 	}
 	return [16]byte{}, 0, false
@@ -182,7 +188,8 @@ func (b *body) RememberKey(key [16]byte, crlf int64) {
 	}
 	r := record{name: b.name, dev: b.st.dev, ino: b.st.ino, size: b.st.size, mtime: b.st.mtime, ctime: b.st.ctime, crlf: crlf, key: key}
 	b.f.mu.Lock()
-	b.f.new[b.name] = r
+	b.f.new = append(b.f.new, r)
+	b.mine, b.hasMine = r, true
 	b.f.dirty = true
 	b.f.mu.Unlock()
 }
@@ -198,25 +205,47 @@ func (f *Folder) Close(present func(name uint64) bool) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for n, r := range f.old {
-		if _, ok := f.new[n]; ok {
+	// The new records by name, the last one recorded for a name kept.
+	slices.SortStableFunc(f.new, func(a, b record) int { return cmp.Compare(a.name, b.name) })
+	nw := f.new[:0]
+	for i, r := range f.new {
+		if i+1 < len(f.new) && f.new[i+1].name == r.name {
 			continue
 		}
-		if present != nil && present(n) {
-			f.new[n] = r
+		nw = append(nw, r)
+	}
+	// Merged with the old ones still listed, in name order.
+	recs := make([]record, 0, len(nw)+len(f.old))
+	i := 0
+	for _, r := range f.old {
+		for i < len(nw) && nw[i].name < r.name {
+			recs = append(recs, nw[i])
+			i++
+		}
+		if i < len(nw) && nw[i].name == r.name {
+			continue
+		}
+		if present != nil && present(r.name) {
+			recs = append(recs, r)
 		} else {
 			f.dirty = true
 		}
 	}
+	recs = append(recs, nw[i:]...)
+	f.new = nil
 	if !f.dirty {
 		return
 	}
-	recs := make([]record, 0, len(f.new))
-	for _, r := range f.new {
-		recs = append(recs, r)
-	}
-	sort.Slice(recs, func(i, j int) bool { return recs[i].name < recs[j].name })
 	save(f.path, recs)
+}
+
+// find returns the record of name in recs (sorted by name).
+func find(recs []record, name uint64) (record, bool) {
+	i, ok := slices.BinarySearchFunc(recs, name, func(r record, n uint64) int { return cmp.Compare(r.name, n) })
+	if !ok {
+		return record{}, false
+	}
+	return recs[i], true
 }
 
 // NamesOf returns a membership test over n unique names (name(i) for i
@@ -247,7 +276,7 @@ func header() []byte {
 	return b.Bytes()
 }
 
-func load(path string) map[uint64]record {
+func load(path string) []record {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil
@@ -260,14 +289,17 @@ func load(path string) map[uint64]record {
 	if got := sha256.Sum256(data[:len(data)-sha256.Size]); !bytes.Equal(got[:], sum) || len(body)%recSize != 0 {
 		return nil
 	}
-	out := make(map[uint64]record, len(body)/recSize)
+	out := make([]record, 0, len(body)/recSize)
 	for p := body; len(p) > 0; p = p[recSize:] {
 		var r record
 		u := binary.BigEndian.Uint64
 		r.name, r.dev, r.ino = u(p[0:]), u(p[8:]), u(p[16:])
 		r.size, r.mtime, r.ctime, r.crlf = int64(u(p[24:])), int64(u(p[32:])), int64(u(p[40:])), int64(u(p[48:]))
 		copy(r.key[:], p[56:72])
-		out[r.name] = r
+		if len(out) > 0 && out[len(out)-1].name >= r.name {
+			return nil // not sorted by name, or a name twice: not ours
+		}
+		out = append(out, r)
 	}
 	return out
 }
