@@ -568,14 +568,14 @@ func runRSS(counts string, avg int, extra []string, keep bool) error {
 				size = sz
 			} else {
 				os.RemoveAll(corpus)
-				size, err = generate(env, bin, corpus, count, avg)
+				size, err = generateFast(corpus, count, avg)
 				if err != nil {
 					return err
 				}
 			}
 		} else {
 			os.RemoveAll(corpus)
-			if size, err = generate(env, bin, corpus, count, avg); err != nil {
+			if size, err = generateFast(corpus, count, avg); err != nil {
 				return err
 			}
 		}
