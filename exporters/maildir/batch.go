@@ -58,6 +58,7 @@ func (t *target) AppendBatch(ctx context.Context, items []exporters.BatchItem) (
 			}
 		}
 	}()
+	var buf []byte
 	for _, it := range items {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -74,7 +75,13 @@ func (t *target) AppendBatch(ctx context.Context, items []exporters.BatchItem) (
 		}
 		files = append(files, file{f: f, tmp: tmp})
 		cnt := &importers.CRLFCounter{R: bytes.NewReader(it.Data)}
-		if _, err := io.Copy(f, cnt); err != nil {
+		if buf == nil {
+			// One copy buffer for the batch: io.Copy (through
+			// os.File.ReadFrom, hidden here) would take 32 KiB per
+			// message, memory churn for 2 KB messages.
+			buf = make([]byte, 32<<10)
+		}
+		if _, err := io.CopyBuffer(struct{ io.Writer }{f}, cnt, buf); err != nil {
 			return fmt.Errorf("maildir %s: %w", d.Join(tmp...), localfs.DiskFull(err))
 		}
 		if !it.M.InternalDate.IsZero() {
