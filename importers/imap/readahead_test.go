@@ -6,11 +6,11 @@ import (
 )
 
 // The read-ahead starts small and doubles, up to the budget, only after
-// FETCHes that filled it and waited on the round trip more than a quarter
-// of their transfer time.
+// FETCHes that filled it and waited on the round trip longer than their
+// transfer took.
 func TestReadAheadGrowsOnlyForSlowRoundTrips(t *testing.T) {
 	s := &Source{batchBytes: 5 << 20, chunk: minChunkBytes}
-	s.grow(100*time.Microsecond, 5*time.Millisecond, minChunkBytes) // loopback
+	s.grow(time.Millisecond, 2*time.Millisecond, minChunkBytes) // a busy local server
 	if s.chunk != minChunkBytes {
 		t.Fatalf("grew to %d on a fast server", s.chunk)
 	}

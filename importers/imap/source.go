@@ -26,8 +26,10 @@ func init() {
 
 // Defaults of the walk's batching.
 const (
-	// DefaultBatch is how many messages one UID FETCH covers.
-	DefaultBatch = 1000
+	// DefaultBatch is how many messages one UID FETCH of message data
+	// (flags, dates, sizes, the header fields keys need) covers: their
+	// parsed headers are held until the batch is delivered.
+	DefaultBatch = 500
 	// DefaultBatchBytes bounds the body bytes one batch holds in memory;
 	// bodies larger than importers.DefaultSpoolMem go to spool files and
 	// count with that size only.
@@ -487,10 +489,12 @@ func (s *Source) fetchBodies(c *ic.Conn, metas []*meta) error {
 
 // grow doubles the read-ahead (up to batchBytes) after a FETCH of got
 // body bytes that filled it at least half, when the wait for the
-// server's first answer was more than a quarter of the transfer time:
-// the round trip, not the bytes, limited that FETCH.
+// server's first answer was longer than the transfer: the round trip,
+// not the bytes, limited that FETCH. (On a busy machine a local server's
+// first answer can take a quarter of a small FETCH's transfer time: that
+// does not grow it.)
 func (s *Source) grow(wait, transfer time.Duration, got int64) {
-	if s.chunk == 0 || s.chunk >= s.batchBytes || 2*got < s.chunk || 4*wait <= transfer {
+	if s.chunk == 0 || s.chunk >= s.batchBytes || 2*got < s.chunk || wait <= transfer {
 		return
 	}
 	s.chunk = min(2*s.chunk, s.batchBytes)
