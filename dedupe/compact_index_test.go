@@ -159,3 +159,17 @@ func TestCompactIndexMemory(t *testing.T) {
 		t.Errorf("%.1f bytes per message, want at most 32", per)
 	}
 }
+
+func TestIndexRelease(t *testing.T) {
+	x := NewIndex()
+	k := FromMessageID("a@b")
+	x.Add(k, 10, 0, 1, nil)
+	x.Match(Msg{Key: FromMessageID("c@d"), Size: 5}, nil, false)
+	x.Release()
+	if x.Len() != 0 || x.Has(k) || x.Multi() != 0 {
+		t.Fatalf("after Release: Len %d Has %v Multi %d", x.Len(), x.Has(k), x.Multi())
+	}
+	if r, err := x.Match(Msg{Key: k, Size: 10}, nil, false); err != nil || r.Dup {
+		t.Fatalf("a released index still matched: %+v %v", r, err)
+	}
+}

@@ -344,3 +344,12 @@ func (x *Index) AddAll(y *Index) {
 	}
 	y.t, y.big, y.more, y.sums = newTable(compactValue), map[Key]entry{}, map[Key][]entry{}, map[sumKey]Sum{}
 }
+
+// Release empties x, keeping nothing of what it held: for a caller done
+// with a target's index while others stay in use (a per-folder index
+// after its folders were copied). x stays usable, as a new index.
+func (x *Index) Release() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.t, x.big, x.more, x.sums, x.multi = newTable(compactValue), map[Key]entry{}, map[Key][]entry{}, map[sumKey]Sum{}, map[Key]bool{}
+}
