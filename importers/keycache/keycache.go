@@ -24,6 +24,7 @@
 package keycache
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"crypto/sha256"
@@ -214,29 +215,35 @@ func (f *Folder) Close(present func(name uint64) bool) {
 		}
 		nw = append(nw, r)
 	}
-	// Merged with the old ones still listed, in name order.
-	recs := make([]record, 0, len(nw)+len(f.old))
-	i := 0
-	for _, r := range f.old {
-		for i < len(nw) && nw[i].name < r.name {
-			recs = append(recs, nw[i])
-			i++
+	// Merged with the old ones still listed, in name order, straight
+	// into the file (no third copy of the records in memory).
+	merge := func(emit func(record)) {
+		i := 0
+		for _, r := range f.old {
+			for i < len(nw) && nw[i].name < r.name {
+				emit(nw[i])
+				i++
+			}
+			if i < len(nw) && nw[i].name == r.name {
+				continue
+			}
+			if present != nil && present(r.name) {
+				emit(r)
+			} else {
+				f.dirty = true
+			}
 		}
-		if i < len(nw) && nw[i].name == r.name {
-			continue
-		}
-		if present != nil && present(r.name) {
-			recs = append(recs, r)
-		} else {
-			f.dirty = true
+		for ; i < len(nw); i++ {
+			emit(nw[i])
 		}
 	}
-	recs = append(recs, nw[i:]...)
-	f.new = nil
 	if !f.dirty {
-		return
+		merge(func(record) {}) // is an old one gone?
 	}
-	save(f.path, recs)
+	if f.dirty {
+		save(f.path, merge)
+	}
+	f.new = nil
 }
 
 // find returns the record of name in recs (sorted by name).
@@ -277,20 +284,36 @@ func header() []byte {
 }
 
 func load(path string) []record {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
 	if err != nil {
 		return nil
 	}
 	h := header()
-	if len(data) < len(h)+sha256.Size || !bytes.Equal(data[:len(h)], h) {
+	n := fi.Size() - int64(len(h)) - sha256.Size
+	if n < 0 || n%recSize != 0 {
 		return nil
 	}
-	body, sum := data[len(h):len(data)-sha256.Size], data[len(data)-sha256.Size:]
-	if got := sha256.Sum256(data[:len(data)-sha256.Size]); !bytes.Equal(got[:], sum) || len(body)%recSize != 0 {
+	// Read a record at a time, hashing as it goes: the file is not held
+	// in memory besides the records.
+	br := bufio.NewReaderSize(f, 64<<10)
+	sh := sha256.New()
+	got := make([]byte, len(h))
+	if _, err := io.ReadFull(br, got); err != nil || !bytes.Equal(got, h) {
 		return nil
 	}
-	out := make([]record, 0, len(body)/recSize)
-	for p := body; len(p) > 0; p = p[recSize:] {
+	sh.Write(got)
+	out := make([]record, 0, n/recSize)
+	var p [recSize]byte
+	for range n / recSize {
+		if _, err := io.ReadFull(br, p[:]); err != nil {
+			return nil
+		}
+		sh.Write(p[:])
 		var r record
 		u := binary.BigEndian.Uint64
 		r.name, r.dev, r.ino = u(p[0:]), u(p[8:]), u(p[16:])
@@ -301,16 +324,32 @@ func load(path string) []record {
 		}
 		out = append(out, r)
 	}
+	var sum [sha256.Size]byte
+	if _, err := io.ReadFull(br, sum[:]); err != nil || !bytes.Equal(sh.Sum(nil), sum[:]) {
+		return nil
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		return nil // grew while read
+	}
 	return out
 }
 
-func save(path string, recs []record) error {
+// save writes the records each emits (sorted by name) to path: a
+// temporary file renamed over it, written through a buffer and hashed as
+// it goes.
+func save(path string, each func(emit func(record))) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	data := header()
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	sh := sha256.New()
+	bw := bufio.NewWriterSize(io.MultiWriter(tmp, sh), 64<<10)
+	bw.Write(header())
 	var p [recSize]byte
-	for _, r := range recs {
+	each(func(r record) {
 		pu := binary.BigEndian.PutUint64
 		pu(p[0:], r.name)
 		pu(p[8:], r.dev)
@@ -320,15 +359,12 @@ func save(path string, recs []record) error {
 		pu(p[40:], uint64(r.ctime))
 		pu(p[48:], uint64(r.crlf))
 		copy(p[56:], r.key[:])
-		data = append(data, p[:]...)
+		bw.Write(p[:])
+	})
+	err = bw.Flush()
+	if err == nil {
+		_, err = tmp.Write(sh.Sum(nil))
 	}
-	sum := sha256.Sum256(data)
-	data = append(data, sum[:]...)
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
