@@ -17,6 +17,9 @@
 // With -rss-counts (e.g. 1000,100000) it measures instead how mailferry's
 // peak RSS grows with the number of messages: a push and a pull of each
 // corpus size, small messages (-avg-size) so that the count dominates.
+// Its corpora are written directly (bench/rssgen.go: the messages of
+// mailferry gen, without the engine's fsyncs), each push with a key cache
+// of its own; -rss-corpora DIR keeps them for the next run.
 //
 // Each run is a separate process; its wall time and peak RSS (getrusage
 // of the child) are measured. After every run the result is counted
