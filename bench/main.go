@@ -592,6 +592,7 @@ func runRSS(counts string, avg int, extra []string, keep bool) error {
 		if got, err := serverCount(srv); err != nil || got != count {
 			return fmt.Errorf("push of %d messages: the server holds %d (%v)", count, got, err)
 		}
+		log.Printf("%d messages: push %.1fs %.0f MB RSS", count, r.push.wall.Seconds(), float64(r.push.rss)/1e6)
 		if r.pull, err = measure(profiled(env, fmt.Sprintf("pull-%d", count)), bin, copyArgs(extra, url, "maildir:"+out)...); err != nil {
 			return err
 		}
