@@ -15,7 +15,7 @@ import (
 // (bucket splits), sizes and locators over 32 bits and unknown sizes,
 // store numbers over 16 bits.
 func TestCompactIndexAgreesWithMap(t *testing.T) {
-	for seed := uint64(1); seed <= 40; seed++ {
+	for seed := uint64(1); seed <= 20; seed++ {
 		nkeys := 8
 		if seed%4 == 0 {
 			nkeys = 20000
@@ -142,7 +142,7 @@ func TestCompactIndexMemory(t *testing.T) {
 		t.Skip("allocates")
 	}
 	x := NewIndex()
-	const n = 200000
+	const n = 100000
 	for i := range n {
 		k := FromMessageID(fmt.Sprint(i, "@x"))
 		if _, err := x.Match(Msg{Key: k, Size: 2048}, nil, false); err != nil {
