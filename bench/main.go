@@ -17,6 +17,9 @@
 // With -rss-counts (e.g. 1000,100000) it measures instead how mailferry's
 // peak RSS grows with the number of messages: a push and a pull of each
 // corpus size, small messages (-avg-size) so that the count dominates.
+// Its corpora are written directly (bench/rssgen.go: the messages of
+// mailferry gen, without the engine's fsyncs), each push with a key cache
+// of its own; -rss-corpora DIR keeps them for the next run.
 //
 // Each run is a separate process; its wall time and peak RSS (getrusage
 // of the child) are measured. After every run the result is counted
@@ -97,6 +100,7 @@ func main() {
 	guards := flag.Bool("guards", false, "measure instead what locks and progress deadlines cost: the same push and pull with them and without them (a bench-only switch), alternating, and their ratio")
 	archive := flag.Bool("archive", false, "measure mailferry archive instead: messages/s moving the corpus from Dovecot to a maildir: and an mbox: archive")
 	rssCounts := flag.String("rss-counts", "", "measure peak RSS against corpus size instead: comma-separated message counts, e.g. 1000,100000")
+	flag.StringVar(&rssCorpora, "rss-corpora", "", "-rss-counts: keep the generated corpora in this directory and use them again (a 1,000,000-message corpus takes long to write)")
 	pop3 := flag.Bool("pop3", false, "measure POP3 → Maildir against mpop instead (bench/pop3.go)")
 	pstArg := flag.String("pst", "", "measure PST → eml: and maildir: against readpst instead: a go-pst sample name (enron, support) or a .pst path (bench/pst.go)")
 	huge := flag.Int("huge", 0, "measure instead the peak RSS of pushing and pulling one message of this many MB (bench/huge.go)")
@@ -532,6 +536,10 @@ func connsOf(extra []string) string {
 	return strings.Join(extra, " ")
 }
 
+// rssCorpora is where -rss-counts keeps its corpora ("": in the work
+// directory, one at a time).
+var rssCorpora string
+
 // runRSS pushes and pulls a corpus of each size with mailferry and prints
 // the peak RSS of each run: flat memory means the big corpus needs no more
 // than the small one.
@@ -556,28 +564,48 @@ func runRSS(counts string, avg int, extra []string, keep bool) error {
 		}
 		corpus := filepath.Join(work, "corpus")
 		out := filepath.Join(work, "pull")
-		os.RemoveAll(corpus)
 		os.RemoveAll(out)
 		if err := srv.Reset("alice"); err != nil {
 			return err
 		}
-		size, err := generate(env, bin, corpus, count, avg)
-		if err != nil {
-			return err
+		var size int64
+		var err error
+		if rssCorpora != "" {
+			corpus = filepath.Join(rssCorpora, fmt.Sprintf("maildir-%d-%d", count, avg))
+			if n, sz, err := countMaildir(corpus); err == nil && n == count {
+				log.Printf("using the corpus in %s", corpus)
+				size = sz
+			} else {
+				os.RemoveAll(corpus)
+				size, err = generateFast(corpus, count, avg)
+				if err != nil {
+					return err
+				}
+			}
+		} else {
+			os.RemoveAll(corpus)
+			if size, err = generateFast(corpus, count, avg); err != nil {
+				return err
+			}
 		}
 		r := row{count: count, size: size}
-		if r.push, err = measure(profiled(env, fmt.Sprintf("push-%d", count)), bin, copyArgs(extra, "maildir:"+corpus, url)...); err != nil {
+		// A key cache of its own: the push is a first one (and the
+		// user's cache directory is left alone).
+		penv := append(slices.Clone(env), "XDG_CACHE_HOME="+filepath.Join(work, fmt.Sprintf("cache-%d", count)))
+		if r.push, err = measure(profiled(penv, fmt.Sprintf("push-%d", count)), bin, copyArgs(extra, "maildir:"+corpus, url)...); err != nil {
 			return err
 		}
 		if got, err := serverCount(srv); err != nil || got != count {
 			return fmt.Errorf("push of %d messages: the server holds %d (%v)", count, got, err)
 		}
+		log.Printf("%d messages: push %.1fs %.0f MB RSS", count, r.push.wall.Seconds(), float64(r.push.rss)/1e6)
 		if r.pull, err = measure(profiled(env, fmt.Sprintf("pull-%d", count)), bin, copyArgs(extra, url, "maildir:"+out)...); err != nil {
 			return err
 		}
 		if got, _, err := countMaildir(out); err != nil || got != count {
 			return fmt.Errorf("pull of %d messages: %d arrived (%v)", count, got, err)
 		}
+		os.RemoveAll(out)
 		log.Printf("%d messages: push %.1fs %.0f MB RSS, pull %.1fs %.0f MB RSS", count,
 			r.push.wall.Seconds(), float64(r.push.rss)/1e6, r.pull.wall.Seconds(), float64(r.pull.rss)/1e6)
 		rows = append(rows, r)

@@ -20,7 +20,8 @@ import (
 //
 // An Index holds, per key, the stored messages (size, where to read them,
 // and their Sum once computed) and the messages this run took from the
-// source: 24 bytes per message besides the 16-byte key, no Message-ID
+// source: 11 bytes per message besides the 16-byte key in the common
+// case (one message per key, no Sum known; see table), no Message-ID
 // strings.
 
 // Taken is the store number of messages taken from the source in this run
@@ -47,8 +48,11 @@ type sumKey struct {
 // Index is the key index of a target (or of every target, for a global
 // de-duplication) and of what a run takes. Safe for concurrent use.
 type Index struct {
-	mu    sync.Mutex
-	m     map[Key]entry
+	mu sync.Mutex
+	// first holds the first entry of each key: compact in t, in big
+	// when it does not fit the compact record (see compact).
+	t     *table
+	big   map[Key]entry
 	more  map[Key][]entry // the second and further entries of a key (rare)
 	sums  map[sumKey]Sum
 	multi map[Key]bool // keys found again among the source's messages
@@ -57,7 +61,29 @@ type Index struct {
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{m: map[Key]entry{}, more: map[Key][]entry{}, sums: map[sumKey]Sum{}, multi: map[Key]bool{}}
+	return &Index{t: newTable(compactValue), big: map[Key]entry{}, more: map[Key][]entry{}, sums: map[sumKey]Sum{}, multi: map[Key]bool{}}
+}
+
+// first returns the first entry of k.
+func (x *Index) first(k Key) (entry, bool) {
+	if v := x.t.get(k); v != nil {
+		return expand(v), true
+	}
+	e, ok := x.big[k]
+	return e, ok
+}
+
+// setFirst sets (or adds) the first entry of k.
+func (x *Index) setFirst(k Key, e entry) {
+	if v, ok := compact(e); ok {
+		if len(x.big) > 0 {
+			delete(x.big, k)
+		}
+		x.t.put(k, v[:])
+		return
+	}
+	x.t.del(k)
+	x.big[k] = e
 }
 
 // Add records a stored message: its key, its size in the target's unit
@@ -74,8 +100,8 @@ func (x *Index) add(k Key, e entry, sum *Sum) {
 		e.flags |= hasSum
 		x.sums[sumKey{e.store, e.loc}] = *sum
 	}
-	if _, ok := x.m[k]; !ok {
-		x.m[k] = e
+	if _, ok := x.first(k); !ok {
+		x.setFirst(k, e)
 		return
 	}
 	x.more[k] = append(x.more[k], e)
@@ -85,7 +111,7 @@ func (x *Index) add(k Key, e entry, sum *Sum) {
 func (x *Index) Has(k Key) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	_, ok := x.m[k]
+	_, ok := x.first(k)
 	return ok
 }
 
@@ -93,7 +119,7 @@ func (x *Index) Has(k Key) bool {
 func (x *Index) Len() int {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	n := len(x.m)
+	n := x.t.n + len(x.big)
 	for _, es := range x.more {
 		n += len(es)
 	}
@@ -133,10 +159,10 @@ func (x *Index) MergeMulti(y *Index) {
 func (x *Index) Clone() *Index {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	c := &Index{m: make(map[Key]entry, len(x.m)), more: make(map[Key][]entry, len(x.more)),
+	c := &Index{t: x.t.clone(), big: make(map[Key]entry, len(x.big)), more: make(map[Key][]entry, len(x.more)),
 		sums: make(map[sumKey]Sum, len(x.sums)), multi: make(map[Key]bool, len(x.multi)), taken: x.taken}
-	for k, e := range x.m {
-		c.m[k] = e
+	for k, e := range x.big {
+		c.big[k] = e
 	}
 	for k, es := range x.more {
 		c.more[k] = append([]entry(nil), es...)
@@ -181,7 +207,7 @@ type Result struct {
 func (x *Index) Match(m Msg, open Opener, estimate bool) (Result, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	first, ok := x.m[m.Key]
+	first, ok := x.first(m.Key)
 	if !ok {
 		e := entry{size: m.Size, store: Taken, loc: x.nextTaken()}
 		var sp *Sum
@@ -198,7 +224,7 @@ func (x *Index) Match(m Msg, open Opener, estimate bool) (Result, error) {
 	es := append([]entry{first}, x.more[m.Key]...)
 	set := func(i int, e entry) {
 		if i == 0 {
-			x.m[m.Key] = e
+			x.setFirst(m.Key, e)
 		} else {
 			x.more[m.Key][i-1] = e
 		}
@@ -277,4 +303,53 @@ func (x *Index) Match(m Msg, open Opener, estimate bool) (Result, error) {
 func (x *Index) nextTaken() uint64 {
 	x.taken++
 	return x.taken
+}
+
+// AddAll adds every stored message of y to x (as Add would, in the order
+// y got them for each key), then empties y. It is how an inventory read
+// into its own index (read again from the start after a failure) joins
+// the target's: when x is empty, y's memory is taken over as it is.
+func (x *Index) AddAll(y *Index) {
+	if x == y {
+		return
+	}
+	y.mu.Lock()
+	defer y.mu.Unlock()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.t.n == 0 && len(x.big) == 0 && len(x.more) == 0 && len(x.sums) == 0 {
+		x.t, x.big, x.more, x.sums = y.t, y.big, y.more, y.sums
+	} else {
+		addAll := func(k Key, e entry) {
+			var sp *Sum
+			if e.flags&hasSum != 0 {
+				s := y.sums[sumKey{e.store, e.loc}]
+				sp = &s
+			}
+			e.flags &^= hasSum
+			x.add(k, e, sp)
+		}
+		y.t.each(func(k Key, v []byte) {
+			addAll(k, expand(v))
+			for _, e := range y.more[k] {
+				addAll(k, e)
+			}
+		})
+		for k, e := range y.big {
+			addAll(k, e)
+			for _, e := range y.more[k] {
+				addAll(k, e)
+			}
+		}
+	}
+	y.t, y.big, y.more, y.sums = newTable(compactValue), map[Key]entry{}, map[Key][]entry{}, map[sumKey]Sum{}
+}
+
+// Release empties x, keeping nothing of what it held: for a caller done
+// with a target's index while others stay in use (a per-folder index
+// after its folders were copied). x stays usable, as a new index.
+func (x *Index) Release() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.t, x.big, x.more, x.sums, x.multi = newTable(compactValue), map[Key]entry{}, map[Key][]entry{}, map[sumKey]Sum{}, map[Key]bool{}
 }

@@ -1,12 +1,15 @@
 package importers
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -210,4 +213,111 @@ func (fo *TreeFolder) Count(ctx context.Context, keep func(name string) bool) (i
 		return 1, nil
 	}
 	return CountFiles(ctx, fo.Dirs, keep)
+}
+
+// FileList is the item files of a TreeFolder as Files lists them (name
+// order directory by directory), compact: the names in one byte buffer
+// with an offset each, read from the directory a few hundred entries at a
+// time, no string or fs.DirEntry per file (a folder may hold a million).
+type FileList struct {
+	single string   // the store's path when it is one file
+	dirs   []string // fo.Dirs
+	ends   []int    // ends[d]: the index after directory d's last file
+	buf    []byte
+	off    []uint32 // name i is buf[off[i]:off[i]+lens[i]]
+	lens   []uint16
+}
+
+// Len returns the number of files.
+func (l *FileList) Len() int {
+	if l.single != "" {
+		return 1
+	}
+	return len(l.off)
+}
+
+// Path returns the path of file i.
+func (l *FileList) Path(i int) string {
+	if l.single != "" {
+		return l.single
+	}
+	d, _ := slices.BinarySearch(l.ends, i+1)
+	return filepath.Join(l.dirs[d], string(l.name(i)))
+}
+
+// Name returns the file name of file i ("" for the store's single file).
+func (l *FileList) Name(i int) string {
+	if l.single != "" {
+		return ""
+	}
+	return string(l.name(i))
+}
+
+// Single reports whether the list is the store's path, one file.
+func (l *FileList) Single() bool { return l.single != "" }
+
+func (l *FileList) name(i int) []byte { return l.buf[l.off[i] : l.off[i]+uint32(l.lens[i])] }
+
+// Info returns file i's fs.FileInfo (Lstat in a directory, Stat for the
+// single file, as TreeEntry.Info).
+func (l *FileList) Info(i int) (fs.FileInfo, error) {
+	if l.single != "" {
+		return os.Stat(l.single)
+	}
+	return os.Lstat(l.Path(i))
+}
+
+// FileList lists what Files lists, compactly.
+func (fo *TreeFolder) FileList(keep func(name string) bool) (*FileList, error) {
+	if fo.File != "" {
+		return &FileList{single: fo.File}, nil
+	}
+	l := &FileList{dirs: fo.Dirs}
+	for _, d := range fo.Dirs {
+		start := len(l.off)
+		f, err := os.Open(d)
+		if err != nil {
+			return nil, err
+		}
+		for {
+			ents, err := f.ReadDir(512)
+			for _, e := range ents {
+				name := e.Name()
+				if !e.Type().IsRegular() || !keep(name) {
+					continue
+				}
+				if len(name) > 1<<16-1 || len(l.buf)+len(name) > 1<<32-1 {
+					f.Close()
+					return nil, fmt.Errorf("%s: too many file names to list", d)
+				}
+				l.off = append(l.off, uint32(len(l.buf)))
+				l.lens = append(l.lens, uint16(len(name)))
+				l.buf = append(l.buf, name...)
+			}
+			if err == io.EOF || (err == nil && len(ents) == 0) {
+				break
+			}
+			if err != nil {
+				f.Close()
+				return nil, err
+			}
+		}
+		f.Close()
+		// Sorted by name, as os.ReadDir sorts.
+		idx := make([]int32, len(l.off)-start)
+		for i := range idx {
+			idx[i] = int32(start + i)
+		}
+		slices.SortFunc(idx, func(a, b int32) int { return bytes.Compare(l.name(int(a)), l.name(int(b))) })
+		off := make([]uint32, len(idx))
+		lens := make([]uint16, len(idx))
+		for i, j := range idx {
+			off[i], lens[i] = l.off[j], l.lens[j]
+		}
+		copy(l.off[start:], off)
+		copy(l.lens[start:], lens)
+		l.ends = append(l.ends, len(l.off))
+	}
+	l.buf, l.off, l.lens = slices.Clip(l.buf), slices.Clip(l.off), slices.Clip(l.lens)
+	return l, nil
 }

@@ -51,14 +51,36 @@ var _ exporters.AlterationChecker = (*Target)(nil)
 // not checked.
 const maxCheckedHeader = 64 << 10
 
+// maxKeptHeaders bounds the header bytes a Target keeps for the check
+// (per folder: Altered empties it). Past it a suspect keeps the SHA-256
+// of its header only, which tells an alteration as surely; its reason
+// then cannot name the first byte that differs. A folder of a million
+// messages with raw 8-bit headers would otherwise hold all their headers.
+const maxKeptHeaders = 1 << 20
+
 // suspect is a message with raw 8-bit bytes in its header, stored in
 // this run.
 type suspect struct {
 	ref      string
 	validity uint32
 	uid      imap.UID
-	header   []byte // as sent, through the blank line
-	rec      alteredRec
+	header   []byte // as sent, through the blank line; nil past maxKeptHeaders
+	hsum     [sha256.Size]byte
+	hlen     int
+	// The source message's key and content hash (recOK: known), for the
+	// store of altered messages (alteredRec).
+	key   dedupe.Key
+	sum   dedupe.Sum
+	size  int64
+	recOK bool
+}
+
+// same reports whether got is the header the suspect was sent with.
+func (s *suspect) same(got []byte) bool {
+	if s.header != nil {
+		return bytes.Equal(got, s.header)
+	}
+	return len(got) == s.hlen && sha256.Sum256(got) == s.hsum
 }
 
 // headerOf returns the header of a CRLF message through the blank line
@@ -113,7 +135,11 @@ func (t *Target) noteSent(m *importers.Message, data, hdr []byte, size int64, va
 	if validity == 0 || uid == 0 {
 		return
 	}
-	s := suspect{ref: m.Ref, validity: validity, uid: uid, header: bytes.Clone(hdr)}
+	s := suspect{ref: m.Ref, validity: validity, uid: uid, hsum: sha256.Sum256(hdr), hlen: len(hdr)}
+	if t.keptHeaders+len(hdr) <= maxKeptHeaders {
+		s.header = bytes.Clone(hdr)
+		t.keptHeaders += len(hdr)
+	}
 	var r io.Reader
 	switch {
 	case data != nil:
@@ -140,7 +166,7 @@ func (t *Target) noteSent(m *importers.Message, data, hdr []byte, size int64, va
 	k, _, kerr := dedupe.Of(r)
 	sum, serr := dedupe.Content(bytes.NewReader(data))
 	if kerr == nil && serr == nil {
-		s.rec = alteredRec{Key: k.String(), Size: size, Sum: hex.EncodeToString(sum[:])}
+		s.key, s.sum, s.size, s.recOK = k, sum, size, true
 	}
 	t.suspects = append(t.suspects, s)
 }
@@ -148,7 +174,7 @@ func (t *Target) noteSent(m *importers.Message, data, hdr []byte, size int64, va
 // Altered implements exporters.AlterationChecker.
 func (t *Target) Altered(ctx context.Context) ([]exporters.Alteration, error) {
 	sus := t.suspects
-	t.suspects = nil
+	t.suspects, t.keptHeaders = nil, 0
 	if len(sus) == 0 {
 		return nil, nil
 	}
@@ -172,7 +198,8 @@ func (t *Target) Altered(ctx context.Context) ([]exporters.Alteration, error) {
 	if len(byUID) == 0 {
 		return nil, nil
 	}
-	stored := map[imap.UID][]byte{}
+	// Compared as they come: only the reasons of altered ones are kept.
+	altered := map[imap.UID]string{}
 	cmd := c.C.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, Peek: true}}})
 	var readErr error
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
@@ -189,8 +216,8 @@ func (t *Target) Altered(ctx context.Context) ([]exporters.Alteration, error) {
 				}
 			}
 		}
-		if uid != 0 && hdr != nil {
-			stored[uid] = hdr
+		if s := byUID[uid]; uid != 0 && hdr != nil && s != nil && !s.same(hdr) {
+			altered[uid] = alterationReason(s.header, s.hlen, hdr)
 		}
 	}
 	if err := cmd.Close(); err != nil || readErr != nil {
@@ -209,13 +236,14 @@ func (t *Target) Altered(ctx context.Context) ([]exporters.Alteration, error) {
 	sort.Slice(uids, func(i, j int) bool { return uids[i] < uids[j] })
 	for _, u := range uids {
 		s := byUID[u]
-		got, ok := stored[u]
-		if !ok || bytes.Equal(got, s.header) {
+		reason, ok := altered[u]
+		if !ok {
 			continue
 		}
-		out = append(out, exporters.Alteration{Ref: s.ref, Reason: alterationReason(s.header, got)})
-		if s.rec.Key != "" {
-			recs = append(recs, alteredEntry{Mailbox: t.name, Validity: s.validity, UID: uint32(u), alteredRec: s.rec})
+		out = append(out, exporters.Alteration{Ref: s.ref, Reason: reason})
+		if s.recOK {
+			recs = append(recs, alteredEntry{Mailbox: t.name, Validity: s.validity, UID: uint32(u),
+				alteredRec: alteredRec{Key: s.key.String(), Size: s.size, Sum: hex.EncodeToString(s.sum[:])}})
 		}
 	}
 	if len(recs) > 0 {
@@ -227,8 +255,16 @@ func (t *Target) Altered(ctx context.Context) ([]exporters.Alteration, error) {
 }
 
 // alterationReason says where the stored header first differs from the
-// sent one, and names the setting that does it.
-func alterationReason(sent, got []byte) string {
+// sent one (sent: nil when only its length, sentLen, was kept), and names
+// the setting that does it.
+func alterationReason(sent []byte, sentLen int, got []byte) string {
+	if sent == nil {
+		why := ""
+		if sentLen == len(got) && bytes.IndexByte(got, 'X') >= 0 {
+			why = " If the server replaces raw 8-bit header bytes with \"X\", it is Cyrus IMAP's munge8bit (set \"munge8bit: no\" in imapd.conf, or ask the provider)."
+		}
+		return fmt.Sprintf("the server accepted the message but stored other bytes (its header differs, %d bytes sent, %d stored).%s verify --content will show it as different; a re-run does not upload it again.", sentLen, len(got), why)
+	}
 	i := 0
 	for i < len(sent) && i < len(got) && sent[i] == got[i] {
 		i++

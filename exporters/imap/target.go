@@ -30,6 +30,8 @@ type Target struct {
 	// suspects are stored messages whose headers the server may have
 	// altered (alter.go).
 	suspects []suspect
+	// keptHeaders is the header bytes the suspects keep (maxKeptHeaders).
+	keptHeaders int
 }
 
 var _ exporters.Target = (*Target)(nil)

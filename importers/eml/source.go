@@ -114,13 +114,14 @@ func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 		}
 		fi := importers.FolderInfo{Folder: fo.Folder, NoSelect: fo.NoSelect}
 		if !fo.NoSelect {
-			files, err := fo.Files(isItem)
+			files, err := fo.FileList(isItem)
 			if err != nil {
 				fi.Messages, fi.Bytes = -1, -1
+				files = &importers.FileList{}
 			}
-			for _, e := range files {
+			for i := range files.Len() {
 				fi.Messages++
-				info, err := e.Info()
+				info, err := files.Info(i)
 				if err != nil || fi.Bytes < 0 {
 					fi.Bytes = -1
 					continue
@@ -142,17 +143,18 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 	if opts == nil {
 		opts = &importers.WalkOptions{}
 	}
-	files, err := fo.Files(isItem)
+	files, err := fo.FileList(isItem)
 	if err != nil {
 		return fmt.Errorf("eml folder %q: %w", f.String(), err)
 	}
-	for _, e := range files {
+	for i := range files.Len() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		m := &importers.Message{Ref: "eml:" + e.Path, Folder: fo.Folder}
-		named := e.Ent == nil || isEMLName(e.Ent.Name())
-		rerr := readMessage(e.Path, m, named)
+		path := files.Path(i)
+		m := &importers.Message{Ref: "eml:" + path, Folder: fo.Folder}
+		named := files.Single() || isEMLName(files.Name(i))
+		rerr := readMessage(path, m, named)
 		if rerr != nil {
 			m.Body = nil
 			if errors.Is(rerr, ErrNotMessage) && !named {

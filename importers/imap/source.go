@@ -26,12 +26,20 @@ func init() {
 
 // Defaults of the walk's batching.
 const (
-	// DefaultBatch is how many messages one UID FETCH covers.
-	DefaultBatch = 1000
+	// DefaultBatch is how many messages one UID FETCH of message data
+	// (flags, dates, sizes, the header fields keys need) covers: their
+	// parsed headers are held until the batch is delivered.
+	DefaultBatch = 500
 	// DefaultBatchBytes bounds the body bytes one batch holds in memory;
 	// bodies larger than importers.DefaultSpoolMem go to spool files and
 	// count with that size only.
 	DefaultBatchBytes = 16 << 20
+	// minChunkBytes is the body bytes the first FETCH of a walk asks for
+	// (at most batchBytes): the read-ahead grows from there only while
+	// the server's round trip, not the transfer, is what a FETCH waits
+	// for (see grow), so that a fast server costs little memory and a
+	// distant one still gets large FETCHes.
+	minChunkBytes = 512 << 10
 )
 
 // Source reads an IMAP account. It is used by one goroutine at a time; it
@@ -42,6 +50,9 @@ type Source struct {
 
 	batch      int
 	batchBytes int64
+	// chunk is the body bytes one FETCH asks for now (0: not set yet):
+	// from minChunkBytes up to batchBytes (grow).
+	chunk int64
 }
 
 var _ importers.Source = (*Source)(nil)
@@ -413,9 +424,15 @@ func (s *Source) fetchBodies(c *ic.Conn, metas []*meta) error {
 		uids = append(uids, m.uid)
 	}
 	fo := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}
+	start := time.Now()
+	var first time.Time
+	var got int64
 	cmd := c.C.Fetch(ic.UIDSet(uids), fo)
 	var spoolErr error
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		if first.IsZero() {
+			first = time.Now()
+		}
 		var uid uint32
 		var body importers.Body
 		for item := msg.Next(); item != nil; item = msg.Next() {
@@ -447,6 +464,7 @@ func (s *Source) fetchBodies(c *ic.Conn, metas []*meta) error {
 					return err
 				}
 				body = b
+				got += min(b.Len(), importers.DefaultSpoolMem)
 			}
 		}
 		if m := byUID[uid]; m != nil && body != nil && m.body == nil {
@@ -461,8 +479,25 @@ func (s *Source) fetchBodies(c *ic.Conn, metas []*meta) error {
 	}
 	if err != nil {
 		releaseAll(metas)
+		return err
 	}
-	return err
+	if !first.IsZero() {
+		s.grow(first.Sub(start), time.Since(first), got)
+	}
+	return nil
+}
+
+// grow doubles the read-ahead (up to batchBytes) after a FETCH of got
+// body bytes that filled it at least half, when the wait for the
+// server's first answer was longer than the transfer: the round trip,
+// not the bytes, limited that FETCH. (On a busy machine a local server's
+// first answer can take a quarter of a small FETCH's transfer time: that
+// does not grow it.)
+func (s *Source) grow(wait, transfer time.Duration, got int64) {
+	if s.chunk == 0 || s.chunk >= s.batchBytes || 2*got < s.chunk || wait <= transfer {
+		return
+	}
+	s.chunk = min(2*s.chunk, s.batchBytes)
 }
 
 func releaseAll(metas []*meta) {
@@ -494,8 +529,11 @@ func dropRecent(flags []imap.Flag) []imap.Flag {
 // each, releasing every body once fn returned.
 func (s *Source) deliver(ctx context.Context, f, folder importers.Folder, name string, uidValidity uint32, metas []*meta, headersOnly bool, fn importers.WalkFunc) error {
 	for len(metas) > 0 {
-		// A chunk: as many messages as the memory budget allows.
-		n, budget := 0, s.batchBytes
+		// A chunk: as many messages as the read-ahead allows.
+		if s.chunk == 0 {
+			s.chunk = min(minChunkBytes, s.batchBytes)
+		}
+		n, budget := 0, s.chunk
 		for n < len(metas) && (n == 0 || budget > 0) {
 			budget -= min(max(metas[n].size, 1), importers.DefaultSpoolMem)
 			n++

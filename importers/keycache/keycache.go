@@ -24,7 +24,9 @@
 package keycache
 
 import (
+	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -34,7 +36,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -90,8 +92,11 @@ var dirFunc = func() (string, error) {
 type Folder struct {
 	path string // the cache file
 	mu   sync.Mutex
-	old  map[uint64]record
-	new  map[uint64]record
+	// old holds the records of the file, new those recorded in this
+	// walk: slices (72 bytes a message, no map: a folder may hold a
+	// million), old sorted by name as the file is, new in recording order.
+	old []record
+	new []record
 	// dirty: new entries were recorded or old ones are gone.
 	dirty bool
 }
@@ -112,7 +117,7 @@ func Open(kind, dir string) *Folder {
 		return nil
 	}
 	sum := sha256.Sum256([]byte(kind + "\x00" + abs))
-	f := &Folder{path: filepath.Join(base, kind+"-"+hex.EncodeToString(sum[:12])), new: map[uint64]record{}}
+	f := &Folder{path: filepath.Join(base, kind+"-"+hex.EncodeToString(sum[:12]))}
 	f.old = load(f.path)
 	return f
 }
@@ -144,6 +149,9 @@ type body struct {
 	name   uint64
 	st     stat
 	listed time.Time
+	// mine is what RememberKey recorded for this body (when hasMine).
+	mine    record
+	hasMine bool
 }
 
 var _ importers.KeyCache = (*body)(nil)
@@ -156,10 +164,10 @@ func (r record) matches(st stat) bool {
 func (b *body) CachedKey() ([16]byte, int64, bool) {
 	b.f.mu.Lock()
 	defer b.f.mu.Unlock()
-	if r, ok := b.f.new[b.name]; ok && r.matches(b.st) {
+	if r := b.mine; b.hasMine && r.matches(b.st) {
 		return r.key, r.crlf, true
 	}
-	if r, ok := b.f.old[b.name]; ok && r.matches(b.st) {
+	if r, ok := find(b.f.old, b.name); ok && r.matches(b.st) {
 		return r.key, r.crlf, true // kept by Close: its name is listed
 	}
 	return [16]byte{}, 0, false
@@ -181,7 +189,8 @@ func (b *body) RememberKey(key [16]byte, crlf int64) {
 	}
 	r := record{name: b.name, dev: b.st.dev, ino: b.st.ino, size: b.st.size, mtime: b.st.mtime, ctime: b.st.ctime, crlf: crlf, key: key}
 	b.f.mu.Lock()
-	b.f.new[b.name] = r
+	b.f.new = append(b.f.new, r)
+	b.mine, b.hasMine = r, true
 	b.f.dirty = true
 	b.f.mu.Unlock()
 }
@@ -197,25 +206,64 @@ func (f *Folder) Close(present func(name uint64) bool) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for n, r := range f.old {
-		if _, ok := f.new[n]; ok {
+	// The new records by name, the last one recorded for a name kept.
+	slices.SortStableFunc(f.new, func(a, b record) int { return cmp.Compare(a.name, b.name) })
+	nw := f.new[:0]
+	for i, r := range f.new {
+		if i+1 < len(f.new) && f.new[i+1].name == r.name {
 			continue
 		}
-		if present != nil && present(n) {
-			f.new[n] = r
-		} else {
-			f.dirty = true
+		nw = append(nw, r)
+	}
+	// Merged with the old ones still listed, in name order, straight
+	// into the file (no third copy of the records in memory).
+	merge := func(emit func(record)) {
+		i := 0
+		for _, r := range f.old {
+			for i < len(nw) && nw[i].name < r.name {
+				emit(nw[i])
+				i++
+			}
+			if i < len(nw) && nw[i].name == r.name {
+				continue
+			}
+			if present != nil && present(r.name) {
+				emit(r)
+			} else {
+				f.dirty = true
+			}
+		}
+		for ; i < len(nw); i++ {
+			emit(nw[i])
 		}
 	}
 	if !f.dirty {
-		return
+		merge(func(record) {}) // is an old one gone?
 	}
-	recs := make([]record, 0, len(f.new))
-	for _, r := range f.new {
-		recs = append(recs, r)
+	if f.dirty {
+		save(f.path, merge)
 	}
-	sort.Slice(recs, func(i, j int) bool { return recs[i].name < recs[j].name })
-	save(f.path, recs)
+	f.new = nil
+}
+
+// find returns the record of name in recs (sorted by name).
+func find(recs []record, name uint64) (record, bool) {
+	i, ok := slices.BinarySearchFunc(recs, name, func(r record, n uint64) int { return cmp.Compare(r.name, n) })
+	if !ok {
+		return record{}, false
+	}
+	return recs[i], true
+}
+
+// NamesOf returns a membership test over n unique names (name(i) for i
+// in [0, n)): 8 bytes per name, sorted hashes, no map.
+func NamesOf(n int, name func(i int) string) func(uint64) bool {
+	hs := make([]uint64, n)
+	for i := range hs {
+		hs[i] = nameHash(name(i))
+	}
+	slices.Sort(hs)
+	return func(h uint64) bool { _, ok := slices.BinarySearch(hs, h); return ok }
 }
 
 // Names returns a membership test over the unique names given.
@@ -235,38 +283,73 @@ func header() []byte {
 	return b.Bytes()
 }
 
-func load(path string) map[uint64]record {
-	data, err := os.ReadFile(path)
+func load(path string) []record {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
 	if err != nil {
 		return nil
 	}
 	h := header()
-	if len(data) < len(h)+sha256.Size || !bytes.Equal(data[:len(h)], h) {
+	n := fi.Size() - int64(len(h)) - sha256.Size
+	if n < 0 || n%recSize != 0 {
 		return nil
 	}
-	body, sum := data[len(h):len(data)-sha256.Size], data[len(data)-sha256.Size:]
-	if got := sha256.Sum256(data[:len(data)-sha256.Size]); !bytes.Equal(got[:], sum) || len(body)%recSize != 0 {
+	// Read a record at a time, hashing as it goes: the file is not held
+	// in memory besides the records.
+	br := bufio.NewReaderSize(f, 64<<10)
+	sh := sha256.New()
+	got := make([]byte, len(h))
+	if _, err := io.ReadFull(br, got); err != nil || !bytes.Equal(got, h) {
 		return nil
 	}
-	out := make(map[uint64]record, len(body)/recSize)
-	for p := body; len(p) > 0; p = p[recSize:] {
+	sh.Write(got)
+	out := make([]record, 0, n/recSize)
+	var p [recSize]byte
+	for range n / recSize {
+		if _, err := io.ReadFull(br, p[:]); err != nil {
+			return nil
+		}
+		sh.Write(p[:])
 		var r record
 		u := binary.BigEndian.Uint64
 		r.name, r.dev, r.ino = u(p[0:]), u(p[8:]), u(p[16:])
 		r.size, r.mtime, r.ctime, r.crlf = int64(u(p[24:])), int64(u(p[32:])), int64(u(p[40:])), int64(u(p[48:]))
 		copy(r.key[:], p[56:72])
-		out[r.name] = r
+		if len(out) > 0 && out[len(out)-1].name >= r.name {
+			return nil // not sorted by name, or a name twice: not ours
+		}
+		out = append(out, r)
+	}
+	var sum [sha256.Size]byte
+	if _, err := io.ReadFull(br, sum[:]); err != nil || !bytes.Equal(sh.Sum(nil), sum[:]) {
+		return nil
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		return nil // grew while read
 	}
 	return out
 }
 
-func save(path string, recs []record) error {
+// save writes the records each emits (sorted by name) to path: a
+// temporary file renamed over it, written through a buffer and hashed as
+// it goes.
+func save(path string, each func(emit func(record))) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	data := header()
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	sh := sha256.New()
+	bw := bufio.NewWriterSize(io.MultiWriter(tmp, sh), 64<<10)
+	bw.Write(header())
 	var p [recSize]byte
-	for _, r := range recs {
+	each(func(r record) {
 		pu := binary.BigEndian.PutUint64
 		pu(p[0:], r.name)
 		pu(p[8:], r.dev)
@@ -276,15 +359,12 @@ func save(path string, recs []record) error {
 		pu(p[40:], uint64(r.ctime))
 		pu(p[48:], uint64(r.crlf))
 		copy(p[56:], r.key[:])
-		data = append(data, p[:]...)
+		bw.Write(p[:])
+	})
+	err = bw.Flush()
+	if err == nil {
+		_, err = tmp.Write(sh.Sum(nil))
 	}
-	sum := sha256.Sum256(data)
-	data = append(data, sum[:]...)
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

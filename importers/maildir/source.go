@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -198,13 +197,15 @@ func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 				fi.Messages, fi.Bytes = -1, -1
 				break
 			}
-			fi.Messages += int64(len(ents))
-			for _, e := range ents {
-				if n, ok := sizeInName(e.name); ok && fi.Bytes >= 0 {
+			fi.Messages += int64(ents.len())
+			for i := range ents.len() {
+				sub, name := ents.at(i)
+				if n, ok := sizeInName(name); ok && fi.Bytes >= 0 {
 					fi.Bytes += n // no lstat: see sizeInName
 					continue
 				}
-				if info, err := e.info(); err == nil && fi.Bytes >= 0 && info.Mode().IsRegular() {
+				e := entry{dir: d, sub: sub, name: name}
+				if info, err := os.Lstat(e.path()); err == nil && fi.Bytes >= 0 && info.Mode().IsRegular() {
 					fi.Bytes += info.Size()
 				} else if err != nil {
 					fi.Bytes = -1
@@ -240,76 +241,9 @@ type entry struct {
 	dir  string // the Maildir
 	sub  string // "cur" or "new"
 	name string
-	// prefix is the leading number of the name (its delivery time).
-	prefix uint64
-	hasNum bool
-	ent    fs.DirEntry
 }
 
 func (e *entry) path() string { return filepath.Join(e.dir, e.sub, e.name) }
-
-func (e *entry) info() (fs.FileInfo, error) {
-	if e.ent != nil {
-		return e.ent.Info()
-	}
-	return os.Lstat(e.path())
-}
-
-// listMessages returns the messages of one Maildir (cur/ and new/, not
-// tmp/), sorted by the time prefix of their names, then by name. Hidden
-// files and directories are skipped.
-func listMessages(dir string) ([]*entry, error) {
-	var out []*entry
-	found := false
-	for _, sub := range []string{"cur", "new"} {
-		ents, err := os.ReadDir(filepath.Join(dir, sub))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		found = true
-		for _, de := range ents {
-			if strings.HasPrefix(de.Name(), ".") || de.IsDir() {
-				continue
-			}
-			e := &entry{dir: dir, sub: sub, name: de.Name(), ent: de}
-			e.prefix, e.hasNum = timePrefix(de.Name())
-			out = append(out, e)
-		}
-	}
-	if !found {
-		return nil, fmt.Errorf("%s: no cur/ or new/", dir)
-	}
-	sort.Slice(out, func(i, j int) bool { return entryLess(out[i], out[j]) })
-	return out, nil
-}
-
-func entryLess(a, b *entry) bool {
-	if a.hasNum != b.hasNum {
-		return a.hasNum
-	}
-	if a.prefix != b.prefix {
-		return a.prefix < b.prefix
-	}
-	if a.name != b.name {
-		return a.name < b.name
-	}
-	return a.sub < b.sub
-}
-
-func timePrefix(name string) (uint64, bool) {
-	i := 0
-	for i < len(name) && name[i] >= '0' && name[i] <= '9' {
-		i++
-	}
-	if i == 0 {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(name[:i], 10, 64)
-	return n, err == nil
-}
 
 func (s *Source) find(f importers.Folder) *folder {
 	k := importers.FolderKey(f)
@@ -347,10 +281,12 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 		// The keys and CRLF sizes of earlier runs (importers/keycache).
 		kc := keycache.Open("maildir", d)
 		defer closeCache(kc, ents)
-		for _, e := range ents {
+		for i := range ents.len() {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			e := &entry{dir: d}
+			e.sub, e.name = ents.at(i)
 			m, rerr := s.message(e, fo.f, kw, &renamed, kc)
 			if rerr == nil && !opts.InDateRange(m.InternalDate) {
 				continue
@@ -368,15 +304,14 @@ func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.W
 }
 
 // closeCache saves the key cache of one Maildir whose messages are ents.
-func closeCache(kc *keycache.Folder, ents []*entry) {
+func closeCache(kc *keycache.Folder, ents *listing) {
 	if kc == nil {
 		return
 	}
-	u := make([]string, len(ents))
-	for i, e := range ents {
-		u[i], _, _ = SplitInfo(e.name)
-	}
-	kc.Close(keycache.Names(u))
+	kc.Close(keycache.NamesOf(ents.len(), func(i int) string {
+		u, _, _ := SplitInfo(string(ents.nameAt(i)))
+		return u
+	}))
 }
 
 func (s *Source) message(e *entry, f importers.Folder, kw *Keywords, renamed *map[string]string, kc *keycache.Folder) (*importers.Message, error) {

@@ -19,25 +19,25 @@ import (
 // inventoryInto adds what t holds to x as store number store, reading it
 // again after a failure (keysRetry).
 func (w *worker) inventoryInto(ctx context.Context, t exporters.Target, store uint32, x *dedupe.Index) error {
-	var got []exporters.Stored
+	// Read into an index of its own (compact, unlike a slice of
+	// exporters.Stored), begun again on each attempt.
+	var got *dedupe.Index
 	var err error
 	if inv, ok := t.(exporters.Inventoried); ok {
 		err = w.keysRetry(ctx, t, func() error {
-			got = got[:0]
-			return inv.Inventory(ctx, func(s exporters.Stored) error { got = append(got, s); return nil })
+			got = dedupe.NewIndex()
+			return inv.Inventory(ctx, func(s exporters.Stored) error { got.Add(s.Key, s.Size, store, s.Loc, s.Sum); return nil })
 		})
 	} else {
 		err = w.keysRetry(ctx, t, func() error {
-			got = got[:0]
-			return t.Keys(ctx, func(k dedupe.Key) error { got = append(got, exporters.Stored{Key: k, Size: -1}); return nil })
+			got = dedupe.NewIndex()
+			return t.Keys(ctx, func(k dedupe.Key) error { got.Add(k, -1, store, 0, nil); return nil })
 		})
 	}
 	if err != nil {
 		return err
 	}
-	for _, s := range got {
-		x.Add(s.Key, s.Size, store, s.Loc, s.Sum)
-	}
+	x.AddAll(got)
 	return nil
 }
 
