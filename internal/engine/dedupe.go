@@ -69,3 +69,15 @@ func sumOf(m *importers.Message) (dedupe.Sum, error) {
 	defer rc.Close()
 	return dedupe.Content(rc)
 }
+
+// release frees the index of target once the copy has written every
+// folder into it (memory stays flat over many folders: a million-message
+// account no longer keeps every folder's index to the end of the run).
+// Nothing after a folder's copy reads its index; with global scope the
+// one index serves every folder and stays.
+func (s *sets) release(target string) {
+	if s.scope != ScopeFolder {
+		return
+	}
+	s.get(target).Release()
+}

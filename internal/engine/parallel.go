@@ -296,6 +296,8 @@ func (r *run) copyParallel(ctx context.Context, plan *Plan, work *sets, units []
 				return err
 			}
 		}
+		// A unit holds every folder copied into its target.
+		work.release(u[0].Target)
 		return nil
 	}, func(w *worker, done [][]*FolderPlan) {
 		w.sweep(ctx, slices.Concat(done...))

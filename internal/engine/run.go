@@ -163,9 +163,16 @@ func (r *run) copy(ctx context.Context, plan *Plan, ex *sets) error {
 // connections, then sweeps the targets written.
 func (r *run) copySequential(ctx context.Context, plan *Plan, work *sets) error {
 	w := r.main()
-	for _, fp := range plan.Folders {
+	last := map[string]int{} // the last folder copied into each target
+	for i, fp := range plan.Folders {
+		last[fp.Target] = i
+	}
+	for i, fp := range plan.Folders {
 		if err := w.copyFolder(ctx, plan, fp, work, work.get(fp.Target)); err != nil {
 			return err
+		}
+		if last[fp.Target] == i {
+			work.release(fp.Target)
 		}
 	}
 	w.sweep(ctx, plan.Folders) // resilience.go
