@@ -21,32 +21,8 @@ type reportData struct {
 
 // summary is the part of a summary event the report shows.
 type summary struct {
-	Folders []struct {
-		Source     string `json:"source"`
-		Target     string `json:"target_folder"`
-		Messages   int64  `json:"messages"`
-		New        int64  `json:"new"`
-		NewBytes   int64  `json:"new_bytes"`
-		Duplicates int64  `json:"duplicates"`
-		Skipped    int64  `json:"skipped"`
-		TooBig     int64  `json:"too_big"`
-		Deleted    int64  `json:"deleted_skipped"`
-		Errors     int64  `json:"errors"`
-		Copied     int64  `json:"copied"`
-		Failed     int64  `json:"failed"`
-	} `json:"folders"`
-	Totals struct {
-		Messages   int64 `json:"messages"`
-		New        int64 `json:"new"`
-		NewBytes   int64 `json:"new_bytes"`
-		Duplicates int64 `json:"duplicates"`
-		Skipped    int64 `json:"skipped"`
-		TooBig     int64 `json:"too_big"`
-		Deleted    int64 `json:"deleted_skipped"`
-		Errors     int64 `json:"errors"`
-		Copied     int64 `json:"copied"`
-		Failed     int64 `json:"failed"`
-	} `json:"totals"`
+	Folders  []engine.FolderPlan `json:"folders"`
+	Totals   engine.FolderPlan   `json:"totals"`
 	Quota    []engine.QuotaCheck `json:"quota"`
 	Problems []engine.Problem    `json:"problems"`
 	Notes    []string            `json:"notes"`
@@ -119,7 +95,7 @@ th{color:#5b6475;font-size:.8rem}.good{color:#1e7b3c}.bad{color:#b42318}dl{displ
 {{end}}{{end}}
 <h2>{{$.T "Folders"}}</h2>
 <div class="wrap"><table><tr><th>{{$.T "Source folder"}}</th><th>{{$.T "Target folder"}}</th><th>{{$.T "Messages"}}</th><th>{{$.T "Copied"}}</th><th>{{$.T "Already there"}}</th><th>{{$.T "Skipped"}}</th><th>{{$.T "Errors"}}</th></tr>
-{{range .Folders}}<tr><td>{{.Source}}</td><td>{{.Target}}</td><td class="n">{{.Messages}}</td><td class="n">{{.Copied}}</td><td class="n">{{.Duplicates}}</td><td class="n">{{add .Skipped .TooBig .Deleted}}</td><td class="n">{{add .Errors .Failed}}</td></tr>
+{{range .Folders}}<tr><td>{{.SourceP}}</td><td>{{.TargetP}}</td><td class="n">{{.Messages}}</td><td class="n">{{.Copied}}</td><td class="n">{{.Duplicates}}</td><td class="n">{{add .Skipped .TooBig .Deleted}}</td><td class="n">{{add .Errors .Failed}}</td></tr>
 {{end}}</table></div>
 {{if .Totals.Deleted}}<p>{{$.Tf "%d messages marked deleted at the source (deleted in the old program, not yet compacted) are not copied." .Totals.Deleted}}</p>{{end}}
 {{if .Problems}}<h2>{{$.T "Not copied"}}</h2><ul>{{range .Problems}}<li>{{$.T .Kind}} — {{.Folder}}: {{.Ref}}: {{.Reason}}</li>{{end}}</ul>{{end}}

@@ -32,6 +32,9 @@ func TestUIReport(t *testing.T) {
 		if strings.Contains(out, evil) || !strings.Contains(out, "&lt;img") {
 			t.Errorf("%s: a folder name is not escaped", l)
 		}
+		if !strings.Contains(out, "<td>INBOX</td>") {
+			t.Errorf("%s: the folder table does not name the target folder", l)
+		}
 		for _, bad := range []string{"<script", "<link", "http://", "https://", "@import", "url("} {
 			if strings.Contains(out, bad) {
 				t.Errorf("%s: the report has %q (an external resource or script)", l, bad)
