@@ -251,3 +251,41 @@ func (p prefs) localFolders(profile string) string {
 	}
 	return ""
 }
+
+// Profile is one profile listed in a profiles.ini.
+type Profile struct {
+	Name    string // Name=, else the directory's name
+	Path    string // the profile's directory
+	Default bool   // the one DefaultProfile would pick from this base
+}
+
+// Profiles lists the profiles of base/profiles.ini whose directory
+// exists, in the file's order, marking the default as DefaultProfile
+// picks it. A missing or unreadable profiles.ini lists none.
+func Profiles(base string) []Profile {
+	data, err := os.ReadFile(filepath.Join(base, "profiles.ini"))
+	if err != nil {
+		return nil
+	}
+	def, _ := profileFromINI(base)
+	var out []Profile
+	for _, s := range parseINI(data) {
+		p := s.kv["Path"]
+		if !strings.HasPrefix(s.name, "Profile") || p == "" {
+			continue
+		}
+		dir := p
+		if s.kv["IsRelative"] != "0" || !isAbs(p) {
+			dir = filepath.Join(base, filepath.FromSlash(strings.ReplaceAll(p, `\`, "/")))
+		}
+		if !isDir(dir) {
+			continue
+		}
+		name := s.kv["Name"]
+		if name == "" {
+			name = filepath.Base(dir)
+		}
+		out = append(out, Profile{Name: name, Path: dir, Default: def != "" && filepath.Clean(def) == filepath.Clean(dir)})
+	}
+	return out
+}

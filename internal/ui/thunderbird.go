@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -40,56 +38,12 @@ type TBAccount struct {
 	Bytes    int64  `json:"bytes"`
 }
 
-// profilesIn lists the profiles of base/profiles.ini.
+// profilesIn lists the profiles of base/profiles.ini, as the
+// Thunderbird source reads it (thunderbird.Profiles).
 func profilesIn(base string) []TBProfile {
-	data, err := os.ReadFile(filepath.Join(base, "profiles.ini"))
-	if err != nil {
-		return nil
-	}
-	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
-	type sec struct {
-		name string
-		kv   map[string]string
-	}
-	var secs []sec
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		l := strings.TrimSpace(sc.Text())
-		switch {
-		case l == "" || l[0] == ';' || l[0] == '#':
-		case l[0] == '[' && strings.HasSuffix(l, "]"):
-			secs = append(secs, sec{l[1 : len(l)-1], map[string]string{}})
-		case len(secs) > 0:
-			if k, v, ok := strings.Cut(l, "="); ok {
-				secs[len(secs)-1].kv[strings.TrimSpace(k)] = strings.TrimSpace(v)
-			}
-		}
-	}
-	installDefault := ""
-	for _, s := range secs {
-		if strings.HasPrefix(s.name, "Install") && s.kv["Default"] != "" && installDefault == "" {
-			installDefault = s.kv["Default"]
-		}
-	}
 	var out []TBProfile
-	for _, s := range secs {
-		p := s.kv["Path"]
-		if !strings.HasPrefix(s.name, "Profile") || p == "" {
-			continue
-		}
-		path := p
-		if s.kv["IsRelative"] != "0" {
-			path = filepath.Join(base, filepath.FromSlash(strings.ReplaceAll(p, `\`, "/")))
-		}
-		if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
-			continue
-		}
-		name := s.kv["Name"]
-		if name == "" {
-			name = filepath.Base(path)
-		}
-		def := installDefault == p || installDefault == "" && s.kv["Default"] == "1"
-		out = append(out, TBProfile{Name: name, Path: path, Default: def})
+	for _, p := range thunderbird.Profiles(base) {
+		out = append(out, TBProfile{Name: p.Name, Path: p.Path, Default: p.Default})
 	}
 	return out
 }
