@@ -3,6 +3,7 @@ package importers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -320,4 +321,50 @@ func (fo *TreeFolder) FileList(keep func(name string) bool) (*FileList, error) {
 	}
 	l.buf, l.off, l.lens = slices.Clip(l.buf), slices.Clip(l.off), slices.Clip(l.lens)
 	return l, nil
+}
+
+// OpenTree opens the store of a file-tree source (eml, msg) at path: one
+// file, read as the folder INBOX, or a directory scanned by tree. want
+// says what PATH should be (in the usage error of an empty path); none
+// is the usage error of a directory without a single item.
+func OpenTree(tree FileTree, path, want, none string) ([]*TreeFolder, error) {
+	if path == "" {
+		return nil, UsageError("%s: want %s:PATH (%s)", tree.Scheme, tree.Scheme, want)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, UsageError("%s %s: no such file or directory", tree.Scheme, path)
+		}
+		return nil, fmt.Errorf("%s %s: %w", tree.Scheme, path, err)
+	}
+	if !fi.IsDir() {
+		return []*TreeFolder{{Folder: Folder{"INBOX"}, File: path}}, nil
+	}
+	folders, err := tree.Scan(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(folders) == 0 {
+		return nil, UsageError("%s %s: %s", tree.Scheme, path, none)
+	}
+	return folders, nil
+}
+
+// WalkTree starts a file-tree source's Walk of folder f: the folder, its
+// item files (those keep accepts) and the walk options (never nil). root
+// and scheme name the store in the errors.
+func WalkTree(folders []*TreeFolder, scheme, root string, f Folder, opts *WalkOptions, keep func(name string) bool) (*TreeFolder, *FileList, *WalkOptions, error) {
+	fo := FindTreeFolder(folders, f)
+	if fo == nil {
+		return nil, nil, nil, fmt.Errorf("%s %s: no folder %q", scheme, root, f.String())
+	}
+	if opts == nil {
+		opts = &WalkOptions{}
+	}
+	files, err := fo.FileList(keep)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s folder %q: %w", scheme, f.String(), err)
+	}
+	return fo, files, opts, nil
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -42,27 +41,11 @@ var _ importers.Source = (*Source)(nil)
 // Open opens PATH, an .eml file or a directory tree of them (see the
 // package documentation for the folder layout). opts may be nil.
 func Open(path string, opts *importers.Options) (*Source, error) {
-	if path == "" {
-		return nil, importers.UsageError("eml: want eml:PATH (an .eml file or a directory of them)")
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, importers.UsageError("eml %s: no such file or directory", path)
-		}
-		return nil, fmt.Errorf("eml %s: %w", path, err)
-	}
 	s := &Source{root: path, log: opts.Log()}
-	if !fi.IsDir() {
-		s.folders = []*importers.TreeFolder{{Folder: importers.Folder{"INBOX"}, File: path}}
-		return s, nil
-	}
 	tree := importers.FileTree{Scheme: "eml", Log: s.log, MaxDepth: maxDirDepth, Item: isItem}
-	if s.folders, err = tree.Scan(path); err != nil {
+	var err error
+	if s.folders, err = importers.OpenTree(tree, path, "an .eml file or a directory of them", "no files in this directory or below it"); err != nil {
 		return nil, err
-	}
-	if len(s.folders) == 0 {
-		return nil, importers.UsageError("eml %s: no files in this directory or below it", path)
 	}
 	return s, nil
 }
@@ -136,16 +119,9 @@ func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 
 // Walk calls fn for each .eml file of folder f in file name order.
 func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.WalkOptions, fn importers.WalkFunc) error {
-	fo := importers.FindTreeFolder(s.folders, f)
-	if fo == nil {
-		return fmt.Errorf("eml %s: no folder %q", s.root, f.String())
-	}
-	if opts == nil {
-		opts = &importers.WalkOptions{}
-	}
-	files, err := fo.FileList(isItem)
+	fo, files, opts, err := importers.WalkTree(s.folders, "eml", s.root, f, opts, isItem)
 	if err != nil {
-		return fmt.Errorf("eml folder %q: %w", f.String(), err)
+		return err
 	}
 	for i := range files.Len() {
 		if err := ctx.Err(); err != nil {

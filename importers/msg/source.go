@@ -2,10 +2,8 @@ package msg
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -44,33 +42,17 @@ var _ importers.Source = (*Source)(nil)
 // Open opens PATH, a .msg file or a directory tree of them (see the
 // package documentation for the folder layout). opts may be nil.
 func Open(path string, opts *importers.Options) (*Source, error) {
-	if path == "" {
-		return nil, importers.UsageError("msg: want msg:PATH (a .msg file or a directory of them)")
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, importers.UsageError("msg %s: no such file or directory", path)
-		}
-		return nil, fmt.Errorf("msg %s: %w", path, err)
-	}
 	s := &Source{root: path, log: opts.Log(), warned: map[string]bool{}, build: outlook.Build}
+	tree := importers.FileTree{Scheme: "msg", Log: s.log, MaxDepth: maxDirDepth, Item: isMsgName, QuietDot: true}
+	var err error
+	if s.folders, err = importers.OpenTree(tree, path, "a .msg file or a directory of them", "no .msg files in this directory or below it"); err != nil {
+		return nil, err
+	}
 	if opts != nil {
 		s.spoolDir = opts.SpoolDir
 		if s.nonmail, err = outlook.OpenNonMail(opts); err != nil {
 			return nil, err
 		}
-	}
-	if !fi.IsDir() {
-		s.folders = []*importers.TreeFolder{{Folder: importers.Folder{"INBOX"}, File: path}}
-		return s, nil
-	}
-	tree := importers.FileTree{Scheme: "msg", Log: s.log, MaxDepth: maxDirDepth, Item: isMsgName, QuietDot: true}
-	if s.folders, err = tree.Scan(path); err != nil {
-		return nil, err
-	}
-	if len(s.folders) == 0 {
-		return nil, importers.UsageError("msg %s: no .msg files in this directory or below it", path)
 	}
 	return s, nil
 }
@@ -102,14 +84,15 @@ func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 	for _, fo := range s.folders {
 		fi := importers.FolderInfo{Folder: fo.Folder, NoSelect: fo.NoSelect, Bytes: -1}
 		if !fo.NoSelect {
-			files, err := fo.Files(isMsgName)
-			if err != nil {
-				fi.Messages = -1
-			}
+			files, err := fo.FileList(isMsgName)
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			fi.Messages += int64(len(files))
+			if err != nil {
+				fi.Messages = -1
+			} else {
+				fi.Messages = int64(files.Len())
+			}
 		}
 		out = append(out, fi)
 	}
@@ -121,24 +104,17 @@ func (s *Source) Folders(ctx context.Context) ([]importers.FolderInfo, error) {
 // *importers.SkipError, after being written to outlook.Settings.NonMailDir when it
 // is set.
 func (s *Source) Walk(ctx context.Context, f importers.Folder, opts *importers.WalkOptions, fn importers.WalkFunc) error {
-	fo := importers.FindTreeFolder(s.folders, f)
-	if fo == nil {
-		return fmt.Errorf("msg %s: no folder %q", s.root, f.String())
-	}
-	if opts == nil {
-		opts = &importers.WalkOptions{}
-	}
-	files, err := fo.Files(isMsgName)
+	fo, files, opts, err := importers.WalkTree(s.folders, "msg", s.root, f, opts, isMsgName)
 	if err != nil {
-		return fmt.Errorf("msg folder %q: %w", f.String(), err)
+		return err
 	}
 	skipped := map[string]int{}
 	defer s.logSkipped(fo.Folder, skipped)
-	for _, e := range files {
+	for i := range files.Len() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		p := e.Path
+		p := files.Path(i)
 		m := &importers.Message{Ref: "msg:" + p, Folder: fo.Folder}
 		class, se, err := s.message(p, m, opts)
 		switch {
