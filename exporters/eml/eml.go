@@ -267,7 +267,7 @@ func (t *target) Keys(ctx context.Context, fn func(dedupe.Key) error) error {
 		if !isMessage(e) {
 			continue
 		}
-		k, err := t.keyOf(t.rel(e.Name()))
+		k, err := t.s.KeyOf(t.rel(e.Name())...)
 		if err != nil {
 			t.s.Opts.Log().Warn("eml: cannot read target message, not used for de-duplication", "path", t.s.Root.Join(t.rel(e.Name())...), "err", err)
 			continue
@@ -277,16 +277,6 @@ func (t *target) Keys(ctx context.Context, fn func(dedupe.Key) error) error {
 		}
 	}
 	return nil
-}
-
-func (t *target) keyOf(rel []string) (dedupe.Key, error) {
-	f, err := t.s.Root.Open(rel...)
-	if err != nil {
-		return dedupe.Key{}, err
-	}
-	defer f.Close()
-	k, _, err := dedupe.Of(f)
-	return k, err
 }
 
 // Append writes the message to a hidden temporary file, names it from its

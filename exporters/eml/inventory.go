@@ -38,7 +38,7 @@ func (t *target) Inventory(ctx context.Context, fn func(exporters.Stored) error)
 		fi, err := e.Info()
 		var k dedupe.Key
 		if err == nil {
-			k, err = t.keyOf(t.rel(e.Name()))
+			k, err = t.s.KeyOf(t.rel(e.Name())...)
 		}
 		if err != nil {
 			t.s.Opts.Log().Warn("eml: cannot read target message, not used for de-duplication", "path", t.s.Root.Join(t.rel(e.Name())...), "err", err)

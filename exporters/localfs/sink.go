@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 
+	"github.com/mailferry/mailferry/dedupe"
 	"github.com/mailferry/mailferry/exporters"
 	"github.com/mailferry/mailferry/importers"
 )
@@ -61,3 +62,15 @@ func (b SinkBase) LoadState() ([]byte, error) { return b.Root.ReadSmall(exporter
 
 // SaveState implements exporters.StateStore.
 func (b SinkBase) SaveState(b2 []byte) error { return b.Root.ReplaceSmall(exporters.StateFileName, b2) }
+
+// KeyOf is the dedupe key of the message stored in the file at rel below
+// the root.
+func (b *SinkBase) KeyOf(rel ...string) (dedupe.Key, error) {
+	f, err := b.Root.Open(rel...)
+	if err != nil {
+		return dedupe.Key{}, err
+	}
+	defer f.Close()
+	k, _, err := dedupe.Of(f)
+	return k, err
+}

@@ -40,7 +40,7 @@ func (t *target) Inventory(ctx context.Context, fn func(exporters.Stored) error)
 			fi, err := e.Info()
 			var k [16]byte
 			if err == nil {
-				k, err = t.keyOf(rel)
+				k, err = t.s.KeyOf(rel...)
 			}
 			if err != nil {
 				t.s.Opts.Log().Warn("maildir: cannot read target message, not used for de-duplication", "path", t.s.Root.Join(rel...), "err", err)

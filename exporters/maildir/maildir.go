@@ -390,7 +390,7 @@ func (t *target) Keys(ctx context.Context, fn func(dedupe.Key) error) error {
 			if strings.HasPrefix(e.Name(), ".") || !e.Type().IsRegular() {
 				continue
 			}
-			k, err := t.keyOf(t.rel(sub, e.Name()))
+			k, err := t.s.KeyOf(t.rel(sub, e.Name())...)
 			if err != nil {
 				t.s.Opts.Log().Warn("maildir: cannot read target message, not used for de-duplication", "path", t.s.Root.Join(t.rel(sub, e.Name())...), "err", err)
 				continue
@@ -401,16 +401,6 @@ func (t *target) Keys(ctx context.Context, fn func(dedupe.Key) error) error {
 		}
 	}
 	return nil
-}
-
-func (t *target) keyOf(rel []string) (dedupe.Key, error) {
-	f, err := t.s.Root.Open(rel...)
-	if err != nil {
-		return dedupe.Key{}, err
-	}
-	defer f.Close()
-	k, _, err := dedupe.Of(f)
-	return k, err
 }
 
 func (t *target) keywords() *maildir.Keywords {
