@@ -599,7 +599,7 @@ func (g *globalOptions) archiveSummary(r *archiveResult) {
 				t.Fprintf(w, "  … and %d more\n", len(r.Problems)-20)
 				break
 			}
-			fmt.Fprintf(w, "  %s UID %d: %s\n", p.Folder, p.UID, p.Reason)
+			fmt.Fprintf(w, "  %s UID %d: %s\n", p.Folder, p.UID, t.Text(p.Reason)) // a fixed reason (cmd_archive_select.go)
 		}
 		fmt.Fprintln(w, t.Text("Run the same command again to retry them."))
 	}

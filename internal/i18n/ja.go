@@ -63,10 +63,12 @@ var ja = map[string]string{
 	"failed":             "失敗",
 	"too-big":            "大きすぎ",
 	"Stopped before the end: the source holds %d items (independent count); the count check is made when a run finishes. Run the same command again to finish.\n": "途中で止めました: 移行元には %d 件あります(別の方法で数えた数)。数の照合は最後まで終えた実行で行います。同じコマンドをもう一度実行すると続きから終わらせます。\n",
-	"Every item accounted for: %d found by an independent count of the source.\n":                                                                                 "すべて数が合っています: 移行元を別の方法で数えて %d 件。\n",
-	"NOT every item accounted for: %d found by an independent count of the source, %d unaccounted for (exit 3).\n":                                                "数が合いません: 移行元を別の方法で数えて %d 件、うち %d 件の行方が不明です(終了コード 3)。\n",
-	"UNACCOUNTED %s: found %d, accounted for %d, difference %d\n":                                                                                                 "数が合わないフォルダ %s: 見つかった %d 件、確認できた %d 件、差 %d 件\n",
-	"finished, but some messages were not copied (see the list above)":                                                                                            "終わりましたが、コピーしなかったメッセージがあります(上の一覧を見てください)",
+	"not found in the archive with the same content":                                                               "アーカイブに同じ内容のものが見つかりません",
+	"the server sent no body":                                                                                      "サーバーが本文を送ってきませんでした",
+	"Every item accounted for: %d found by an independent count of the source.\n":                                  "すべて数が合っています: 移行元を別の方法で数えて %d 件。\n",
+	"NOT every item accounted for: %d found by an independent count of the source, %d unaccounted for (exit 3).\n": "数が合いません: 移行元を別の方法で数えて %d 件、うち %d 件の行方が不明です(終了コード 3)。\n",
+	"UNACCOUNTED %s: found %d, accounted for %d, difference %d\n":                                                  "数が合わないフォルダ %s: 見つかった %d 件、確認できた %d 件、差 %d 件\n",
+	"finished, but some messages were not copied (see the list above)":                                             "終わりましたが、コピーしなかったメッセージがあります(上の一覧を見てください)",
 
 	// verify (cmd/mailferry/cmd_verify.go, verify_details.go)
 	"SOURCE":                  "移行元",
