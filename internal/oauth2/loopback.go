@@ -71,13 +71,25 @@ func (p *Provider) LoopbackLogin(ctx context.Context, loginHint string, show fun
 			importers.AddSecret(res.code)
 			fmt.Fprintln(w, "mailferry: logged in; you can close this window.")
 		}
+		// The page reaches the browser before the login goes on (and
+		// the server is shut down), not cut off by it.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
 		select {
 		case done <- res:
 		default:
 		}
 	})}
 	go srv.Serve(ln)
-	defer srv.Close()
+	defer func() {
+		// Shutdown lets the answer in flight finish; Close after 2 s.
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if srv.Shutdown(sctx) != nil {
+			srv.Close()
+		}
+	}()
 	show(p.AuthURL + "?" + q.Encode())
 	var res result
 	select {

@@ -3,10 +3,12 @@ package oauth2_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,17 +169,30 @@ func TestGoogleLoopbackLogin(t *testing.T) {
 	if err != nil || !p.UsesLoopback() {
 		t.Fatalf("NewProvider: %v loopback %v", err, p.UsesLoopback())
 	}
+	var browser sync.WaitGroup
+	var page string
 	tr, err := p.LoopbackLogin(context.Background(), "anna@example.com", func(u string) {
+		browser.Add(1)
 		go func() {
+			defer browser.Done()
 			resp, err := http.Get(u)
 			if err != nil {
 				t.Errorf("browser: %v", err)
 				return
 			}
+			b, err := io.ReadAll(resp.Body)
 			resp.Body.Close()
+			if err != nil {
+				t.Errorf("browser: reading the page: %v", err)
+			}
+			page = string(b)
 		}()
 	})
+	browser.Wait() // the browser got its page (or failed) before the test ends
 	if err != nil || tr.RefreshToken == "" || tr.AccessToken == "" {
 		t.Fatalf("LoopbackLogin: %v", err)
+	}
+	if !strings.Contains(page, "you can close this window") {
+		t.Errorf("the browser's page after the login: %q", page)
 	}
 }
