@@ -320,16 +320,17 @@ const invSample = 8
 // what the cache says of each one it lists. It guards what the protocol
 // cannot: another server behind the same address whose mailbox got the
 // same UIDVALIDITY (Dovecot draws it from the clock, so two fresh
-// servers can). Any difference, or a failed FETCH, and the cache is not
-// used: the inventory is read from the server, as without a cache.
+// servers can). Any difference, no sampled message left to compare, or
+// a failed FETCH, and the cache is not used: the inventory is read from the server, as without a cache.
 func (t *Target) cacheHolds(ctx context.Context, c *ic.Conn, cached []invEntry) bool {
 	var set imap.UIDSet
 	n := min(invSample, len(cached))
 	for i := range n {
 		set.AddNum(cached[i*(len(cached)-1)/max(n-1, 1)].uid)
 	}
-	same := true
+	same, seen := true, 0
 	err := t.scanHeadersOf(ctx, c, set, true, func(uid imap.UID, size int64, hdr map[string][]string, cut bool) error {
+		seen++
 		st, ok := cachedStored(cached, uid, size)
 		k, kok := dedupe.FromHeader(hdr)
 		if !ok || !kok || cut || k != st.Key {
@@ -337,5 +338,6 @@ func (t *Target) cacheHolds(ctx context.Context, c *ic.Conn, cached []invEntry) 
 		}
 		return nil
 	})
-	return err == nil && same
+	// seen: a sample the server no longer lists at all proves nothing.
+	return err == nil && same && seen > 0
 }
